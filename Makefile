@@ -1,0 +1,117 @@
+# lockaudit - runtime lock auditor for the Linux kernel (libbpf, CO-RE)
+#
+#   make                  build/lockaudit (static, BPF object embedded)
+#   make ARCH=arm64       build/arm64/lockaudit (cross-built)
+#   make deps             install the Debian packages needed to build and test
+#   make check            unit tests (plain and ASan/UBSan), CLI tests, VM tests
+#   make demo             boot a guest, run lockaudit while drivers load
+#   make vmlinux BTF=FILE ARCH=...   regenerate vmlinux/<arch>/vmlinux.h
+
+VERSION := 0.1.0
+ARCH ?= x86_64
+
+ifeq ($(ARCH),x86_64)
+BPF_ARCH := x86
+CROSS :=
+OUT := build
+else ifeq ($(ARCH),arm64)
+BPF_ARCH := arm64
+CROSS := aarch64-linux-gnu-
+OUT := build/arm64
+else
+$(error ARCH must be x86_64 or arm64)
+endif
+
+CC := $(CROSS)gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+ALL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DLA_VERSION=\"$(VERSION)\" \
+	-Iinclude -I$(OUT) $(CFLAGS)
+LDLIBS := -ljson-c -lbpf -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
+	-Ivmlinux/$(ARCH) -Iinclude -Wall -Werror
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
+
+.PHONY: all deps check unit unit-asan cli-test vm-test demo vmlinux format \
+	clean bench
+.DELETE_ON_ERROR:
+
+all: $(OUT)/lockaudit
+
+$(OUT):
+	mkdir -p $@
+
+$(OUT)/lockaudit.bpf.o: bpf/lockaudit.bpf.c include/lockaudit.h \
+		vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/lockaudit.skel.h: $(OUT)/lockaudit.bpf.o
+	$(BPFTOOL) gen skeleton $< name lockaudit_bpf > $@
+
+$(OUT)/%.o: user/%.c $(wildcard user/*.h) include/lockaudit.h \
+		$(OUT)/lockaudit.skel.h | $(OUT)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/lockaudit: $(USER_OBJS)
+	$(CC) -static $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+deps:
+	@bash tests/deps.sh
+
+# ---- tests --------------------------------------------------------------
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_LIBS := -lcmocka -ljson-c -lbpf -lelf -lz
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+build/unit/%: tests/unit/%.c $(USER_SRCS) $(wildcard user/*.h) \
+		$(OUT)/lockaudit.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iuser $< $(filter-out user/main.c,$(USER_SRCS)) \
+		$(TEST_LIBS) -o $@
+
+build/unit-asan/%: tests/unit/%.c $(USER_SRCS) $(wildcard user/*.h) \
+		$(OUT)/lockaudit.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -Iuser $< \
+		$(filter-out user/main.c,$(USER_SRCS)) $(TEST_LIBS) -o $@
+
+UNIT_BINS := $(patsubst tests/unit/%.c,build/unit/%,$(TEST_SRCS))
+ASAN_BINS := $(patsubst tests/unit/%.c,build/unit-asan/%,$(TEST_SRCS))
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $^; do echo "== $$t"; \
+		LA_TESTDATA=tests/unit/data $$t; done
+
+unit-asan: $(ASAN_BINS)
+	@set -e; for t in $^; do echo "== $$t (ASan/UBSan)"; \
+		LA_TESTDATA=tests/unit/data $$t; done
+
+cli-test: $(OUT)/lockaudit
+	bash tests/cli/run.sh $(OUT)/lockaudit
+
+vm-test: $(OUT)/lockaudit
+	bash tests/e2e/run.sh
+
+check: unit unit-asan cli-test vm-test
+	@echo "make check: all passed"
+
+demo: $(OUT)/lockaudit
+	bash tests/e2e/demo.sh
+
+vmlinux:
+	@test -n "$(BTF)" || { echo "usage: make vmlinux BTF=/path/to/vmlinux-or-btf ARCH=$(ARCH)"; exit 2; }
+	mkdir -p vmlinux/$(ARCH)
+	$(BPFTOOL) btf dump file $(BTF) format c > vmlinux/$(ARCH)/vmlinux.h.tmp
+	mv vmlinux/$(ARCH)/vmlinux.h.tmp vmlinux/$(ARCH)/vmlinux.h
+
+format:
+	clang-format -i user/*.c user/*.h include/*.h bpf/*.c tests/unit/*.c
+
+clean:
+	rm -rf build

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lockaudit.bpf.c - is the watched lock held by the caller when a watched
+ * function runs?
+ *
+ * One program body per attach type (fentry, kprobe), instantiated over
+ * LA_MAX_HOOKS slots by macro. User space binds each slot to a function of
+ * the watch list (bpf_program__set_attach_target / attach_kprobe) and fills
+ * the read-only tables below before load. Everything a program records is
+ * exact: the aggregation key holds the whole stack, counts are atomic, and
+ * whatever does not fit is counted as dropped.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "lockaudit.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Filled by user space before load; frozen, so the verifier sees constants. */
+const volatile __u32 hook_arg[LA_MAX_HOOKS]; /* argument holding the object */
+const volatile __u32 hook_lock[LA_MAX_HOOKS]; /* enum la_lock_kind */
+const volatile __u32 event_mode = LA_EVENTS_NEW_SITES;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LA_MAX_SITES);
+	__type(key, struct la_key);
+	__type(value, struct la_site);
+} sites SEC(".maps");
+
+/* never written: the initial value of a new site (too big for the stack) */
+struct la_site zero_site = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LA_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+/* struct mutex on PREEMPT_RT: built on rt_mutex_base, owner has one flag bit */
+struct mutex___rt {
+	struct rt_mutex_base rtmutex;
+} __attribute__((preserve_access_index));
+
+/* struct mutex otherwise: atomic owner word with three flag bits */
+struct mutex___plain {
+	atomic_long_t owner;
+} __attribute__((preserve_access_index));
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	/* atomic: on PREEMPT_RT two tasks may share a CPU's slot */
+	if (v)
+		__sync_fetch_and_add(v, 1);
+}
+
+static __always_inline __u64 mutex_owner(void *m)
+{
+	if (bpf_core_field_exists(struct mutex___rt, rtmutex)) {
+		struct mutex___rt *rm = m;
+
+		return (__u64)BPF_CORE_READ(rm, rtmutex.owner) & ~1ULL;
+	}
+	if (bpf_core_field_exists(struct mutex___plain, owner)) {
+		struct mutex___plain *pm = m;
+
+		return (__u64)BPF_CORE_READ(pm, owner.counter) & ~7ULL;
+	}
+	return 0;
+}
+
+/* The task owning the lock that this hook watches, 0 if unlocked. */
+static __always_inline __u64 lock_owner(__u32 slot, void *obj)
+{
+	switch (hook_lock[slot]) {
+	case LA_LOCK_DEV_MUTEX: {
+		struct device *dev = obj;
+
+		return mutex_owner(&dev->mutex);
+	}
+	default:
+		return 0;
+	}
+}
+
+static __always_inline void read_dev(struct la_dev *d, struct device *dev)
+{
+	const char *name = BPF_CORE_READ(dev, kobj.name);
+	struct kobject *kobj = &dev->kobj;
+
+	if (!name)
+		name = BPF_CORE_READ(dev, init_name);
+	d->ptr = (__u64)dev;
+	if (!name || bpf_probe_read_kernel_str(d->name, sizeof(d->name), name) < 0)
+		d->name[0] = 0;
+	name = BPF_CORE_READ(dev, bus, name);
+	if (!name || bpf_probe_read_kernel_str(d->bus, sizeof(d->bus), name) < 0)
+		d->bus[0] = 0;
+	name = BPF_CORE_READ(dev, driver, name);
+	if (!name ||
+	    bpf_probe_read_kernel_str(d->driver, sizeof(d->driver), name) < 0)
+		d->driver[0] = 0;
+	d->registered = BPF_CORE_READ_BITFIELD_PROBED(kobj, state_in_sysfs);
+}
+
+/* Keep up to LA_MAX_EXAMPLES distinct devices per site. */
+static __always_inline void add_example(struct la_site *s, struct device *dev)
+{
+	__u64 ptr = (__u64)dev;
+	__u32 i;
+
+	for (i = 0; i < LA_MAX_EXAMPLES; i++) {
+		__u64 cur = s->devs[i].ptr;
+
+		if (cur == ptr)
+			return;
+		if (cur)
+			continue;
+		if (__sync_val_compare_and_swap(&s->devs[i].ptr, 0, ptr) != 0)
+			continue; /* another CPU took this slot */
+		read_dev(&s->devs[i], dev);
+		s->devs[i].ptr = ptr;
+		__sync_fetch_and_add(&s->nr_devs, 1);
+		return;
+	}
+}
+
+static __always_inline void emit(struct la_key *key, struct la_site *site,
+				 struct device *dev, __u64 now, __u32 flags)
+{
+	struct la_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(LA_CNT_EVENT_DROPS);
+		return;
+	}
+	e->hook = key->hook;
+	e->state = key->state;
+	e->flags = key->flags | flags;
+	e->nr_ips = key->nr_ips;
+	e->pid = (__u32)bpf_get_current_pid_tgid();
+	e->tgid = bpf_get_current_pid_tgid() >> 32;
+	e->cpu = bpf_get_smp_processor_id();
+	e->holder_pid = site ? site->holder_pid : 0;
+	e->ts_ns = now;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (site)
+		__builtin_memcpy(e->holder_comm, site->holder_comm,
+				 sizeof(e->holder_comm));
+	else
+		e->holder_comm[0] = 0;
+	read_dev(&e->dev, dev);
+	__builtin_memcpy(e->ips, key->ips, sizeof(e->ips));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline int audit(void *ctx, __u32 slot, void *obj,
+				 __u32 flags)
+{
+	struct task_struct *holder;
+	struct la_key key;
+	struct la_site *site;
+	__u64 owner, now = bpf_ktime_get_boot_ns();
+	__u32 new_site = 0;
+	long n;
+
+	if (!obj)
+		return 0;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.hook = slot;
+	key.flags = flags;
+
+	owner = lock_owner(slot, obj);
+	if (!owner)
+		key.state = LA_UNLOCKED;
+	else if (owner == bpf_get_current_task())
+		key.state = LA_HELD;
+	else
+		key.state = LA_HELD_OTHER;
+	count(LA_CNT_CALLS + slot * LA_NR_STATES + key.state);
+
+#ifdef __TARGET_ARCH_arm64
+	if (flags & LA_F_KPROBE) {
+		/*
+		 * At a kprobe on function entry the immediate caller is only
+		 * in the link register: the frame walk starts one level up.
+		 * Keep the probed function first, then the caller.
+		 */
+		n = bpf_get_stack(ctx, &key.ips[1],
+				  sizeof(key.ips) - sizeof(key.ips[0]), 0);
+		if (n > 0) {
+			key.ips[0] = key.ips[1];
+			key.ips[1] = PT_REGS_RET((struct pt_regs *)ctx);
+			key.flags |= LA_F_LR_FRAME;
+			n += sizeof(key.ips[0]);
+		}
+	} else
+#endif
+		n = bpf_get_stack(ctx, key.ips, sizeof(key.ips), 0);
+	if (n < 0) {
+		count(LA_CNT_STACK_ERRS);
+		n = 0;
+	}
+	key.nr_ips = n / sizeof(key.ips[0]);
+
+	site = bpf_map_lookup_elem(&sites, &key);
+	if (!site) {
+		if (bpf_map_update_elem(&sites, &key, &zero_site,
+					BPF_NOEXIST) == 0)
+			new_site = LA_F_NEW_SITE;
+		site = bpf_map_lookup_elem(&sites, &key);
+		if (!site) {
+			/* map full, or busy on this CPU: counted, never merged */
+			count(LA_CNT_SITE_DROPS);
+			if (event_mode != LA_EVENTS_NONE)
+				emit(&key, NULL, obj, now, 0);
+			return 0;
+		}
+	}
+	if (new_site)
+		site->first_ns = now;
+	__sync_fetch_and_add(&site->count, 1);
+	site->last_ns = now;
+	if (key.state == LA_HELD_OTHER) {
+		holder = (struct task_struct *)owner;
+		site->holder_pid = BPF_CORE_READ(holder, pid);
+		BPF_CORE_READ_STR_INTO(&site->holder_comm, holder, comm);
+	}
+	if (site->nr_devs < LA_MAX_EXAMPLES)
+		add_example(site, obj);
+
+	if (event_mode == LA_EVENTS_ALL ||
+	    (event_mode == LA_EVENTS_NEW_SITES && new_site))
+		emit(&key, site, obj, now, new_site);
+	return 0;
+}
+
+static __always_inline void *fentry_arg(void *ctx, __u32 slot)
+{
+	__u64 v = 0;
+
+	if (bpf_get_func_arg(ctx, hook_arg[slot], &v))
+		return NULL;
+	return (void *)v;
+}
+
+static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
+{
+	switch (hook_arg[slot]) {
+	case 0:
+		return (void *)PT_REGS_PARM1(ctx);
+	case 1:
+		return (void *)PT_REGS_PARM2(ctx);
+	case 2:
+		return (void *)PT_REGS_PARM3(ctx);
+	case 3:
+		return (void *)PT_REGS_PARM4(ctx);
+	default:
+		return (void *)PT_REGS_PARM5(ctx);
+	}
+}
+
+#define LA_SLOT(n)                                                          \
+	SEC("fentry")                                                       \
+	int la_fentry_##n(void *ctx)                                        \
+	{                                                                   \
+		return audit(ctx, n, fentry_arg(ctx, n), 0);                \
+	}                                                                   \
+	SEC("kprobe")                                                       \
+	int la_kprobe_##n(struct pt_regs *ctx)                              \
+	{                                                                   \
+		return audit(ctx, n, kprobe_arg(ctx, n), LA_F_KPROBE);      \
+	}
+
+LA_SLOT(0)
+LA_SLOT(1)
+LA_SLOT(2)
+LA_SLOT(3)
+LA_SLOT(4)
+LA_SLOT(5)
+LA_SLOT(6)
+LA_SLOT(7)
+LA_SLOT(8)
+LA_SLOT(9)
+LA_SLOT(10)
+LA_SLOT(11)
+LA_SLOT(12)
+LA_SLOT(13)
+LA_SLOT(14)
+LA_SLOT(15)

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lockaudit.h - the only contract between the BPF programs and user space:
+ * hook slots, lock states, the aggregation key and value, the ring-buffer
+ * event and the counters. Nothing else is shared.
+ *
+ * Included by bpf/lockaudit.bpf.c (after vmlinux.h) and by user space (after
+ * <linux/types.h>), so it uses only __u32/__u64 and plain C.
+ */
+#ifndef LOCKAUDIT_H
+#define LOCKAUDIT_H
+
+#define LA_MAX_HOOKS 16 /* program slots per attach type */
+#define LA_MAX_STACK 32 /* kernel frames kept per site (innermost first) */
+#define LA_MAX_EXAMPLES 4 /* example devices kept per site */
+#define LA_MAX_SITES 8192 /* aggregation map capacity */
+#define LA_NAME_LEN 40 /* device and driver names */
+#define LA_BUS_LEN 16
+#define LA_COMM_LEN 16
+
+/* Lock state of the watched lock when the entry point runs. */
+enum la_lock_state {
+	LA_HELD = 0, /* held by the calling task: fine */
+	LA_UNLOCKED = 1, /* nobody holds it: violation */
+	LA_HELD_OTHER = 2, /* another task holds it: violation */
+	LA_NR_STATES = 3,
+};
+
+/* How to reach the lock from the hooked argument, and what kind it is. */
+enum la_lock_kind {
+	LA_LOCK_DEV_MUTEX = 0, /* struct device *arg; &arg->mutex (device_lock) */
+	LA_NR_LOCK_KINDS,
+};
+
+/* Which ring-buffer events the programs emit. */
+enum la_event_mode {
+	LA_EVENTS_NONE = 0,
+	LA_EVENTS_NEW_SITES = 1, /* one event when a site is first seen */
+	LA_EVENTS_ALL = 2, /* one event per audited call */
+};
+
+/* la_key.flags and la_event.flags */
+#define LA_F_KPROBE (1u << 0) /* recorded by the kprobe twin */
+#define LA_F_LR_FRAME (1u << 1) /* ips[1] is the saved link register */
+#define LA_F_NEW_SITE (1u << 2) /* event: first call seen at this site */
+#define LA_F_REGISTERED (1u << 3) /* device was registered (in sysfs) */
+
+/*
+ * Aggregation key: the full stack is part of the key, so two different
+ * call paths can never be merged (no stack-id hash collisions).
+ * Unused ips are zero.
+ */
+struct la_key {
+	__u32 hook; /* slot in the watch list */
+	__u32 state; /* enum la_lock_state */
+	__u32 flags; /* LA_F_KPROBE | LA_F_LR_FRAME */
+	__u32 nr_ips;
+	__u64 ips[LA_MAX_STACK];
+};
+
+struct la_dev {
+	__u64 ptr; /* struct device address, identity only */
+	char name[LA_NAME_LEN];
+	char bus[LA_BUS_LEN];
+	char driver[LA_NAME_LEN]; /* bound driver, "" if none */
+	__u32 registered; /* kobj.state_in_sysfs */
+	__u32 pad;
+};
+
+struct la_site {
+	__u64 count; /* exact: atomically incremented */
+	__u64 first_ns; /* CLOCK_BOOTTIME */
+	__u64 last_ns;
+	__u32 holder_pid; /* LA_HELD_OTHER: last holder seen */
+	__u32 nr_devs; /* slots claimed in devs[] */
+	char holder_comm[LA_COMM_LEN];
+	struct la_dev devs[LA_MAX_EXAMPLES];
+};
+
+struct la_event {
+	__u32 hook;
+	__u32 state;
+	__u32 flags;
+	__u32 nr_ips;
+	__u32 pid; /* thread id */
+	__u32 tgid;
+	__u32 cpu;
+	__u32 holder_pid;
+	__u64 ts_ns; /* CLOCK_BOOTTIME */
+	char comm[LA_COMM_LEN];
+	char holder_comm[LA_COMM_LEN];
+	struct la_dev dev;
+	__u64 ips[LA_MAX_STACK];
+};
+
+/* Indexes into the per-CPU counters array. */
+enum la_counter {
+	/* calls audited: LA_CNT_CALLS + hook * LA_NR_STATES + state */
+	LA_CNT_CALLS = 0,
+	LA_CNT_SITE_DROPS = LA_MAX_HOOKS * LA_NR_STATES, /* map full/busy */
+	LA_CNT_EVENT_DROPS, /* ring buffer full */
+	LA_CNT_STACK_ERRS, /* bpf_get_stack failed: site has no stack */
+	LA_CNT_DEV_ERRS, /* device fields unreadable */
+	LA_NR_COUNTERS,
+};
+
+#endif /* LOCKAUDIT_H */

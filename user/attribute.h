@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * attribute.h - from a symbolized stack to the code responsible: the first
+ * caller outside the generic machinery (IOMMU core, OF/ACPI DMA glue, driver
+ * core, bus notifiers), or a named IOMMU-core path.
+ */
+#ifndef LA_ATTRIBUTE_H
+#define LA_ATTRIBUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum la_group {
+	LA_GROUP_DRIVER = 0, /* a driver's (or other kernel code's) call */
+	LA_GROUP_CORE, /* the IOMMU core's own probing, unlocked by design */
+	LA_GROUP_UNCLASSIFIED, /* the stack is too short to decide */
+};
+
+struct la_attr {
+	enum la_group group;
+	const char *core_path; /* LA_GROUP_CORE: e.g. "device add (iommu_bus_notifier)" */
+	int culprit; /* index of the responsible frame in frames[], -1 if none */
+	int first; /* index of the first frame after BPF/trampoline frames */
+};
+
+/*
+ * frames: innermost first, as "func+0xoff [module]" (see ksyms__format).
+ * entry: the hooked function. A stack whose frames above the entry are
+ * all generic (or unknown) cannot name a culprit: LA_GROUP_UNCLASSIFIED.
+ */
+void la_attribute(const char *entry, char *const *frames, size_t n,
+		  struct la_attr *out);
+
+/* Copy the function name of a frame ("" if unknown) into buf. */
+const char *la_frame_func(const char *frame, char *buf, size_t len);
+/* Copy the module of a frame ("vmlinux" if built in) into buf. */
+const char *la_frame_module(const char *frame, char *buf, size_t len);
+
+const char *la_group_name(enum la_group g);
+
+#endif

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/* collect.c - drains the ring buffer, the aggregation map and counters */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "attribute.h"
+#include "collect.h"
+#include "env.h"
+#include "hooks.h"
+#include "ksyms.h"
+#include "lockaudit.skel.h"
+#include "report.h"
+
+#define FRAME_LEN 192
+
+struct la_collector {
+	struct la_hooks *h;
+	struct la_collect_opts o;
+	struct ksyms *ks;
+	time_t ks_loaded; /* when kallsyms was last read */
+	struct ring_buffer *rb;
+	unsigned long new_sites;
+	bool events_failed;
+};
+
+static int reload_ksyms(struct la_collector *c)
+{
+	struct ksyms *ks = ksyms__load(c->o.kallsyms);
+
+	if (!ks)
+		return -errno;
+	ksyms__free(c->ks);
+	c->ks = ks;
+	c->ks_loaded = time(NULL);
+	return 0;
+}
+
+/* Symbolize ips into frames[] (each FRAME_LEN bytes). Reloads kallsyms
+ * at most once a second when an address is unknown (a module loaded). */
+static void symbolize(struct la_collector *c, const __u64 *ips, size_t n,
+		      char (*frames)[FRAME_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!ksyms__find(c->ks, ips[i]) && time(NULL) != c->ks_loaded) {
+			reload_ksyms(c);
+			break;
+		}
+	for (i = 0; i < n; i++)
+		ksyms__format(c->ks, ips[i], frames[i], FRAME_LEN);
+}
+
+static json_object *json_dev(const struct la_dev *d)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(d->name));
+	json_object_object_add(o, "bus", json_object_new_string(d->bus));
+	json_object_object_add(o, "driver",
+			       d->driver[0] ? json_object_new_string(d->driver) :
+					      NULL);
+	json_object_object_add(o, "registered",
+			       json_object_new_boolean(d->registered));
+	return o;
+}
+
+static void write_event(struct la_collector *c, const struct la_event *e,
+			const char *entry, char (*frames)[FRAME_LEN], size_t n)
+{
+	json_object *o = json_object_new_object(), *a;
+	unsigned long long now_boot = env__boot_ns();
+	double real_s = (double)(env__real_ns() - (now_boot - e->ts_ns)) / 1e9;
+	size_t i;
+
+	json_object_object_add(o, "ts_s",
+			       json_object_new_double((double)e->ts_ns / 1e9));
+	json_object_object_add(o, "time", json_object_new_double(real_s));
+	json_object_object_add(o, "entry_point", json_object_new_string(entry));
+	json_object_object_add(o, "lock_state",
+			       json_object_new_string(la_state_name((int)e->state)));
+	json_object_object_add(o, "new_site",
+			       json_object_new_boolean(e->flags & LA_F_NEW_SITE));
+	json_object_object_add(o, "attach",
+			       json_object_new_string(e->flags & LA_F_KPROBE ?
+							      "kprobe" :
+							      "fentry"));
+	json_object_object_add(o, "pid", json_object_new_int((int)e->pid));
+	json_object_object_add(o, "tgid", json_object_new_int((int)e->tgid));
+	json_object_object_add(o, "comm", json_object_new_string(e->comm));
+	json_object_object_add(o, "cpu", json_object_new_int((int)e->cpu));
+	json_object_object_add(o, "device", json_dev(&e->dev));
+	if (e->state == LA_HELD_OTHER) {
+		json_object *hd = json_object_new_object();
+
+		json_object_object_add(hd, "pid",
+				       json_object_new_int((int)e->holder_pid));
+		json_object_object_add(hd, "comm",
+				       json_object_new_string(e->holder_comm));
+		json_object_object_add(o, "holder", hd);
+	}
+	a = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(frames[i]));
+	json_object_object_add(o, "stack", a);
+	if (fprintf(c->o.events, "%s\n",
+		    json_object_to_json_string_ext(
+			    o, JSON_C_TO_STRING_PLAIN |
+				       JSON_C_TO_STRING_NOSLASHESCAPE)) < 0 &&
+	    !c->events_failed) {
+		c->events_failed = true;
+		fprintf(stderr, "lockaudit: writing events failed: %s\n",
+			strerror(errno));
+	}
+	json_object_put(o);
+}
+
+static void print_new_site(struct la_collector *c, const struct la_event *e,
+			   const char *entry, char (*frames)[FRAME_LEN],
+			   size_t n)
+{
+	char *ptrs[LA_MAX_STACK];
+	struct la_attr a;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ptrs[i] = frames[i];
+	la_attribute(entry, ptrs, n, &a);
+	fprintf(c->o.live, "new site: %s %s ", entry,
+		la_state_label((int)e->state));
+	if (a.group == LA_GROUP_DRIVER)
+		fprintf(c->o.live, "from %s", frames[a.culprit]);
+	else if (a.group == LA_GROUP_CORE)
+		fprintf(c->o.live, "from IOMMU core, %s", a.core_path);
+	else
+		fprintf(c->o.live, "from an unclassified path");
+	fprintf(c->o.live, " (device %s, %s[%u]", e->dev.name[0] ? e->dev.name : "?",
+		e->comm, e->pid);
+	if (e->state == LA_HELD_OTHER)
+		fprintf(c->o.live, ", lock held by %s[%u]", e->holder_comm,
+			e->holder_pid);
+	fprintf(c->o.live, ")\n");
+	fflush(c->o.live);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct la_collector *c = ctx;
+	const struct la_event *e = data;
+	char frames[LA_MAX_STACK][FRAME_LEN];
+	const char *entry;
+	size_t n;
+
+	if (size < sizeof(*e) || e->hook >= c->h->nr)
+		return 0;
+	entry = c->h->hook[e->hook].def->func;
+	n = e->nr_ips < LA_MAX_STACK ? e->nr_ips : LA_MAX_STACK;
+	symbolize(c, e->ips, n, frames);
+	if (c->o.events)
+		write_event(c, e, entry, frames, n);
+	if (c->o.live && (e->flags & LA_F_NEW_SITE) && e->state != LA_HELD) {
+		c->new_sites++;
+		print_new_site(c, e, entry, frames, n);
+	}
+	return 0;
+}
+
+struct la_collector *collect__new(struct la_hooks *h,
+				  const struct la_collect_opts *o, char *err,
+				  size_t errlen)
+{
+	struct la_collector *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->h = h;
+	c->o = *o;
+	ret = reload_ksyms(c);
+	if (ret) {
+		snprintf(err, errlen, "cannot read %s: %s", o->kallsyms,
+			 strerror(-ret));
+		free(c);
+		return NULL;
+	}
+	if (o->live || o->events) {
+		c->rb = ring_buffer__new(bpf_map__fd(h->skel->maps.events),
+					 on_event, c, NULL);
+		if (!c->rb) {
+			snprintf(err, errlen, "cannot open the ring buffer: %s",
+				 strerror(errno));
+			collect__free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+void collect__free(struct la_collector *c)
+{
+	if (!c)
+		return;
+	ring_buffer__free(c->rb);
+	ksyms__free(c->ks);
+	free(c);
+}
+
+int collect__poll(struct la_collector *c, int timeout_ms)
+{
+	int ret;
+
+	if (!c->rb) {
+		struct timespec ts = { timeout_ms / 1000,
+				       (timeout_ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+		return 0;
+	}
+	ret = ring_buffer__poll(c->rb, timeout_ms);
+	if (ret == -EINTR)
+		return 0;
+	if (c->o.events)
+		fflush(c->o.events);
+	return ret < 0 ? ret : 0;
+}
+
+unsigned long collect__new_sites(const struct la_collector *c)
+{
+	return c->new_sites;
+}
+
+static int read_counters(struct la_collector *c, __u64 *sum)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(c->h->skel->maps.counters);
+	__u64 *vals;
+	__u32 i;
+
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	vals = calloc((size_t)ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (i = 0; i < LA_NR_COUNTERS; i++) {
+		sum[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, vals)) {
+			int err = -errno;
+
+			free(vals);
+			return err;
+		}
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			sum[i] += vals[cpu];
+	}
+	free(vals);
+	return 0;
+}
+
+static void add_site(struct la_collector *c, struct la_report *r,
+		     const struct la_key *k, const struct la_site *v)
+{
+	char frames[LA_MAX_STACK][FRAME_LEN], *ptrs[LA_MAX_STACK];
+	struct la_rsite *s;
+	size_t i, n = k->nr_ips < LA_MAX_STACK ? k->nr_ips : LA_MAX_STACK;
+
+	if (k->hook >= c->h->nr || k->state >= LA_NR_STATES)
+		return;
+	for (i = 0; i < n; i++) {
+		ksyms__format(c->ks, k->ips[i], frames[i], FRAME_LEN);
+		ptrs[i] = frames[i];
+	}
+	s = report__add_site(r, c->h->hook[k->hook].def->func, (int)k->state,
+			     ptrs, n, n == LA_MAX_STACK);
+	s->count = v->count;
+	s->first_s = (double)(v->first_ns ? v->first_ns : v->last_ns) / 1e9;
+	s->last_s = (double)v->last_ns / 1e9;
+	if (k->state == LA_HELD_OTHER) {
+		s->holder_pid = (int)v->holder_pid;
+		free(s->holder_comm);
+		s->holder_comm = strndup(v->holder_comm, LA_COMM_LEN);
+		if (!s->holder_comm) {
+			fprintf(stderr, "lockaudit: out of memory\n");
+			exit(1);
+		}
+	}
+	for (i = 0; i < LA_MAX_EXAMPLES; i++) {
+		const struct la_dev *d = &v->devs[i];
+
+		if (!d->ptr)
+			continue;
+		report__add_dev(s, d->name[0] ? d->name : "?", d->bus,
+				d->driver, d->registered);
+	}
+}
+
+int collect__snapshot(struct la_collector *c, struct la_report *r)
+{
+	int fd = bpf_map__fd(c->h->skel->maps.sites);
+	struct la_key key, next, *prev = NULL;
+	struct la_site val;
+	__u64 cnt[LA_NR_COUNTERS];
+	size_t i;
+	int ret;
+
+	ret = reload_ksyms(c);
+	if (ret)
+		return ret;
+	ret = read_counters(c, cnt);
+	if (ret)
+		return ret;
+	for (i = 0; i < c->h->nr; i++) {
+		const struct la_hook *hk = &c->h->hook[i];
+		struct la_rhook *rh = report__hook(r, hk->def->func);
+
+		free(rh->attach);
+		free(rh->reason);
+		rh->attach = strdup(hooks__attached_name(hk->attached));
+		rh->reason = strdup(hk->reason);
+		if (!rh->attach || !rh->reason)
+			return -ENOMEM;
+		for (int s = 0; s < LA_NR_STATES; s++)
+			rh->calls[s] = cnt[LA_CNT_CALLS + i * LA_NR_STATES + s];
+	}
+	r->dropped_sites = cnt[LA_CNT_SITE_DROPS];
+	r->dropped_events = cnt[LA_CNT_EVENT_DROPS];
+	r->stack_errors = cnt[LA_CNT_STACK_ERRS];
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &val) == 0)
+			add_site(c, r, &next, &val);
+		key = next;
+		prev = &key;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	return 0;
+}

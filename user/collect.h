@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * collect.h - drains the kernel side: the ring buffer for live output and
+ * JSON Lines events, the aggregation map and counters into a report.
+ */
+#ifndef LA_COLLECT_H
+#define LA_COLLECT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct la_hooks;
+struct la_report;
+struct la_collector;
+
+struct la_collect_opts {
+	const char *kallsyms; /* path of /proc/kallsyms */
+	FILE *live; /* one line per new violation site, or NULL */
+	FILE *events; /* JSON Lines, one object per event, or NULL */
+};
+
+struct la_collector *collect__new(struct la_hooks *h,
+				  const struct la_collect_opts *o, char *err,
+				  size_t errlen);
+void collect__free(struct la_collector *c);
+
+/* Wait up to timeout_ms for events and handle them. 0 or -errno. */
+int collect__poll(struct la_collector *c, int timeout_ms);
+
+/*
+ * Read the aggregation map and counters into r (sites, hook lines, drop
+ * counters). Symbolizes with a fresh /proc/kallsyms. 0 or -errno.
+ */
+int collect__snapshot(struct la_collector *c, struct la_report *r);
+
+/* Number of new violation sites reported live so far. */
+unsigned long collect__new_sites(const struct la_collector *c);
+
+#endif

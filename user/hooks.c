@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/* hooks.c - the watch list as data, and attaching it by trial */
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hooks.h"
+#include "ksyms.h"
+#include "lockaudit.skel.h"
+
+/*
+ * The watch list. Every IOMMU/DMA configuration entry point takes the
+ * device first. A new entry point is one line here.
+ */
+const struct la_hook_def la_watch_list[] = {
+	{ "of_dma_configure_id", 0, LA_LOCK_DEV_MUTEX },
+	{ "acpi_dma_configure_id", 0, LA_LOCK_DEV_MUTEX },
+	{ "of_iommu_configure", 0, LA_LOCK_DEV_MUTEX },
+	{ "acpi_iommu_configure_id", 0, LA_LOCK_DEV_MUTEX },
+	{ "iommu_probe_device", 0, LA_LOCK_DEV_MUTEX },
+	{ "iommu_fwspec_init", 0, LA_LOCK_DEV_MUTEX },
+	{ "dev_iommu_get", 0, LA_LOCK_DEV_MUTEX },
+	{ "pci_dma_configure", 0, LA_LOCK_DEV_MUTEX },
+	{ "platform_dma_configure", 0, LA_LOCK_DEV_MUTEX },
+	{ "amba_dma_configure", 0, LA_LOCK_DEV_MUTEX },
+	{ "fsl_mc_dma_configure", 0, LA_LOCK_DEV_MUTEX },
+	{ "cdx_dma_configure", 0, LA_LOCK_DEV_MUTEX },
+	{ "host1x_dma_configure", 0, LA_LOCK_DEV_MUTEX },
+};
+const size_t la_watch_list_len =
+	sizeof(la_watch_list) / sizeof(la_watch_list[0]);
+
+_Static_assert(sizeof(la_watch_list) / sizeof(la_watch_list[0]) <=
+		       LA_MAX_HOOKS,
+	       "watch list larger than the BPF program slots");
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	(void)level;
+	/* attach failures are expected while probing: they become reasons */
+	return verbose ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+void hooks__set_verbose(bool v)
+{
+	verbose = v;
+	libbpf_set_print(libbpf_print);
+}
+
+const char *hooks__attached_name(enum la_attached a)
+{
+	switch (a) {
+	case LA_ATTACHED_FENTRY:
+		return "fentry";
+	case LA_ATTACHED_KPROBE:
+		return "kprobe";
+	default:
+		return "absent";
+	}
+}
+
+int hooks__select(struct la_hooks *h, const char *list, char *err,
+		  size_t errlen)
+{
+	char buf[1024], *tok, *save = NULL;
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	if (!list || !strcmp(list, "all")) {
+		for (i = 0; i < la_watch_list_len; i++)
+			h->hook[h->nr++].def = &la_watch_list[i];
+		return 0;
+	}
+	if (strlen(list) >= sizeof(buf)) {
+		snprintf(err, errlen, "hook list too long");
+		return -EINVAL;
+	}
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		const struct la_hook_def *def = NULL;
+
+		for (i = 0; i < la_watch_list_len; i++)
+			if (!strcmp(tok, la_watch_list[i].func))
+				def = &la_watch_list[i];
+		if (!def) {
+			snprintf(err, errlen,
+				 "unknown hook '%s' (see 'lockaudit probes' for the watch list)",
+				 tok);
+			return -ENOENT;
+		}
+		for (i = 0; i < h->nr; i++)
+			if (h->hook[i].def == def)
+				break;
+		if (i == h->nr)
+			h->hook[h->nr++].def = def;
+	}
+	if (!h->nr) {
+		snprintf(err, errlen, "empty hook list");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct bpf_program *slot_prog(struct la_hooks *h, const char *kind,
+				     size_t slot)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "la_%s_%zu", kind, slot);
+	return bpf_object__find_program_by_name(h->skel->obj, name);
+}
+
+static const char *errstr(int err, char *buf, size_t len)
+{
+	err = err < 0 ? -err : err;
+	if (err == 524) /* kernel-internal ENOTSUPP */
+		snprintf(buf, len, "not supported by this kernel (ENOTSUPP)");
+	else
+		snprintf(buf, len, "%s", strerror(err));
+	return buf;
+}
+
+/* Is func in the kernel's BTF (vmlinux, or the module that holds it)? */
+static bool func_in_btf(struct btf *vmlinux, const struct ksym *sym,
+			const char *func)
+{
+	struct btf *mod;
+	bool found;
+
+	if (!vmlinux)
+		return false;
+	if (btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) >= 0)
+		return true;
+	if (!sym || !sym->module)
+		return false;
+	mod = btf__load_module_btf(sym->module, vmlinux);
+	if (!mod)
+		return false;
+	found = btf__find_by_name_kind(mod, func, BTF_KIND_FUNC) >= 0;
+	btf__free(mod);
+	return found;
+}
+
+static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
+			 bool use_fentry, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
+	size_t i;
+	int ret;
+
+	h->skel = lockaudit_bpf__open_opts(&oo);
+	if (!h->skel) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open the BPF object: %s",
+			 strerror(errno));
+		return ret;
+	}
+	h->skel->rodata->event_mode = o->events;
+	for (i = 0; i < LA_MAX_HOOKS; i++) {
+		struct bpf_program *fe = slot_prog(h, "fentry", i);
+		struct bpf_program *kp = slot_prog(h, "kprobe", i);
+		struct la_hook *hk = i < h->nr ? &h->hook[i] : NULL;
+		bool want_fe = hk && use_fentry && hk->in_btf;
+		bool want_kp = hk && o->mode != LA_MODE_FENTRY && hk->in_kallsyms;
+
+		if (!fe || !kp) {
+			snprintf(err, errlen, "BPF object lacks slot %zu", i);
+			return -ENOENT;
+		}
+		bpf_program__set_autoload(fe, want_fe);
+		bpf_program__set_autoload(kp, want_kp);
+		if (!hk)
+			continue;
+		h->skel->rodata->hook_arg[i] = hk->def->arg;
+		h->skel->rodata->hook_lock[i] = hk->def->lock;
+		if (want_fe) {
+			ret = bpf_program__set_attach_target(fe, 0, hk->def->func);
+			if (ret) {
+				snprintf(err, errlen, "%s: cannot target fentry: %s",
+					 hk->def->func, strerror(-ret));
+				return ret;
+			}
+		}
+	}
+	ret = lockaudit_bpf__load(h->skel);
+	if (ret)
+		snprintf(err, errlen,
+			 "cannot load the BPF programs: %s (run with -v for the verifier log)",
+			 strerror(-ret));
+	return ret;
+}
+
+int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
+		  const struct la_attach_opts *o, char *err, size_t errlen)
+{
+	struct btf *vmlinux = NULL;
+	bool use_fentry = o->mode != LA_MODE_KPROBE && o->kernel_btf;
+	char fe_reason[120] = "", ebuf[80];
+	size_t i;
+	int ret, attached = 0;
+
+	if (o->kernel_btf)
+		vmlinux = btf__load_vmlinux_btf();
+	for (i = 0; i < h->nr; i++) {
+		struct la_hook *hk = &h->hook[i];
+		const struct ksym *sym = ksyms__by_name(ks, hk->def->func, NULL);
+
+		hk->in_kallsyms = sym != NULL;
+		hk->in_btf = func_in_btf(vmlinux, sym, hk->def->func);
+	}
+	btf__free(vmlinux);
+
+	ret = open_and_load(h, o, use_fentry, err, errlen);
+	if (ret && use_fentry && o->mode == LA_MODE_AUTO) {
+		/* an fentry target the verifier refuses: kprobes only */
+		snprintf(fe_reason, sizeof(fe_reason),
+			 "fentry programs did not load: %s",
+			 errstr(ret, ebuf, sizeof(ebuf)));
+		lockaudit_bpf__destroy(h->skel);
+		h->skel = NULL;
+		use_fentry = false;
+		ret = open_and_load(h, o, use_fentry, err, errlen);
+	}
+	if (ret) {
+		lockaudit_bpf__destroy(h->skel);
+		h->skel = NULL;
+		return ret;
+	}
+
+	for (i = 0; i < h->nr; i++) {
+		struct la_hook *hk = &h->hook[i];
+		struct bpf_program *fe = slot_prog(h, "fentry", i);
+		struct bpf_program *kp = slot_prog(h, "kprobe", i);
+		size_t n = 0;
+
+		hk->reason[0] = 0;
+		if (!hk->in_kallsyms) {
+			snprintf(hk->reason, sizeof(hk->reason),
+				 "not in kallsyms (not built, or inlined)");
+			continue;
+		}
+		if (o->mode == LA_MODE_KPROBE) {
+			/* asked for: no reason to give */
+		} else if (!o->kernel_btf) {
+			n = snprintf(hk->reason, sizeof(hk->reason),
+				     "fentry: kernel exposes no BTF");
+		} else if (fe_reason[0]) {
+			n = snprintf(hk->reason, sizeof(hk->reason), "%s",
+				     fe_reason);
+		} else if (!hk->in_btf) {
+			n = snprintf(hk->reason, sizeof(hk->reason),
+				     "fentry: not in BTF");
+		} else {
+			hk->link = bpf_program__attach(fe);
+			if (hk->link) {
+				hk->attached = LA_ATTACHED_FENTRY;
+				attached++;
+				continue;
+			}
+			n = snprintf(hk->reason, sizeof(hk->reason),
+				     "fentry: %s",
+				     errstr(-errno, ebuf, sizeof(ebuf)));
+		}
+		if (o->mode == LA_MODE_FENTRY)
+			continue;
+		hk->link = bpf_program__attach_kprobe(kp, false, hk->def->func);
+		if (hk->link) {
+			hk->attached = LA_ATTACHED_KPROBE;
+			attached++;
+			continue;
+		}
+		snprintf(hk->reason + n, sizeof(hk->reason) - n, "%skprobe: %s",
+			 n ? "; " : "", errstr(-errno, ebuf, sizeof(ebuf)));
+	}
+	return attached;
+}
+
+void hooks__detach(struct la_hooks *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nr; i++) {
+		bpf_link__destroy(h->hook[i].link);
+		h->hook[i].link = NULL;
+		h->hook[i].attached = LA_ATTACHED_NONE;
+	}
+	lockaudit_bpf__destroy(h->skel);
+	h->skel = NULL;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hooks.h - the watch list as data, and attaching it by trial: fentry where
+ * the kernel takes it, else the kprobe twin, else absent with the reason.
+ */
+#ifndef LA_HOOKS_H
+#define LA_HOOKS_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lockaudit.h"
+
+struct ksyms;
+struct lockaudit_bpf;
+struct bpf_link;
+
+/* One rule: "the lock reached from argument `arg` of `func` must be held". */
+struct la_hook_def {
+	const char *func;
+	unsigned int arg; /* which argument holds the object (0-based) */
+	enum la_lock_kind lock; /* how to reach the lock from it, which kind */
+};
+
+extern const struct la_hook_def la_watch_list[];
+extern const size_t la_watch_list_len;
+
+enum la_attach_mode {
+	LA_MODE_AUTO = 0,
+	LA_MODE_FENTRY,
+	LA_MODE_KPROBE,
+};
+
+enum la_attached {
+	LA_ATTACHED_NONE = 0,
+	LA_ATTACHED_FENTRY,
+	LA_ATTACHED_KPROBE,
+};
+
+struct la_hook {
+	const struct la_hook_def *def; /* slot = index in la_hooks.hook[] */
+	bool in_kallsyms, in_btf;
+	enum la_attached attached;
+	char reason[200]; /* why not fentry, or why absent; "" if none */
+	struct bpf_link *link;
+};
+
+struct la_hooks {
+	size_t nr;
+	struct la_hook hook[LA_MAX_HOOKS];
+	struct lockaudit_bpf *skel;
+};
+
+/*
+ * Select hooks by a comma-separated list of function names (NULL or "all":
+ * the whole watch list). Returns 0, or -ENOENT naming the unknown one in err.
+ */
+int hooks__select(struct la_hooks *h, const char *list, char *err,
+		  size_t errlen);
+
+struct la_attach_opts {
+	enum la_attach_mode mode;
+	enum la_event_mode events;
+	const char *btf_path; /* BTF for CO-RE if the kernel exposes none */
+	bool kernel_btf; /* /sys/kernel/btf/vmlinux exists */
+};
+
+/*
+ * Open, load and attach. Every selected hook ends up fentry, kprobe or
+ * absent with a reason. Returns the number attached (0 is not an error
+ * here), or -errno if the BPF object cannot be loaded (reason in err).
+ */
+int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
+		  const struct la_attach_opts *o, char *err, size_t errlen);
+void hooks__detach(struct la_hooks *h);
+
+const char *hooks__attached_name(enum la_attached a);
+/* Forward libbpf's messages to stderr (verbose) or keep them quiet. */
+void hooks__set_verbose(bool verbose);
+
+#endif

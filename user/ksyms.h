@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ksyms.h - /proc/kallsyms with module names: address -> "func+0xoff [module]" */
+#ifndef LA_KSYMS_H
+#define LA_KSYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ksym {
+	uint64_t addr;
+	const char *name;
+	const char *module; /* NULL for vmlinux */
+};
+
+struct ksyms;
+
+/*
+ * Load a kallsyms-format file (text symbols only). Returns NULL with errno
+ * set on failure: ENOENT/EACCES from open, EPERM when every address reads
+ * as zero (kptr_restrict hides them), ENODATA when no symbol was found.
+ */
+struct ksyms *ksyms__load(const char *path);
+void ksyms__free(struct ksyms *ks);
+size_t ksyms__count(const struct ksyms *ks);
+
+/* The symbol containing addr (the nearest at or below it), or NULL. */
+const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr);
+/* The first symbol named name (optionally in module; NULL: any), or NULL. */
+const struct ksym *ksyms__by_name(const struct ksyms *ks, const char *name,
+				  const char *module);
+
+/*
+ * Format addr as "func+0xoff [module]" ("func+0xoff" in vmlinux,
+ * "0xaddr" when unknown) into buf. Returns buf.
+ */
+char *ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf,
+		    size_t len);
+
+#endif

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - the command line: parses, calls one function per command, maps
+ * errors to exit codes. Nothing else.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "env.h"
+#include "hooks.h"
+#include "ksyms.h"
+#include "report.h"
+
+/* Exit codes: each failure class has its own (documented in README). */
+enum {
+	EXIT_FAIL = 1, /* runtime failure (BPF load, map read, write) */
+	EXIT_USAGE = 2, /* bad command line */
+	EXIT_HOOK = 3, /* unknown hook name */
+	EXIT_PERM = 4, /* missing CAP_BPF/CAP_PERFMON */
+	EXIT_NOBTF = 5, /* no kernel BTF and no --btf */
+	EXIT_KPTR = 6, /* kernel addresses hidden (kptr_restrict) */
+	EXIT_OUTPUT = 7, /* output path not writable */
+	EXIT_NOHOOKS = 8, /* nothing could be attached */
+	EXIT_INPUT = 9, /* report: unreadable or invalid input */
+};
+
+#define KALLSYMS "/proc/kallsyms"
+
+const char *argp_program_version = "lockaudit " LA_VERSION;
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct opts {
+	const char *cmd;
+	double duration; /* 0: until SIGINT/SIGTERM */
+	const char *json;
+	const char *events;
+	const char *hooks;
+	const char *btf;
+	enum la_attach_mode mode;
+	bool json_probes;
+	bool pretty;
+	bool verbose;
+	char **files;
+	int nr_files;
+};
+
+enum { OPT_BTF = 256, OPT_PRETTY };
+
+static const struct argp_option run_options[] = {
+	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds (default: until SIGINT/SIGTERM)", 0 },
+	{ "json", 'j', "FILE", 0, "Write the JSON report to FILE ('-': stdout)", 0 },
+	{ "events", 'e', "FILE", 0, "Write every audited call as JSON Lines to FILE ('-': stdout)", 0 },
+	{ "attach", 'a', "MODE", 0, "auto (default): fentry, else kprobe; fentry; kprobe", 0 },
+	{ "hooks", 'H', "LIST", 0, "Comma-separated entry points to watch (default: all)", 0 },
+	{ "btf", OPT_BTF, "FILE", 0, "BTF of the running kernel if it exposes none (kprobes only)", 0 },
+	{ "pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages (verifier log, attach errors)", 0 },
+	{ 0 },
+};
+
+static const struct argp_option probes_options[] = {
+	{ "json", 'j', NULL, 0, "Print JSON instead of a table", 0 },
+	{ "attach", 'a', "MODE", 0, "auto (default), fentry or kprobe", 0 },
+	{ "hooks", 'H', "LIST", 0, "Comma-separated entry points (default: all)", 0 },
+	{ "btf", OPT_BTF, "FILE", 0, "BTF of the running kernel if it exposes none", 0 },
+	{ "pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
+	{ 0 },
+};
+
+static const struct argp_option report_options[] = {
+	{ "json", 'j', "FILE", 0, "Also write the merged report as JSON to FILE ('-': stdout)", 0 },
+	{ "pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0 },
+	{ 0 },
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct opts *o = state->input;
+	char *end;
+
+	switch (key) {
+	case 'd':
+		errno = 0;
+		o->duration = strtod(arg, &end);
+		if (errno || end == arg || *end || !(o->duration > 0) ||
+		    o->duration > 1e9)
+			argp_error(state, "invalid duration '%s': want seconds > 0", arg);
+		break;
+	case 'j':
+		if (!strcmp(o->cmd, "probes"))
+			o->json_probes = true;
+		else
+			o->json = arg;
+		break;
+	case 'e':
+		o->events = arg;
+		break;
+	case 'a':
+		if (!strcmp(arg, "auto"))
+			o->mode = LA_MODE_AUTO;
+		else if (!strcmp(arg, "fentry"))
+			o->mode = LA_MODE_FENTRY;
+		else if (!strcmp(arg, "kprobe"))
+			o->mode = LA_MODE_KPROBE;
+		else
+			argp_error(state, "invalid attach mode '%s': want auto, fentry or kprobe", arg);
+		break;
+	case 'H':
+		o->hooks = arg;
+		break;
+	case OPT_BTF:
+		o->btf = arg;
+		break;
+	case OPT_PRETTY:
+		o->pretty = true;
+		break;
+	case 'v':
+		o->verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (strcmp(o->cmd, "report"))
+			argp_error(state, "unexpected argument '%s'", arg);
+		return ARGP_ERR_UNKNOWN;
+	case ARGP_KEY_ARGS:
+		o->files = state->argv + state->next;
+		o->nr_files = state->argc - state->next;
+		break;
+	case ARGP_KEY_END:
+		if (!strcmp(o->cmd, "report") && !o->nr_files)
+			argp_error(state, "no report file given");
+		if (o->json && o->events && !strcmp(o->json, "-") &&
+		    !strcmp(o->events, "-"))
+			argp_error(state, "--json - and --events - cannot both use stdout");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lockaudit: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+/* The checks every command that loads BPF shares, in the order a user
+ * would fix them. Returns 0 or an exit code (message printed). */
+static int preflight(const struct opts *o, struct la_hooks *h,
+		     struct ksyms **ks)
+{
+	char err[256];
+	int ret;
+
+	if (hooks__select(h, o->hooks, err, sizeof(err)))
+		return fail(EXIT_HOOK, "%s", err);
+	if (o->json && (ret = env__check_writable(o->json)))
+		return fail(EXIT_OUTPUT, "cannot write the report to '%s': %s",
+			    o->json, strerror(-ret));
+	if (o->events && (ret = env__check_writable(o->events)))
+		return fail(EXIT_OUTPUT, "cannot write events to '%s': %s",
+			    o->events, strerror(-ret));
+	if (!env__has_bpf_caps())
+		return fail(EXIT_PERM,
+			    "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root, e.g. 'sudo lockaudit %s'",
+			    o->cmd);
+	if (o->btf && access(o->btf, R_OK))
+		return fail(EXIT_NOBTF, "cannot read BTF file '%s': %s", o->btf,
+			    strerror(errno));
+	if (!o->btf && !env__kernel_btf())
+		return fail(EXIT_NOBTF,
+			    "kernel exposes no BTF (/sys/kernel/btf/vmlinux): use a kernel built with CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE");
+	*ks = ksyms__load(KALLSYMS);
+	if (!*ks && errno == EPERM)
+		return fail(EXIT_KPTR,
+			    "kernel addresses are hidden in " KALLSYMS
+			    " (kernel.kptr_restrict=2): run 'sysctl kernel.kptr_restrict=1' as root");
+	if (!*ks)
+		return fail(EXIT_FAIL, "cannot read " KALLSYMS ": %s",
+			    strerror(errno));
+	return 0;
+}
+
+static int attach(const struct opts *o, struct la_hooks *h,
+		  const struct ksyms *ks, enum la_event_mode events)
+{
+	struct la_attach_opts ao = {
+		.mode = o->mode,
+		.events = events,
+		.btf_path = o->btf,
+		.kernel_btf = env__kernel_btf(),
+	};
+	char err[256];
+	int n;
+
+	hooks__set_verbose(o->verbose);
+	n = hooks__attach(h, ks, &ao, err, sizeof(err));
+	if (n < 0)
+		return -fail(EXIT_FAIL, "%s", err);
+	return n;
+}
+
+static FILE *open_out(const char *path)
+{
+	if (!strcmp(path, "-"))
+		return stdout;
+	return fopen(path, "we");
+}
+
+static void fill_meta(struct la_report *r, time_t started, double duration)
+{
+	char rel[128], arch[64], host[256], when[32];
+
+	env__kernel(rel, sizeof(rel), arch, sizeof(arch), host, sizeof(host));
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
+	r->kernel = strdup(rel);
+	r->arch = strdup(arch);
+	r->hostname = strdup(host);
+	r->started = strdup(when);
+	r->duration_s = duration;
+	r->sources = 1;
+	if (!r->kernel || !r->arch || !r->hostname || !r->started) {
+		fprintf(stderr, "lockaudit: out of memory\n");
+		exit(EXIT_FAIL);
+	}
+}
+
+static int cmd_run(struct opts *o)
+{
+	bool stdout_taken = (o->json && !strcmp(o->json, "-")) ||
+			    (o->events && !strcmp(o->events, "-"));
+	FILE *human = stdout_taken ? stderr : stdout, *events = NULL;
+	struct la_collect_opts co = { .kallsyms = KALLSYMS, .live = human };
+	struct la_collector *c = NULL;
+	struct la_report r;
+	struct la_hooks h;
+	struct ksyms *ks = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned long long t0;
+	time_t started;
+	size_t i, nfe = 0, nkp = 0;
+	char err[256];
+	int ret, n;
+
+	ret = preflight(o, &h, &ks);
+	if (ret)
+		goto out;
+	n = attach(o, &h, ks, o->events ? LA_EVENTS_ALL : LA_EVENTS_NEW_SITES);
+	ksyms__free(ks);
+	if (n < 0)
+		return -n;
+	for (i = 0; i < h.nr; i++) {
+		nfe += h.hook[i].attached == LA_ATTACHED_FENTRY;
+		nkp += h.hook[i].attached == LA_ATTACHED_KPROBE;
+	}
+	if (!n) {
+		for (i = 0; i < h.nr; i++)
+			fprintf(stderr, "lockaudit: %s: %s\n",
+				h.hook[i].def->func, h.hook[i].reason);
+		ret = fail(EXIT_NOHOOKS, "no entry point could be attached (see 'lockaudit probes')");
+		goto detach;
+	}
+	if (o->events) {
+		events = open_out(o->events);
+		if (!events) {
+			ret = fail(EXIT_OUTPUT, "cannot write events to '%s': %s",
+				   o->events, strerror(errno));
+			goto detach;
+		}
+		co.events = events;
+	}
+	c = collect__new(&h, &co, err, sizeof(err));
+	if (!c) {
+		ret = fail(EXIT_FAIL, "%s", err);
+		goto detach;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fprintf(human, "lockaudit: watching %zu entry points (%zu fentry, %zu kprobe)",
+		nfe + nkp, nfe, nkp);
+	if (o->duration > 0)
+		fprintf(human, " for %g s", o->duration);
+	fprintf(human, "; Ctrl-C to stop\n");
+	fflush(human);
+
+	started = time(NULL);
+	t0 = env__boot_ns();
+	while (!stop) {
+		double left = o->duration > 0 ?
+				      o->duration - (double)(env__boot_ns() - t0) / 1e9 :
+				      0.2;
+		int ms;
+
+		if (left <= 0)
+			break;
+		ms = left > 0.2 ? 200 : (int)(left * 1000) + 1;
+		ret = collect__poll(c, ms);
+		if (ret) {
+			ret = fail(EXIT_FAIL, "reading events: %s", strerror(-ret));
+			goto detach;
+		}
+	}
+	/* drain what is left before the snapshot */
+	collect__poll(c, 0);
+
+	report__init(&r);
+	fill_meta(&r, started, (double)(env__boot_ns() - t0) / 1e9);
+	ret = collect__snapshot(c, &r);
+	if (ret) {
+		report__free(&r);
+		ret = fail(EXIT_FAIL, "reading the kernel's counts: %s", strerror(-ret));
+		goto detach;
+	}
+	collect__free(c);
+	c = NULL;
+	hooks__detach(&h);
+
+	fputc('\n', human);
+	report__write_text(&r, human);
+	ret = 0;
+	if (o->json) {
+		int e = strcmp(o->json, "-") ?
+				report__save_json(&r, o->json, o->pretty) :
+				report__write_json(&r, stdout, o->pretty);
+
+		if (e)
+			ret = fail(EXIT_OUTPUT, "cannot write the report to '%s': %s",
+				   o->json, strerror(-e));
+	}
+	report__free(&r);
+	if (events && events != stdout && fclose(events))
+		ret = fail(EXIT_OUTPUT, "writing events to '%s' failed", o->events);
+	return ret;
+detach:
+	collect__free(c);
+	hooks__detach(&h);
+	if (events && events != stdout)
+		fclose(events);
+out:
+	return ret;
+}
+
+static int cmd_probes(struct opts *o)
+{
+	char rel[128], arch[64], host[256];
+	struct ksyms *ks = NULL;
+	struct la_hooks h;
+	size_t i;
+	int ret, n;
+
+	ret = preflight(o, &h, &ks);
+	if (ret)
+		return ret;
+	n = attach(o, &h, ks, LA_EVENTS_NONE);
+	ksyms__free(ks);
+	if (n < 0)
+		return -n;
+	env__kernel(rel, sizeof(rel), arch, sizeof(arch), host, sizeof(host));
+	if (o->json_probes) {
+		json_object *root = json_object_new_object(), *a;
+
+		json_object_object_add(root, "schema",
+				       json_object_new_string("lockaudit.probes/1"));
+		json_object_object_add(root, "kernel", json_object_new_string(rel));
+		json_object_object_add(root, "arch", json_object_new_string(arch));
+		a = json_object_new_array();
+		for (i = 0; i < h.nr; i++) {
+			const struct la_hook *hk = &h.hook[i];
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "function",
+					       json_object_new_string(hk->def->func));
+			json_object_object_add(e, "present",
+					       json_object_new_boolean(hk->in_kallsyms));
+			json_object_object_add(e, "btf",
+					       json_object_new_boolean(hk->in_btf));
+			json_object_object_add(e, "attach",
+					       json_object_new_string(hooks__attached_name(hk->attached)));
+			json_object_object_add(e, "reason",
+					       json_object_new_string(hk->reason));
+			json_object_array_add(a, e);
+		}
+		json_object_object_add(root, "hooks", a);
+		printf("%s\n", json_object_to_json_string_ext(
+				       root, (o->pretty ? JSON_C_TO_STRING_PRETTY :
+							  JSON_C_TO_STRING_PLAIN) |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	} else {
+		printf("kernel %s (%s)\n%-26s %-8s %-7s %s\n", rel, arch,
+		       "entry point", "present", "attach", "why not fentry / why absent");
+		for (i = 0; i < h.nr; i++) {
+			const struct la_hook *hk = &h.hook[i];
+
+			printf("%-26s %-8s %-7s %s\n", hk->def->func,
+			       hk->in_kallsyms ? "yes" : "no",
+			       hooks__attached_name(hk->attached),
+			       hk->reason[0] ? hk->reason : "-");
+		}
+	}
+	hooks__detach(&h);
+	if (!n)
+		return fail(EXIT_NOHOOKS, "no entry point could be attached");
+	return fflush(stdout) ? EXIT_OUTPUT : 0;
+}
+
+static int cmd_report(struct opts *o)
+{
+	struct la_report r;
+	char err[512];
+	int i, ret = 0;
+
+	if (o->json && (ret = env__check_writable(o->json)))
+		return fail(EXIT_OUTPUT, "cannot write the report to '%s': %s",
+			    o->json, strerror(-ret));
+	report__init(&r);
+	r.sources = 0;
+	for (i = 0; i < o->nr_files; i++) {
+		if (report__merge_file(&r, o->files[i], err, sizeof(err))) {
+			report__free(&r);
+			return fail(EXIT_INPUT, "%s", err);
+		}
+	}
+	if (!o->json || strcmp(o->json, "-"))
+		report__write_text(&r, stdout);
+	if (o->json) {
+		int e = strcmp(o->json, "-") ?
+				report__save_json(&r, o->json, o->pretty) :
+				report__write_json(&r, stdout, o->pretty);
+
+		if (e)
+			ret = fail(EXIT_OUTPUT, "cannot write the report to '%s': %s",
+				   o->json, strerror(-e));
+	}
+	report__free(&r);
+	return ret;
+}
+
+static const char doc[] =
+	"lockaudit -- is device_lock held when the kernel configures a device's IOMMU?\n\n"
+	"Commands:\n"
+	"  run       attach, show new violation sites live, report on exit\n"
+	"  probes    which entry points this kernel has and how they attach\n"
+	"  report    render (and merge) saved JSON reports\n\n"
+	"Run 'lockaudit COMMAND --help' for a command's options.";
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		const struct argp_option *options;
+		const char *args;
+		const char *doc;
+		int (*fn)(struct opts *);
+	} cmds[] = {
+		{ "run", run_options, NULL,
+		  "Watch the IOMMU configuration entry points; print new violation sites as they appear and the per-driver report on exit.",
+		  cmd_run },
+		{ "probes", probes_options, NULL,
+		  "List every watch-list entry point: present or absent, the attach mode that works here, and why not.",
+		  cmd_probes },
+		{ "report", report_options, "FILE.json...",
+		  "Render the text report from saved JSON reports, merging several into one.",
+		  cmd_report },
+	};
+	struct opts o = { 0 };
+	size_t i;
+
+	argp_err_exit_status = EXIT_USAGE;
+	if (argc >= 2 && argv[1][0] != '-') {
+		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			struct argp a = { cmds[i].options, parse_opt, cmds[i].args,
+					  cmds[i].doc, NULL, NULL, NULL };
+			char name[64];
+
+			if (strcmp(argv[1], cmds[i].name))
+				continue;
+			snprintf(name, sizeof(name), "lockaudit %s", cmds[i].name);
+			argv[1] = name;
+			o.cmd = cmds[i].name;
+			if (argp_parse(&a, argc - 1, argv + 1, 0, NULL, &o))
+				return EXIT_USAGE;
+			return cmds[i].fn(&o);
+		}
+		return fail(EXIT_USAGE, "unknown command '%s' (run, probes, report; see --help)",
+			    argv[1]);
+	}
+	{
+		struct argp a = { NULL, NULL, "COMMAND [OPTION...]", doc,
+				  NULL, NULL, NULL };
+
+		argp_parse(&a, argc, argv, 0, NULL, NULL);
+	}
+	return fail(EXIT_USAGE, "no command given (run, probes, report; see --help)");
+}

@@ -1,0 +1,958 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * report.c - the one report model; text and JSON (json-c) writers; reading
+ * JSON reports back and merging them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/types.h>
+
+#include "lockaudit.h"
+#include "report.h"
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d) {
+		fprintf(stderr, "lockaudit: out of memory\n");
+		exit(1);
+	}
+	return d;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (!p) {
+		fprintf(stderr, "lockaudit: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+const char *la_state_name(int state)
+{
+	switch (state) {
+	case LA_HELD:
+		return "held";
+	case LA_UNLOCKED:
+		return "unlocked";
+	case LA_HELD_OTHER:
+		return "held_by_other";
+	default:
+		return "?";
+	}
+}
+
+const char *la_state_label(int state)
+{
+	switch (state) {
+	case LA_HELD:
+		return "held";
+	case LA_UNLOCKED:
+		return "UNLOCKED";
+	case LA_HELD_OTHER:
+		return "HELD BY OTHER";
+	default:
+		return "?";
+	}
+}
+
+static int state_from_name(const char *s)
+{
+	int i;
+
+	for (i = 0; i < LA_NR_STATES; i++)
+		if (!strcmp(s, la_state_name(i)))
+			return i;
+	return -1;
+}
+
+void report__init(struct la_report *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+static void site_free(struct la_rsite *s)
+{
+	size_t i;
+
+	free(s->entry);
+	free(s->holder_comm);
+	for (i = 0; i < s->nr_devs; i++) {
+		free(s->devs[i].name);
+		free(s->devs[i].bus);
+		free(s->devs[i].driver);
+	}
+	for (i = 0; i < s->nr_frames; i++)
+		free(s->frames[i]);
+	free(s->frames);
+	free(s->core_path);
+	free(s->module);
+	free(s->function);
+	free(s->caller);
+}
+
+void report__free(struct la_report *r)
+{
+	size_t i;
+
+	free(r->kernel);
+	free(r->arch);
+	free(r->hostname);
+	free(r->started);
+	for (i = 0; i < r->nr_hooks; i++) {
+		free(r->hooks[i].function);
+		free(r->hooks[i].attach);
+		free(r->hooks[i].reason);
+	}
+	free(r->hooks);
+	for (i = 0; i < r->nr_sites; i++)
+		site_free(&r->sites[i]);
+	free(r->sites);
+	report__init(r);
+}
+
+static struct la_rsite *new_site(struct la_report *r)
+{
+	struct la_rsite *s;
+
+	if (r->nr_sites == r->cap_sites) {
+		r->cap_sites = r->cap_sites ? r->cap_sites * 2 : 64;
+		r->sites = xrealloc(r->sites, r->cap_sites * sizeof(*r->sites));
+	}
+	s = &r->sites[r->nr_sites++];
+	memset(s, 0, sizeof(*s));
+	return s;
+}
+
+struct la_rsite *report__add_site(struct la_report *r, const char *entry,
+				  int state, char *const *frames, size_t n,
+				  bool truncated)
+{
+	struct la_rsite *s = new_site(r);
+	struct la_attr a;
+	char buf[128];
+	size_t i;
+
+	la_attribute(entry, frames, n, &a);
+	s->entry = xstrdup(entry);
+	s->state = state;
+	s->truncated = truncated;
+	s->holder_comm = xstrdup("");
+	/* keep the stack from the first kernel frame: BPF frames are noise */
+	s->nr_frames = n - (size_t)a.first;
+	s->frames = xrealloc(NULL, (s->nr_frames + 1) * sizeof(char *));
+	for (i = 0; i < s->nr_frames; i++)
+		s->frames[i] = xstrdup(frames[a.first + i]);
+	s->group = a.group;
+	s->core_path = xstrdup(a.core_path);
+	if (a.culprit >= 0) {
+		s->caller = xstrdup(frames[a.culprit]);
+		s->function = xstrdup(
+			la_frame_func(frames[a.culprit], buf, sizeof(buf)));
+		s->module = xstrdup(
+			la_frame_module(frames[a.culprit], buf, sizeof(buf)));
+	} else {
+		s->caller = xstrdup("");
+		s->function = xstrdup("");
+		s->module = xstrdup("");
+	}
+	return s;
+}
+
+void report__add_dev(struct la_rsite *s, const char *name, const char *bus,
+		     const char *driver, bool registered)
+{
+	struct la_rdev *d;
+	size_t i;
+
+	for (i = 0; i < s->nr_devs; i++) {
+		d = &s->devs[i];
+		if (!strcmp(d->name, name) && !strcmp(d->bus, bus)) {
+			/* a later bind or registration is worth showing */
+			if (!d->driver[0] && driver[0]) {
+				free(d->driver);
+				d->driver = xstrdup(driver);
+			}
+			d->registered |= registered;
+			return;
+		}
+	}
+	if (s->nr_devs == LA_REPORT_MAX_DEVS)
+		return;
+	d = &s->devs[s->nr_devs++];
+	d->name = xstrdup(name);
+	d->bus = xstrdup(bus);
+	d->driver = xstrdup(driver);
+	d->registered = registered;
+}
+
+struct la_rhook *report__hook(struct la_report *r, const char *function)
+{
+	struct la_rhook *h;
+	size_t i;
+
+	for (i = 0; i < r->nr_hooks; i++)
+		if (!strcmp(r->hooks[i].function, function))
+			return &r->hooks[i];
+	r->hooks = xrealloc(r->hooks, (r->nr_hooks + 1) * sizeof(*r->hooks));
+	h = &r->hooks[r->nr_hooks++];
+	memset(h, 0, sizeof(*h));
+	h->function = xstrdup(function);
+	h->attach = xstrdup("absent");
+	h->reason = xstrdup("");
+	return h;
+}
+
+uint64_t report__calls(const struct la_report *r, int state)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < r->nr_hooks; i++)
+		sum += r->hooks[i].calls[state];
+	return sum;
+}
+
+/* drivers, core, unclassified, then held; within a group by count */
+static int rank(const struct la_rsite *s)
+{
+	if (s->state == LA_HELD)
+		return 3;
+	return s->group == LA_GROUP_DRIVER ? 0 :
+	       s->group == LA_GROUP_CORE   ? 1 :
+					     2;
+}
+
+static int cmp_site(const void *a, const void *b)
+{
+	const struct la_rsite *x = a, *y = b;
+	int c;
+
+	if (rank(x) != rank(y))
+		return rank(x) - rank(y);
+	c = strcmp(x->module, y->module);
+	if (c)
+		return c;
+	c = strcmp(x->core_path, y->core_path);
+	if (c)
+		return c;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	c = strcmp(x->entry, y->entry);
+	if (c)
+		return c;
+	c = strcmp(x->function, y->function);
+	return c ? c : x->state - y->state;
+}
+
+void report__sort(struct la_report *r)
+{
+	if (r->nr_sites)
+		qsort(r->sites, r->nr_sites, sizeof(*r->sites), cmp_site);
+}
+
+/* ---- text ---------------------------------------------------------- */
+
+static void text_site(const struct la_rsite *s, FILE *out, bool stack)
+{
+	size_t i;
+
+	fprintf(out, "    %-24s %-14s %10" PRIu64 " call%s", s->entry,
+		la_state_label(s->state), s->count, s->count == 1 ? " " : "s");
+	if (s->group == LA_GROUP_DRIVER)
+		fprintf(out, "  from %s", s->caller);
+	fputc('\n', out);
+	if (s->state == LA_HELD_OTHER)
+		fprintf(out, "      lock held by pid %d (%s)\n", s->holder_pid,
+			s->holder_comm[0] ? s->holder_comm : "?");
+	for (i = 0; i < s->nr_devs; i++)
+		fprintf(out, "      device %s (bus %s, driver %s%s)\n",
+			s->devs[i].name, s->devs[i].bus[0] ? s->devs[i].bus : "none",
+			s->devs[i].driver[0] ? s->devs[i].driver : "none",
+			s->devs[i].registered ? "" : ", not registered");
+	if (!stack)
+		return;
+	for (i = 0; i < s->nr_frames; i++)
+		fprintf(out, "        %s\n", s->frames[i]);
+	if (s->truncated)
+		fprintf(out, "        ... (stack truncated)\n");
+}
+
+static uint64_t group_sum(const struct la_report *r, size_t from, size_t to)
+{
+	uint64_t sum = 0;
+
+	for (; from < to; from++)
+		sum += r->sites[from].count;
+	return sum;
+}
+
+int report__write_text(const struct la_report *r, FILE *out)
+{
+	uint64_t held = report__calls(r, LA_HELD);
+	uint64_t unl = report__calls(r, LA_UNLOCKED);
+	uint64_t oth = report__calls(r, LA_HELD_OTHER);
+	struct la_report sorted = *r;
+	size_t i, j, nfentry = 0, nkprobe = 0;
+	int printed;
+
+	for (i = 0; i < r->nr_hooks; i++) {
+		nfentry += !strcmp(r->hooks[i].attach, "fentry");
+		nkprobe += !strcmp(r->hooks[i].attach, "kprobe");
+	}
+	sorted.sites = xrealloc(NULL, (r->nr_sites + 1) * sizeof(*r->sites));
+	memcpy(sorted.sites, r->sites, r->nr_sites * sizeof(*r->sites));
+	report__sort(&sorted);
+
+	fprintf(out, "lockaudit: device_lock at IOMMU configuration\n");
+	fprintf(out, "kernel %s (%s), %s, %.1f s%s\n", r->kernel, r->arch,
+		r->hostname, r->duration_s,
+		r->sources > 1 ? ", merged reports" : "");
+	fprintf(out,
+		"%zu hooks (%zu fentry, %zu kprobe), %" PRIu64
+		" calls audited: %" PRIu64 " held, %" PRIu64
+		" unlocked, %" PRIu64 " held by another task\n",
+		nfentry + nkprobe, nfentry, nkprobe, held + unl + oth, held,
+		unl, oth);
+	if (r->dropped_sites || r->dropped_events || r->stack_errors)
+		fprintf(out,
+			"DROPPED: %" PRIu64 " calls not aggregated (site map full), %" PRIu64
+			" live events, %" PRIu64 " stacks unreadable\n",
+			r->dropped_sites, r->dropped_events, r->stack_errors);
+
+	/* drivers: one block per module */
+	fprintf(out, "\nDRIVERS calling without the device lock\n");
+	printed = 0;
+	for (i = 0; i < sorted.nr_sites; i = j) {
+		const struct la_rsite *s = &sorted.sites[i];
+
+		for (j = i + 1; j < sorted.nr_sites && rank(&sorted.sites[j]) == rank(s) &&
+				!strcmp(sorted.sites[j].module, s->module);
+		     j++)
+			;
+		if (rank(s) != 0)
+			continue;
+		printed = 1;
+		fprintf(out, "  %s: %" PRIu64 " violation%s at %zu site%s\n",
+			s->module, group_sum(&sorted, i, j),
+			group_sum(&sorted, i, j) == 1 ? "" : "s", j - i,
+			j - i == 1 ? "" : "s");
+		for (; i < j; i++)
+			text_site(&sorted.sites[i], out, true);
+	}
+	if (!printed)
+		fprintf(out, "  none\n");
+
+	fprintf(out, "\nIOMMU CORE paths (unlocked by design, not driver bugs)\n");
+	printed = 0;
+	for (i = 0; i < sorted.nr_sites; i = j) {
+		const struct la_rsite *s = &sorted.sites[i];
+
+		for (j = i + 1; j < sorted.nr_sites && rank(&sorted.sites[j]) == rank(s) &&
+				!strcmp(sorted.sites[j].core_path, s->core_path);
+		     j++)
+			;
+		if (rank(s) != 1)
+			continue;
+		printed = 1;
+		fprintf(out, "  %s: %" PRIu64 " call%s\n", s->core_path,
+			group_sum(&sorted, i, j),
+			group_sum(&sorted, i, j) == 1 ? "" : "s");
+		for (; i < j; i++)
+			text_site(&sorted.sites[i], out, false);
+	}
+	if (!printed)
+		fprintf(out, "  none\n");
+
+	for (i = 0, printed = 0; i < sorted.nr_sites; i++) {
+		if (rank(&sorted.sites[i]) != 2)
+			continue;
+		if (!printed++)
+			fprintf(out, "\nUNCLASSIFIED (stack too short to tell who called)\n");
+		text_site(&sorted.sites[i], out, true);
+	}
+
+	fprintf(out, "\nCOVERAGE\n  %-24s %-7s %10s %10s %10s %10s\n",
+		"entry point", "attach", "calls", "held", "unlocked", "other");
+	for (i = 0; i < r->nr_hooks; i++) {
+		const struct la_rhook *h = &r->hooks[i];
+
+		if (!strcmp(h->attach, "absent"))
+			continue;
+		fprintf(out,
+			"  %-24s %-7s %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+			" %10" PRIu64 "\n",
+			h->function, h->attach,
+			h->calls[0] + h->calls[1] + h->calls[2], h->calls[0],
+			h->calls[1], h->calls[2]);
+	}
+	for (i = 0, printed = 0; i < r->nr_hooks; i++) {
+		const struct la_rhook *h = &r->hooks[i];
+
+		if (strcmp(h->attach, "absent"))
+			continue;
+		if (!printed++)
+			fprintf(out, "  not watched here:");
+		fprintf(out, "%s %s", printed > 1 ? "," : "", h->function);
+	}
+	if (printed)
+		fputc('\n', out);
+	free(sorted.sites);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* ---- JSON ---------------------------------------------------------- */
+
+static json_object *jstr(const char *s)
+{
+	return json_object_new_string(s ? s : "");
+}
+
+static json_object *jcount(uint64_t v)
+{
+	return json_object_new_int64((int64_t)v);
+}
+
+static json_object *json_site(const struct la_rsite *s)
+{
+	json_object *o = json_object_new_object(), *a;
+	size_t i;
+
+	json_object_object_add(o, "entry_point", jstr(s->entry));
+	json_object_object_add(o, "lock_state", jstr(la_state_name(s->state)));
+	json_object_object_add(o, "count", jcount(s->count));
+	json_object_object_add(o, "group", jstr(la_group_name(s->group)));
+	if (s->group == LA_GROUP_CORE)
+		json_object_object_add(o, "core_path", jstr(s->core_path));
+	if (s->group == LA_GROUP_DRIVER) {
+		json_object_object_add(o, "module", jstr(s->module));
+		json_object_object_add(o, "function", jstr(s->function));
+		json_object_object_add(o, "caller", jstr(s->caller));
+	}
+	json_object_object_add(o, "first_seen_s",
+			       json_object_new_double(s->first_s));
+	json_object_object_add(o, "last_seen_s",
+			       json_object_new_double(s->last_s));
+	if (s->state == LA_HELD_OTHER) {
+		a = json_object_new_object();
+		json_object_object_add(a, "pid",
+				       json_object_new_int(s->holder_pid));
+		json_object_object_add(a, "comm", jstr(s->holder_comm));
+		json_object_object_add(o, "holder", a);
+	}
+	a = json_object_new_array();
+	for (i = 0; i < s->nr_devs; i++) {
+		json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "name", jstr(s->devs[i].name));
+		json_object_object_add(d, "bus", jstr(s->devs[i].bus));
+		json_object_object_add(d, "driver",
+				       s->devs[i].driver[0] ?
+					       jstr(s->devs[i].driver) :
+					       NULL);
+		json_object_object_add(
+			d, "registered",
+			json_object_new_boolean(s->devs[i].registered));
+		json_object_array_add(a, d);
+	}
+	json_object_object_add(o, "devices", a);
+	a = json_object_new_array();
+	for (i = 0; i < s->nr_frames; i++)
+		json_object_array_add(a, jstr(s->frames[i]));
+	json_object_object_add(o, "stack", a);
+	json_object_object_add(o, "stack_truncated",
+			       json_object_new_boolean(s->truncated));
+	return o;
+}
+
+/* group sites into [{key: name, violations: n, sites: [...]}] */
+static json_object *json_groups(const struct la_report *r, int want_rank,
+				const char *key)
+{
+	json_object *arr = json_object_new_array();
+	size_t i, j;
+
+	for (i = 0; i < r->nr_sites; i = j) {
+		const struct la_rsite *s = &r->sites[i];
+		const char *name = want_rank == 0 ? s->module : s->core_path;
+		json_object *g, *sites;
+
+		for (j = i + 1; j < r->nr_sites && rank(&r->sites[j]) == rank(s) &&
+				!strcmp(want_rank == 0 ? r->sites[j].module :
+							 r->sites[j].core_path,
+					name);
+		     j++)
+			;
+		if (rank(s) != want_rank)
+			continue;
+		g = json_object_new_object();
+		json_object_object_add(g, key, jstr(name));
+		json_object_object_add(g, "violations",
+				       jcount(group_sum(r, i, j)));
+		sites = json_object_new_array();
+		for (size_t k = i; k < j; k++)
+			json_object_array_add(sites, json_site(&r->sites[k]));
+		json_object_object_add(g, "sites", sites);
+		json_object_array_add(arr, g);
+	}
+	return arr;
+}
+
+static json_object *json_sites(const struct la_report *r, int want_rank)
+{
+	json_object *arr = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < r->nr_sites; i++)
+		if (rank(&r->sites[i]) == want_rank)
+			json_object_array_add(arr, json_site(&r->sites[i]));
+	return arr;
+}
+
+static json_object *report_json(const struct la_report *r)
+{
+	json_object *o = json_object_new_object(), *a, *t, *d;
+	struct la_report sorted = *r;
+	uint64_t c[LA_NR_STATES];
+	size_t i;
+
+	sorted.sites = xrealloc(NULL, (r->nr_sites + 1) * sizeof(*r->sites));
+	memcpy(sorted.sites, r->sites, r->nr_sites * sizeof(*r->sites));
+	report__sort(&sorted);
+
+	json_object_object_add(o, "schema", jstr(LA_SCHEMA));
+	t = json_object_new_object();
+	json_object_object_add(t, "name", jstr("lockaudit"));
+	json_object_object_add(t, "version", jstr(LA_VERSION));
+	json_object_object_add(o, "generator", t);
+	json_object_object_add(o, "kernel", jstr(r->kernel));
+	json_object_object_add(o, "arch", jstr(r->arch));
+	json_object_object_add(o, "hostname", jstr(r->hostname));
+	json_object_object_add(o, "started", jstr(r->started));
+	json_object_object_add(o, "duration_s",
+			       json_object_new_double(r->duration_s));
+	json_object_object_add(o, "sources",
+			       json_object_new_int((int)r->sources));
+
+	a = json_object_new_array();
+	for (i = 0; i < r->nr_hooks; i++) {
+		const struct la_rhook *h = &r->hooks[i];
+		json_object *ho = json_object_new_object(), *calls;
+
+		json_object_object_add(ho, "function", jstr(h->function));
+		json_object_object_add(ho, "attach", jstr(h->attach));
+		json_object_object_add(ho, "reason", jstr(h->reason));
+		calls = json_object_new_object();
+		for (int s = 0; s < LA_NR_STATES; s++)
+			json_object_object_add(calls, la_state_name(s),
+					       jcount(h->calls[s]));
+		json_object_object_add(ho, "calls", calls);
+		json_object_array_add(a, ho);
+	}
+	json_object_object_add(o, "hooks", a);
+
+	for (i = 0; i < LA_NR_STATES; i++)
+		c[i] = report__calls(r, (int)i);
+	t = json_object_new_object();
+	json_object_object_add(t, "calls_audited",
+			       jcount(c[0] + c[1] + c[2]));
+	json_object_object_add(t, "held", jcount(c[LA_HELD]));
+	json_object_object_add(t, "violations",
+			       jcount(c[LA_UNLOCKED] + c[LA_HELD_OTHER]));
+	json_object_object_add(t, "unlocked", jcount(c[LA_UNLOCKED]));
+	json_object_object_add(t, "held_by_other", jcount(c[LA_HELD_OTHER]));
+	d = json_object_new_object();
+	json_object_object_add(d, "sites", jcount(r->dropped_sites));
+	json_object_object_add(d, "events", jcount(r->dropped_events));
+	json_object_object_add(d, "stack_errors", jcount(r->stack_errors));
+	json_object_object_add(t, "dropped", d);
+	json_object_object_add(o, "totals", t);
+
+	json_object_object_add(o, "drivers", json_groups(&sorted, 0, "module"));
+	json_object_object_add(o, "core", json_groups(&sorted, 1, "path"));
+	json_object_object_add(o, "unclassified", json_sites(&sorted, 2));
+	json_object_object_add(o, "held", json_sites(&sorted, 3));
+	free(sorted.sites);
+	return o;
+}
+
+int report__write_json(const struct la_report *r, FILE *out, bool pretty)
+{
+	json_object *o = report_json(r);
+	const char *s = json_object_to_json_string_ext(
+		o, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
+			   JSON_C_TO_STRING_NOSLASHESCAPE);
+	int err = 0;
+
+	if (!s || fputs(s, out) < 0 || fputc('\n', out) < 0 || fflush(out))
+		err = -EIO;
+	json_object_put(o);
+	return err;
+}
+
+int report__save_json(const struct la_report *r, const char *path,
+		      bool pretty)
+{
+	char *dir_copy = xstrdup(path), *tmp;
+	const char *dir = dirname(dir_copy);
+	size_t len = strlen(dir) + 32;
+	FILE *f;
+	int fd, err;
+
+	tmp = xrealloc(NULL, len);
+	snprintf(tmp, len, "%s/.lockaudit.XXXXXX", dir);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	err = report__write_json(r, f, pretty);
+	if (!err && fsync(fileno(f)))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -EIO;
+	if (!err && chmod(tmp, 0644))
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	free(tmp);
+	free(dir_copy);
+	return err;
+}
+
+/* ---- reading and merging ------------------------------------------- */
+
+struct jreader {
+	const char *path;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static void jfail(struct jreader *jr, const char *what, const char *key)
+{
+	if (jr->failed++)
+		return;
+	snprintf(jr->err, jr->errlen, "%s: %s '%s'", jr->path, what, key);
+}
+
+static json_object *jget(struct jreader *jr, json_object *o, const char *key,
+			 json_type type)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v)) {
+		jfail(jr, "missing field", key);
+		return NULL;
+	}
+	if (!json_object_is_type(v, type)) {
+		/* integers are valid doubles */
+		if (!(type == json_type_double &&
+		      json_object_is_type(v, json_type_int))) {
+			jfail(jr, "wrong type for field", key);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static const char *jget_str(struct jreader *jr, json_object *o,
+			    const char *key)
+{
+	json_object *v = jget(jr, o, key, json_type_string);
+
+	return v ? json_object_get_string(v) : "";
+}
+
+static uint64_t jget_count(struct jreader *jr, json_object *o,
+			   const char *key)
+{
+	json_object *v = jget(jr, o, key, json_type_int);
+	int64_t n;
+
+	if (!v)
+		return 0;
+	n = json_object_get_int64(v);
+	if (n < 0) {
+		jfail(jr, "negative count in", key);
+		return 0;
+	}
+	return (uint64_t)n;
+}
+
+static double jget_double(struct jreader *jr, json_object *o, const char *key)
+{
+	json_object *v = jget(jr, o, key, json_type_double);
+
+	return v ? json_object_get_double(v) : 0;
+}
+
+static bool same_site(const struct la_rsite *a, const struct la_rsite *b)
+{
+	size_t i;
+
+	if (a->state != b->state || a->group != b->group ||
+	    a->nr_frames != b->nr_frames || strcmp(a->entry, b->entry) ||
+	    strcmp(a->module, b->module) || strcmp(a->function, b->function) ||
+	    strcmp(a->core_path, b->core_path))
+		return false;
+	for (i = 0; i < a->nr_frames; i++)
+		if (strcmp(a->frames[i], b->frames[i]))
+			return false;
+	return true;
+}
+
+static void merge_site(struct la_report *r, struct la_rsite *in)
+{
+	struct la_rsite *s;
+	size_t i;
+
+	for (i = 0; i < r->nr_sites; i++) {
+		s = &r->sites[i];
+		if (!same_site(s, in))
+			continue;
+		s->count += in->count;
+		if (in->first_s < s->first_s)
+			s->first_s = in->first_s;
+		if (in->last_s > s->last_s) {
+			s->last_s = in->last_s;
+			if (in->state == LA_HELD_OTHER) {
+				s->holder_pid = in->holder_pid;
+				free(s->holder_comm);
+				s->holder_comm = xstrdup(in->holder_comm);
+			}
+		}
+		for (size_t d = 0; d < in->nr_devs; d++)
+			report__add_dev(s, in->devs[d].name, in->devs[d].bus,
+					in->devs[d].driver,
+					in->devs[d].registered);
+		site_free(in);
+		return;
+	}
+	s = new_site(r);
+	*s = *in;
+}
+
+static int read_site(struct jreader *jr, json_object *o, struct la_report *r)
+{
+	struct la_rsite in;
+	json_object *a, *v;
+	const char *g;
+	size_t i;
+
+	memset(&in, 0, sizeof(in));
+	if (!json_object_is_type(o, json_type_object)) {
+		jfail(jr, "site is not an object in", "sites");
+		return -1;
+	}
+	in.entry = xstrdup(jget_str(jr, o, "entry_point"));
+	in.state = state_from_name(jget_str(jr, o, "lock_state"));
+	if (in.state < 0)
+		jfail(jr, "unknown value of", "lock_state");
+	in.count = jget_count(jr, o, "count");
+	in.first_s = jget_double(jr, o, "first_seen_s");
+	in.last_s = jget_double(jr, o, "last_seen_s");
+	g = jget_str(jr, o, "group");
+	in.group = !strcmp(g, "driver") ? LA_GROUP_DRIVER :
+		   !strcmp(g, "core")	 ? LA_GROUP_CORE :
+					   LA_GROUP_UNCLASSIFIED;
+	in.core_path = xstrdup(in.group == LA_GROUP_CORE ?
+				       jget_str(jr, o, "core_path") :
+				       "");
+	in.module = xstrdup(in.group == LA_GROUP_DRIVER ?
+				    jget_str(jr, o, "module") :
+				    "");
+	in.function = xstrdup(in.group == LA_GROUP_DRIVER ?
+				      jget_str(jr, o, "function") :
+				      "");
+	in.caller = xstrdup(in.group == LA_GROUP_DRIVER ?
+				    jget_str(jr, o, "caller") :
+				    "");
+	in.holder_comm = xstrdup("");
+	if (in.state == LA_HELD_OTHER &&
+	    (a = jget(jr, o, "holder", json_type_object))) {
+		in.holder_pid = (int)jget_count(jr, a, "pid");
+		free(in.holder_comm);
+		in.holder_comm = xstrdup(jget_str(jr, a, "comm"));
+	}
+	a = jget(jr, o, "devices", json_type_array);
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *d = json_object_array_get_idx(a, i), *drv;
+		const char *driver = "";
+
+		if (json_object_object_get_ex(d, "driver", &drv) &&
+		    json_object_is_type(drv, json_type_string))
+			driver = json_object_get_string(drv);
+		v = jget(jr, d, "registered", json_type_boolean);
+		report__add_dev(&in, jget_str(jr, d, "name"),
+				jget_str(jr, d, "bus"), driver,
+				v && json_object_get_boolean(v));
+	}
+	a = jget(jr, o, "stack", json_type_array);
+	in.nr_frames = a ? json_object_array_length(a) : 0;
+	in.frames = xrealloc(NULL, (in.nr_frames + 1) * sizeof(char *));
+	for (i = 0; i < in.nr_frames; i++) {
+		v = json_object_array_get_idx(a, i);
+		in.frames[i] = xstrdup(json_object_is_type(v, json_type_string) ?
+					       json_object_get_string(v) :
+					       "?");
+	}
+	v = jget(jr, o, "stack_truncated", json_type_boolean);
+	in.truncated = v && json_object_get_boolean(v);
+	if (jr->failed) {
+		site_free(&in);
+		return -1;
+	}
+	merge_site(r, &in);
+	return 0;
+}
+
+static int read_sites(struct jreader *jr, json_object *arr, struct la_report *r)
+{
+	size_t i;
+
+	for (i = 0; arr && i < json_object_array_length(arr); i++)
+		if (read_site(jr, json_object_array_get_idx(arr, i), r))
+			return -1;
+	return 0;
+}
+
+static int read_groups(struct jreader *jr, json_object *arr,
+		       struct la_report *r)
+{
+	size_t i;
+
+	for (i = 0; arr && i < json_object_array_length(arr); i++) {
+		json_object *g = json_object_array_get_idx(arr, i);
+
+		if (read_sites(jr, jget(jr, g, "sites", json_type_array), r))
+			return -1;
+	}
+	return jr->failed ? -1 : 0;
+}
+
+static void merge_name(char **dst, const char *src)
+{
+	size_t n;
+	char *s;
+
+	if (!*dst || !**dst) {
+		free(*dst);
+		*dst = xstrdup(src);
+		return;
+	}
+	/* a comma-separated set */
+	n = strlen(src);
+	for (s = *dst; (s = strstr(s, src)); s += n)
+		if ((s == *dst || s[-1] == ' ') && (s[n] == ',' || !s[n]))
+			return;
+	n = strlen(*dst) + strlen(src) + 3;
+	s = xrealloc(NULL, n);
+	snprintf(s, n, "%s, %s", *dst, src);
+	free(*dst);
+	*dst = s;
+}
+
+int report__merge_file(struct la_report *r, const char *path, char *err,
+		       size_t errlen)
+{
+	struct jreader jr = { .path = path, .err = err, .errlen = errlen };
+	json_object *o, *a, *t, *d;
+	const char *schema, *started;
+	size_t i;
+	int ret = -EINVAL;
+
+	o = json_object_from_file(path);
+	if (!o) {
+		int e = errno;
+		FILE *f = fopen(path, "re");
+
+		if (!f) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -errno;
+		}
+		fclose(f);
+		snprintf(err, errlen, "%s: not valid JSON (%s)", path,
+			 json_util_get_last_err() ? json_util_get_last_err() :
+						    strerror(e));
+		/* json-c's message ends with a newline */
+		err[strcspn(err, "\n")] = 0;
+		return -EINVAL;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "%s: not a lockaudit report", path);
+		goto out;
+	}
+	schema = jget_str(&jr, o, "schema");
+	if (jr.failed || strcmp(schema, LA_SCHEMA)) {
+		snprintf(err, errlen,
+			 "%s: not a lockaudit report (schema '%s', want '%s')",
+			 path, schema, LA_SCHEMA);
+		goto out;
+	}
+	merge_name(&r->kernel, jget_str(&jr, o, "kernel"));
+	merge_name(&r->arch, jget_str(&jr, o, "arch"));
+	merge_name(&r->hostname, jget_str(&jr, o, "hostname"));
+	started = jget_str(&jr, o, "started");
+	if (!r->started || strcmp(started, r->started) < 0) {
+		free(r->started);
+		r->started = xstrdup(started);
+	}
+	r->duration_s += jget_double(&jr, o, "duration_s");
+	r->sources += (unsigned int)jget_count(&jr, o, "sources");
+
+	a = jget(&jr, o, "hooks", json_type_array);
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		json_object *h = json_object_array_get_idx(a, i), *c;
+		struct la_rhook *rh = report__hook(r, jget_str(&jr, h, "function"));
+		const char *attach = jget_str(&jr, h, "attach");
+
+		if (!strcmp(rh->attach, "absent") && strcmp(attach, "absent")) {
+			free(rh->attach);
+			rh->attach = xstrdup(attach);
+			free(rh->reason);
+			rh->reason = xstrdup(jget_str(&jr, h, "reason"));
+		}
+		c = jget(&jr, h, "calls", json_type_object);
+		for (int s = 0; c && s < LA_NR_STATES; s++)
+			rh->calls[s] += jget_count(&jr, c, la_state_name(s));
+	}
+	t = jget(&jr, o, "totals", json_type_object);
+	d = t ? jget(&jr, t, "dropped", json_type_object) : NULL;
+	if (d) {
+		r->dropped_sites += jget_count(&jr, d, "sites");
+		r->dropped_events += jget_count(&jr, d, "events");
+		r->stack_errors += jget_count(&jr, d, "stack_errors");
+	}
+	if (jr.failed ||
+	    read_groups(&jr, jget(&jr, o, "drivers", json_type_array), r) ||
+	    read_groups(&jr, jget(&jr, o, "core", json_type_array), r) ||
+	    read_sites(&jr, jget(&jr, o, "unclassified", json_type_array), r) ||
+	    read_sites(&jr, jget(&jr, o, "held", json_type_array), r))
+		goto out;
+	ret = 0;
+out:
+	json_object_put(o);
+	return ret;
+}

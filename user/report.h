@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * report.h - the one in-memory report model, its text and JSON writers, and
+ * reading JSON reports back (and merging them) for `lockaudit report`.
+ */
+#ifndef LA_REPORT_H
+#define LA_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "attribute.h"
+
+#define LA_SCHEMA "lockaudit.report/1"
+#define LA_REPORT_MAX_DEVS 16 /* example devices kept per site when merging */
+
+struct la_rdev {
+	char *name;
+	char *bus; /* "" if none */
+	char *driver; /* "" if no driver is bound */
+	bool registered;
+};
+
+struct la_rsite {
+	char *entry; /* the watched function */
+	int state; /* enum la_lock_state */
+	uint64_t count;
+	double first_s, last_s; /* seconds since boot */
+	int holder_pid; /* LA_HELD_OTHER */
+	char *holder_comm;
+	size_t nr_devs;
+	struct la_rdev devs[LA_REPORT_MAX_DEVS];
+	size_t nr_frames;
+	char **frames; /* symbolized, innermost first, BPF frames removed */
+	bool truncated;
+	enum la_group group;
+	char *core_path; /* LA_GROUP_CORE */
+	char *module; /* LA_GROUP_DRIVER: culprit's module ("vmlinux") */
+	char *function; /* LA_GROUP_DRIVER: culprit's function */
+	char *caller; /* LA_GROUP_DRIVER: culprit frame, "func+0xoff [mod]" */
+};
+
+struct la_rhook {
+	char *function;
+	char *attach; /* "fentry", "kprobe" or "absent" */
+	char *reason; /* why not fentry / why absent, "" if none */
+	uint64_t calls[3]; /* by enum la_lock_state */
+};
+
+struct la_report {
+	char *kernel; /* release, or "a, b" when merged */
+	char *arch;
+	char *hostname;
+	char *started; /* ISO 8601 UTC */
+	double duration_s;
+	unsigned int sources; /* reports merged into this one */
+	size_t nr_hooks;
+	struct la_rhook *hooks;
+	uint64_t dropped_sites, dropped_events, stack_errors;
+	size_t nr_sites, cap_sites;
+	struct la_rsite *sites;
+};
+
+void report__init(struct la_report *r);
+void report__free(struct la_report *r);
+
+/* Add a site; frames and strings are copied. Attribution is computed. */
+struct la_rsite *report__add_site(struct la_report *r, const char *entry,
+				  int state, char *const *frames, size_t n,
+				  bool truncated);
+/* Add an example device to a site (deduplicated by name). */
+void report__add_dev(struct la_rsite *s, const char *name, const char *bus,
+		     const char *driver, bool registered);
+/* Add or find a hook line. */
+struct la_rhook *report__hook(struct la_report *r, const char *function);
+
+/* Totals over hooks (exact counters). */
+uint64_t report__calls(const struct la_report *r, int state);
+
+/* Writers. 0 on success, -errno on failure. */
+int report__write_text(const struct la_report *r, FILE *out);
+int report__write_json(const struct la_report *r, FILE *out, bool pretty);
+/* Atomic: written to a temporary file beside path, then renamed. */
+int report__save_json(const struct la_report *r, const char *path,
+		      bool pretty);
+
+/*
+ * Read a JSON report and merge it into r (which may be empty). On failure
+ * returns -errno (EINVAL for a malformed or foreign report) and puts a
+ * one-line reason into err.
+ */
+int report__merge_file(struct la_report *r, const char *path, char *err,
+		       size_t errlen);
+
+const char *la_state_name(int state);
+const char *la_state_label(int state);
+/* Sort sites: drivers first, then core, unclassified, held; by count. */
+void report__sort(struct la_report *r);
+
+#endif

@@ -255,19 +255,24 @@ static __always_inline void *fentry_arg(void *ctx, __u32 slot)
 	return (void *)v;
 }
 
+/*
+ * Read through the CO-RE (probe-read) accessors: with the slot's argument
+ * index a constant the compiler may still fold the cases into one ctx
+ * offset, which the verifier refuses for a direct ctx load.
+ */
 static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 {
 	switch (hook_arg[slot]) {
 	case 0:
-		return (void *)PT_REGS_PARM1(ctx);
+		return (void *)PT_REGS_PARM1_CORE(ctx);
 	case 1:
-		return (void *)PT_REGS_PARM2(ctx);
+		return (void *)PT_REGS_PARM2_CORE(ctx);
 	case 2:
-		return (void *)PT_REGS_PARM3(ctx);
+		return (void *)PT_REGS_PARM3_CORE(ctx);
 	case 3:
-		return (void *)PT_REGS_PARM4(ctx);
+		return (void *)PT_REGS_PARM4_CORE(ctx);
 	default:
-		return (void *)PT_REGS_PARM5(ctx);
+		return (void *)PT_REGS_PARM5_CORE(ctx);
 	}
 }
 

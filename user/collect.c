@@ -18,41 +18,73 @@
 #include "report.h"
 
 #define FRAME_LEN 192
+#define RELOAD_MIN_NS 100000000ULL /* 100 ms */
 
 struct la_collector {
 	struct la_hooks *h;
 	struct la_collect_opts o;
 	struct ksyms *ks;
-	time_t ks_loaded; /* when kallsyms was last read */
 	struct ring_buffer *rb;
+	unsigned long modules_sum; /* of /proc/modules when kallsyms was read */
+	bool modules_checked; /* in this poll round */
+	unsigned long long reloaded_ns; /* CLOCK_BOOTTIME of the last read */
 	unsigned long new_sites;
 	bool events_failed;
 };
 
+/* A checksum of /proc/modules: it changes when a module loads or unloads. */
+static unsigned long modules_sum(const char *path)
+{
+	unsigned long h = 5381;
+	FILE *f = path ? fopen(path, "re") : NULL;
+	int ch;
+
+	if (!f)
+		return 0;
+	while ((ch = getc(f)) != EOF)
+		h = h * 33 + (unsigned char)ch;
+	fclose(f);
+	return h;
+}
+
 static int reload_ksyms(struct la_collector *c)
 {
-	struct ksyms *ks = ksyms__load(c->o.kallsyms);
+	unsigned long sum = modules_sum(c->o.modules);
+	struct ksyms *ks = ksyms__load_live(c->o.kallsyms, c->o.modules);
 
 	if (!ks)
 		return -errno;
 	ksyms__free(c->ks);
 	c->ks = ks;
-	c->ks_loaded = time(NULL);
+	c->modules_sum = sum;
+	c->reloaded_ns = env__boot_ns();
 	return 0;
 }
 
-/* Symbolize ips into frames[] (each FRAME_LEN bytes). Reloads kallsyms
- * at most once a second when an address is unknown (a module loaded). */
+/*
+ * Symbolize ips into frames[] (each FRAME_LEN bytes). Code loaded since
+ * kallsyms was read shows up as unknown addresses (ksyms checks them
+ * against module ranges) or as a changed /proc/modules: then reread
+ * kallsyms, at most every RELOAD_MIN_NS (a flood of events from code
+ * that stays unknown must not turn into a flood of rereads).
+ */
 static void symbolize(struct la_collector *c, const __u64 *ips, size_t n,
 		      char (*frames)[FRAME_LEN])
 {
+	unsigned long long now = env__boot_ns();
+	bool stale = false;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (!ksyms__find(c->ks, ips[i]) && time(NULL) != c->ks_loaded) {
-			reload_ksyms(c);
-			break;
+	if (now - c->reloaded_ns >= RELOAD_MIN_NS) {
+		if (!c->modules_checked) {
+			c->modules_checked = true;
+			stale = modules_sum(c->o.modules) != c->modules_sum;
 		}
+		for (i = 0; i < n && !stale; i++)
+			stale = !ksyms__find(c->ks, ips[i]);
+		if (stale)
+			reload_ksyms(c);
+	}
 	for (i = 0; i < n; i++)
 		ksyms__format(c->ks, ips[i], frames[i], FRAME_LEN);
 }
@@ -224,6 +256,7 @@ int collect__poll(struct la_collector *c, int timeout_ms)
 		nanosleep(&ts, NULL);
 		return 0;
 	}
+	c->modules_checked = false;
 	ret = ring_buffer__poll(c->rb, timeout_ms);
 	if (ret == -EINTR)
 		return 0;

@@ -15,6 +15,7 @@ struct la_collector;
 
 struct la_collect_opts {
 	const char *kallsyms; /* path of /proc/kallsyms */
+	const char *modules; /* path of /proc/modules (NULL: none) */
 	FILE *live; /* one line per new violation site, or NULL */
 	FILE *events; /* JSON Lines, one object per event, or NULL */
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ksyms.c - /proc/kallsyms with module names: address -> "func+0xoff [module]" */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +12,17 @@
 /* no kernel function is this large: beyond it an address is unknown */
 #define KSYMS_MAX_FUNC_SIZE (1ULL << 20)
 
+struct mod_range {
+	char name[64];
+	uint64_t start, end;
+	bool live;
+};
+
 struct ksyms {
 	struct ksym *syms;
 	size_t nr, cap;
+	struct mod_range *mods; /* from /proc/modules, NULL if not known */
+	size_t nr_mods;
 	char **strs; /* owned name and module strings */
 	size_t nr_strs, cap_strs;
 };
@@ -52,8 +61,66 @@ static int is_text(char type)
 	return type == 't' || type == 'T' || type == 'w' || type == 'W';
 }
 
+/* Modules' core ranges from /proc/modules; *nr = 0 if none known. */
+static struct mod_range *load_modules(const char *path, size_t *nr)
+{
+	struct mod_range *r = NULL, *n;
+	char line[512], name[64], state[32];
+	unsigned long long size, addr;
+	size_t cap = 0;
+	FILE *f;
+
+	*nr = 0;
+	if (!path || !(f = fopen(path, "re")))
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %llu %*s %*s %31s %llx", name, &size,
+			   state, &addr) != 4 ||
+		    !addr)
+			continue;
+		if (*nr == cap) {
+			cap = cap ? cap * 2 : 64;
+			n = realloc(r, cap * sizeof(*r));
+			if (!n)
+				break;
+			r = n;
+		}
+		snprintf(r[*nr].name, sizeof(r[*nr].name), "%s", name);
+		r[*nr].start = addr;
+		r[*nr].end = addr + size;
+		r[*nr].live = !strcmp(state, "Live");
+		(*nr)++;
+	}
+	fclose(f);
+	return r;
+}
+
+/*
+ * A symbol of a Live module outside the module's core range is stale (or,
+ * for a lookup, the wrong symbol). A module still loading keeps its init
+ * symbols, outside that range; [bpf] and unknown modules are not judged.
+ */
+static bool outside_live(const struct mod_range *mods, size_t nr,
+			 const char *mod, uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(mods[i].name, mod))
+			return mods[i].live &&
+			       (addr < mods[i].start || addr >= mods[i].end);
+	return false;
+}
+
 struct ksyms *ksyms__load(const char *path)
 {
+	return ksyms__load_live(path, NULL);
+}
+
+struct ksyms *ksyms__load_live(const char *path, const char *modules)
+{
+	struct mod_range *mods = NULL;
+	size_t nr_mods = 0;
 	char line[512], name[256], mod[128];
 	const char *last_mod = NULL;
 	struct ksyms *ks;
@@ -70,6 +137,7 @@ struct ksyms *ksyms__load(const char *path)
 		errno = ENOMEM;
 		return NULL;
 	}
+
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long addr;
 		char type;
@@ -126,15 +194,33 @@ struct ksyms *ksyms__load(const char *path)
 		err = EPERM; /* kptr_restrict: every address reads as 0 */
 		goto fail;
 	}
+	/*
+	 * Read after kallsyms: a stale __init symbol is listed only once its
+	 * module went Live, so the module is Live in this later read.
+	 */
+	mods = load_modules(modules, &nr_mods);
+	if (nr_mods) {
+		size_t kept = 0;
+
+		for (size_t i = 0; i < ks->nr; i++)
+			if (!ks->syms[i].module ||
+			    !outside_live(mods, nr_mods, ks->syms[i].module,
+					  ks->syms[i].addr))
+				ks->syms[kept++] = ks->syms[i];
+		ks->nr = kept;
+	}
 	if (!ks->nr) {
 		err = ENODATA;
 		goto fail;
 	}
 	qsort(ks->syms, ks->nr, sizeof(*ks->syms), cmp_addr);
+	ks->mods = mods;
+	ks->nr_mods = nr_mods;
 	return ks;
 fail:
 	if (f)
 		fclose(f);
+	free(mods);
 	ksyms__free(ks);
 	errno = err;
 	return NULL;
@@ -148,6 +234,7 @@ void ksyms__free(struct ksyms *ks)
 		return;
 	for (i = 0; i < ks->nr_strs; i++)
 		free(ks->strs[i]);
+	free(ks->mods);
 	free(ks->strs);
 	free(ks->syms);
 	free(ks);
@@ -180,6 +267,24 @@ const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr)
 	/* first alias at that address */
 	while (lo > 0 && ks->syms[lo - 1].addr == ks->syms[lo].addr)
 		lo--;
+	/*
+	 * Inside a module's range only that module's symbols count; a Live
+	 * module's symbol below an address outside its range means the
+	 * address belongs to code loaded after kallsyms was read: unknown.
+	 */
+	for (size_t i = 0; i < ks->nr_mods; i++) {
+		const struct mod_range *m = &ks->mods[i];
+
+		if (addr >= m->start && addr < m->end)
+			return ks->syms[lo].module &&
+					       !strcmp(ks->syms[lo].module,
+						       m->name) ?
+				       &ks->syms[lo] :
+				       NULL;
+	}
+	if (ks->syms[lo].module &&
+	    outside_live(ks->mods, ks->nr_mods, ks->syms[lo].module, addr))
+		return NULL;
 	return &ks->syms[lo];
 }
 

@@ -20,6 +20,14 @@ struct ksyms;
  * as zero (kptr_restrict hides them), ENODATA when no symbol was found.
  */
 struct ksyms *ksyms__load(const char *path);
+/*
+ * The same, and drop stale module symbols: with ftrace active the kernel
+ * keeps listing a module's freed __init functions, whose addresses are
+ * later reused by other modules. modules is a /proc/modules-format file
+ * (name size refs deps state addr); a symbol of a Live module outside the
+ * module's [addr, addr+size) is stale. NULL or unreadable: no filtering.
+ */
+struct ksyms *ksyms__load_live(const char *path, const char *modules);
 void ksyms__free(struct ksyms *ks);
 size_t ksyms__count(const struct ksyms *ks);
 

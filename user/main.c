@@ -255,7 +255,8 @@ static int cmd_run(struct opts *o)
 	bool stdout_taken = (o->json && !strcmp(o->json, "-")) ||
 			    (o->events && !strcmp(o->events, "-"));
 	FILE *human = stdout_taken ? stderr : stdout, *events = NULL;
-	struct la_collect_opts co = { .kallsyms = KALLSYMS, .live = human };
+	struct la_collect_opts co = { .kallsyms = KALLSYMS,
+				     .modules = "/proc/modules", .live = human };
 	struct la_collector *c = NULL;
 	struct la_report r;
 	struct la_hooks h;

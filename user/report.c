@@ -269,7 +269,7 @@ static void text_site(const struct la_rsite *s, FILE *out, bool stack)
 	size_t i;
 
 	fprintf(out, "    %-24s %-14s %10" PRIu64 " call%s", s->entry,
-		la_state_label(s->state), s->count, s->count == 1 ? " " : "s");
+		la_state_label(s->state), s->count, s->count == 1 ? "" : "s");
 	if (s->group == LA_GROUP_DRIVER)
 		fprintf(out, "  from %s", s->caller);
 	fputc('\n', out);
@@ -589,7 +589,11 @@ static json_object *report_json(const struct la_report *r)
 
 int report__write_json(const struct la_report *r, FILE *out, bool pretty)
 {
-	json_object *o = report_json(r);
+	json_object *o;
+
+	/* seconds with microseconds, not 17 significant digits */
+	json_c_set_serialization_double_format("%.6f", JSON_C_OPTION_GLOBAL);
+	o = report_json(r);
 	const char *s = json_object_to_json_string_ext(
 		o, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
 			   JSON_C_TO_STRING_NOSLASHESCAPE);

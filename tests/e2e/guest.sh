@@ -1,0 +1,73 @@
+#!/bin/sh
+# Runs inside the guest (see tests/e2e/run.sh). Usage: guest.sh U L O N K
+#   U/L/O: la_test's unlocked / locked / held-by-other calls (fentry phase)
+#   N: remove+rescan cycles of the e1000e PCI device
+#   K: the same la_test calls again, each K, with --attach kprobe
+# Prints each result file between "@@BEGIN name" and "@@END name" lines.
+U=$1 L=$2 O=$3 N=$4 K=$5
+dmesg -n 1
+fail() { echo "guest: FAIL $*"; exit 1; }
+dump() { echo "@@BEGIN $1"; cat "$2"; echo "@@END $1"; }
+
+wait_for() { # wait_for FILE PATTERN
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 600 ] && fail "timeout waiting for '$2' in $1"
+		sleep 0.1
+	done
+}
+wait_eth() { # wait until the e1000e device is bound again
+	i=0
+	while ! ls /sys/bus/pci/drivers/e1000e/ 2>/dev/null | grep -q '^0000'; do
+		i=$((i + 1)); [ $i -gt 300 ] && fail "e1000e did not bind"
+		sleep 0.1
+	done
+}
+
+lockaudit probes --json >/tmp/probes.json || fail "probes exited $?"
+dump probes /tmp/probes.json
+
+# ---- phase 1: auto attach (fentry), e1000e probe, la_test, rescans ----
+lockaudit run --json /tmp/fentry.json --events /tmp/events.jsonl >/tmp/run1.out 2>&1 &
+pid=$!
+wait_for /tmp/run1.out watching
+insmod "$LA_E1000E" || fail "insmod e1000e"
+wait_eth
+insmod "$LA_TESTMOD" unlocked="$U" locked="$L" other="$O" || fail "insmod la_test"
+j=0
+while [ $j -lt "$N" ]; do
+	dev=$(ls /sys/bus/pci/drivers/e1000e/ | grep '^0000' | head -n 1)
+	echo 1 >"/sys/bus/pci/devices/$dev/remove"
+	echo 1 >/sys/bus/pci/rescan
+	wait_eth
+	j=$((j + 1))
+done
+kill -INT $pid
+wait $pid
+echo "run1 exit $?"
+cat /tmp/run1.out
+dump fentry /tmp/fentry.json
+dump events /tmp/events.jsonl
+
+# ---- phase 2: kprobe attach, la_test again ----
+rmmod la_test || fail "rmmod la_test"
+lockaudit run --attach kprobe --json /tmp/kprobe.json >/tmp/run2.out 2>&1 &
+pid=$!
+wait_for /tmp/run2.out watching
+insmod "$LA_TESTMOD" unlocked="$K" locked="$K" other="$K" || fail "insmod la_test (2)"
+kill -TERM $pid
+wait $pid
+echo "run2 exit $?"
+cat /tmp/run2.out
+dump kprobe /tmp/kprobe.json
+
+# ---- hostile environments that need a real kernel ----
+sysctl -w kernel.kptr_restrict=2 >/dev/null
+lockaudit run --duration 1 >/tmp/kptr.out 2>&1
+echo "kptr exit $?"
+cat /tmp/kptr.out
+sysctl -w kernel.kptr_restrict=0 >/dev/null
+lockaudit run --duration 1 --hooks of_dma_configure_id >/tmp/none.out 2>&1
+echo "nohooks exit $?"
+cat /tmp/none.out
+echo "guest: done"

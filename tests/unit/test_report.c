@@ -1,0 +1,1249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_report.c - the report model: text and JSON writers against golden
+ * files, JSON round trip, merging reports, and reading broken input.
+ *
+ * Golden files (in $LA_TESTDATA, default tests/unit/data):
+ *   report.golden.json   report__write_json(pretty) of build_report()
+ *   report.golden.txt    report__write_text of build_report()
+ *
+ * To regenerate them after an intended change of the output format, run
+ * from the top of the tree:
+ *
+ *   make build/unit/test_report && \
+ *     LA_UPDATE_GOLDEN=1 LA_TESTDATA=tests/unit/data build/unit/test_report
+ *
+ * then review the diff (git diff tests/unit/data) and commit it. The JSON
+ * golden must still validate against docs/report.schema.json
+ * (python3 tests/unit/validate.py docs/report.schema.json
+ * tests/unit/data/report.golden.json; tests/cli/run.sh does this too).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+#include <linux/types.h>
+
+#include "lockaudit.h"
+#include "report.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- helpers ------------------------------------------------------- */
+
+static char *data_path(const char *name)
+{
+	const char *dir = getenv("LA_TESTDATA");
+	size_t len;
+	char *p;
+
+	if (!dir || !dir[0])
+		dir = "tests/unit/data";
+	len = strlen(dir) + strlen(name) + 2;
+	p = malloc(len);
+	assert_non_null(p);
+	snprintf(p, len, "%s/%s", dir, name);
+	return p;
+}
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int c;
+
+	if (!f)
+		return NULL;
+	m = open_memstream(&buf, &len);
+	assert_non_null(m);
+	while ((c = fgetc(f)) != EOF)
+		fputc(c, m);
+	fclose(f);
+	fclose(m);
+	return buf;
+}
+
+static void write_all(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "we");
+
+	assert_non_null(f);
+	assert_true(fputs(s, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *json_of(const struct la_report *r, bool pretty)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	assert_non_null(m);
+	assert_int_equal(report__write_json(r, m, pretty), 0);
+	fclose(m);
+	return buf;
+}
+
+static char *text_of(const struct la_report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	assert_non_null(m);
+	assert_int_equal(report__write_text(r, m), 0);
+	fclose(m);
+	return buf;
+}
+
+/* Compare two texts; on mismatch print the first differing line. */
+static void assert_same_text(const char *what, const char *want,
+			     const char *got)
+{
+	const char *w = want, *g = got;
+	int line = 1;
+
+	if (!strcmp(want, got))
+		return;
+	while (*w && *w == *g) {
+		if (*w == '\n')
+			line++;
+		w++;
+		g++;
+	}
+	while (w > want && w[-1] != '\n')
+		w--, g--;
+	fprintf(stderr, "%s differs at line %d:\n  want: %.*s\n  got:  %.*s\n",
+		what, line, (int)strcspn(w, "\n"), w, (int)strcspn(g, "\n"), g);
+	fail_msg("%s differs from the expected output", what);
+}
+
+/* Compare against a golden file, or rewrite it with LA_UPDATE_GOLDEN=1. */
+static void check_golden(const char *name, const char *got)
+{
+	const char *update = getenv("LA_UPDATE_GOLDEN");
+	char *path = data_path(name), *want;
+
+	if (update && !strcmp(update, "1")) {
+		write_all(path, got);
+		fprintf(stderr, "updated %s\n", path);
+		free(path);
+		return;
+	}
+	want = read_all(path);
+	if (!want)
+		fail_msg("cannot read %s: %s (LA_UPDATE_GOLDEN=1 writes it)",
+			 path, strerror(errno));
+	assert_same_text(path, want, got);
+	free(want);
+	free(path);
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	assert_non_null(d);
+	return d;
+}
+
+static void set_meta(struct la_report *r, const char *kernel,
+		     const char *hostname, const char *started, double duration)
+{
+	r->kernel = xstrdup(kernel);
+	r->arch = xstrdup("x86_64");
+	r->hostname = xstrdup(hostname);
+	r->started = xstrdup(started);
+	r->duration_s = duration;
+	r->sources = 1;
+}
+
+static void set_hook(struct la_report *r, const char *func, const char *attach,
+		     const char *reason, uint64_t held, uint64_t unlocked,
+		     uint64_t other)
+{
+	struct la_rhook *h = report__hook(r, func);
+
+	assert_non_null(h);
+	free(h->attach);
+	free(h->reason);
+	h->attach = xstrdup(attach);
+	h->reason = xstrdup(reason);
+	h->calls[LA_HELD] = held;
+	h->calls[LA_UNLOCKED] = unlocked;
+	h->calls[LA_HELD_OTHER] = other;
+}
+
+static struct la_rsite *add_site(struct la_report *r, const char *entry,
+				 int state, const char *const *frames, size_t n,
+				 uint64_t count, double first, double last)
+{
+	struct la_rsite *s = report__add_site(r, entry, state,
+					      (char *const *)frames, n, false);
+
+	assert_non_null(s);
+	s->count = count;
+	s->first_s = first;
+	s->last_s = last;
+	return s;
+}
+
+#define ADD_SITE(r, entry, state, frames, count, first, last) \
+	add_site((r), (entry), (state), (frames), ARRAY_SIZE(frames), (count), \
+		 (first), (last))
+
+#define BPF_PROG "bpf_prog_6deef7357e7b4530_la_fentry_1+0x5e [bpf]"
+#define BPF_TRAMP "bpf_trampoline_6442491234+0x4f [bpf]"
+
+static const char *const st_la_unlocked[] = {
+	BPF_PROG,
+	BPF_TRAMP,
+	"la_call_unlocked+0x1c [la_test]",
+	"la_run+0x40 [la_test]",
+	"do_one_initcall+0x56",
+	"do_init_module+0x60",
+	"load_module+0x2293",
+	"__do_sys_finit_module+0xac",
+	"do_syscall_64+0x5d",
+	"entry_SYSCALL_64_after_hwframe+0x6e",
+};
+
+static const char *const st_la_other[] = {
+	BPF_PROG,
+	BPF_TRAMP,
+	"la_call_other+0x30 [la_test]",
+	"la_run+0x58 [la_test]",
+	"do_one_initcall+0x56",
+};
+
+static const char *const st_e1000_probe[] = {
+	BPF_PROG,
+	BPF_TRAMP,
+	"e1000_probe+0x2c [e1000e]",
+	"local_pci_probe+0x42",
+	"pci_device_probe+0xb4",
+	"really_probe+0x19c",
+	"__driver_probe_device+0x78",
+	"driver_probe_device+0x1f",
+};
+
+static const char *const st_core[] = {
+	"iommu_probe_device+0x5",
+	"iommu_bus_notifier+0x2a",
+	"notifier_call_chain+0x5a",
+	"blocking_notifier_call_chain+0x43",
+	"bus_notify+0x33",
+	"device_add+0x3d4",
+	"pci_device_add+0x24d",
+	"pci_scan_single_device+0xbb",
+};
+
+static const char *const st_unclassified[] = {
+	BPF_PROG,
+	BPF_TRAMP,
+	"pci_dma_configure+0x7a",
+	"0xffffffffc0de0042",
+};
+
+static const char *const st_held[] = {
+	BPF_PROG,
+	BPF_TRAMP,
+	"pci_dma_configure+0x7a",
+	"really_probe+0x19c",
+	"__driver_probe_device+0x78",
+	"driver_probe_device+0x1f",
+	"__driver_attach+0xe0",
+	"bus_for_each_dev+0x7c",
+	"bus_add_driver+0x112",
+	"driver_register+0x55",
+	"__pci_register_driver+0x5e",
+	"e1000_init_module+0x34 [e1000e]",
+	"do_one_initcall+0x56",
+};
+
+static const char *const st_foo[] = {
+	BPF_PROG,
+	BPF_TRAMP,
+	"foo_attach+0x10 [foo]",
+	"foo_init+0x22 [foo]",
+};
+
+#define ABSENT_REASON "not in kallsyms (not built, or inlined)"
+
+/* The report behind the golden files: every group and lock state. */
+static void build_report(struct la_report *r)
+{
+	struct la_rsite *s;
+
+	report__init(r);
+	set_meta(r, "6.1.0-18-amd64", "testhost", "2024-03-01T12:00:00Z", 30.25);
+	set_hook(r, "acpi_dma_configure_id", "fentry", "", 120, 9, 1);
+	set_hook(r, "iommu_probe_device", "kprobe", "fentry: not in BTF", 0, 12,
+		 0);
+	set_hook(r, "of_dma_configure_id", "absent", ABSENT_REASON, 0, 0, 0);
+	r->dropped_events = 3;
+	r->stack_errors = 1;
+
+	/* driver, fentry: la_test calls without the lock */
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, 5,
+		     12.5, 14.25);
+	report__add_dev(s, "la_test.0", "platform", "", false);
+	report__add_dev(s, "0000:00:03.0", "pci", "e1000e", true);
+	report__add_dev(s, "la_test.0", "platform", "", false); /* dup */
+
+	/* driver, another module, a truncated stack */
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_e1000_probe, 2,
+		     3.0, 3.5);
+	s->truncated = true;
+	report__add_dev(s, "0000:00:19.0", "pci", "e1000e", true);
+
+	/* driver, lock held by another task */
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD_OTHER, st_la_other, 1,
+		     15.0, 15.0);
+	s->holder_pid = 4242;
+	free(s->holder_comm);
+	s->holder_comm = xstrdup("kworker/0:1");
+	report__add_dev(s, "la_test.1", "platform", "la_test", true);
+
+	/* IOMMU core, kprobe stack */
+	s = ADD_SITE(r, "iommu_probe_device", LA_UNLOCKED, st_core, 12, 0.75,
+		     1.5);
+	report__add_dev(s, "0000:00:02.0", "pci", "", false);
+
+	/* stack ends in an unknown address */
+	ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_unclassified, 2, 7.0,
+		 8.0);
+
+	/* held: fine */
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD, st_held, 120, 2.0,
+		     2.125);
+	report__add_dev(s, "0000:00:19.0", "pci", "", true);
+}
+
+/* A second report from another boot, sharing two sites with the first. */
+static void build_report_b(struct la_report *r)
+{
+	struct la_rsite *s;
+
+	report__init(r);
+	set_meta(r, "6.8.0-rc1", "testhost", "2024-02-29T08:00:00Z", 10.0);
+	set_hook(r, "acpi_dma_configure_id", "fentry", "", 10, 4, 2);
+	set_hook(r, "iommu_probe_device", "fentry", "", 0, 4, 0);
+	set_hook(r, "of_dma_configure_id", "kprobe", "fentry: not in BTF", 1, 0,
+		 0);
+	r->dropped_events = 1;
+
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, 3,
+		     2.0, 20.0);
+	/* known device, now bound and registered; and a new one */
+	report__add_dev(s, "la_test.0", "platform", "la_test", true);
+	report__add_dev(s, "la_test.1", "platform", "", false);
+
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD_OTHER, st_la_other, 2,
+		     16.0, 18.0);
+	s->holder_pid = 777;
+	free(s->holder_comm);
+	s->holder_comm = xstrdup("insmod");
+
+	ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_foo, 1, 9.0, 9.0);
+	ADD_SITE(r, "iommu_probe_device", LA_UNLOCKED, st_core, 4, 0.5, 0.5);
+}
+
+static const struct la_rsite *find_site(const struct la_report *r,
+					const char *entry, int state,
+					const char *function)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_sites; i++)
+		if (!strcmp(r->sites[i].entry, entry) &&
+		    r->sites[i].state == state &&
+		    !strcmp(r->sites[i].function, function))
+			return &r->sites[i];
+	return NULL;
+}
+
+static const struct la_rdev *find_dev(const struct la_rsite *s,
+				      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_devs; i++)
+		if (!strcmp(s->devs[i].name, name))
+			return &s->devs[i];
+	return NULL;
+}
+
+/* ---- fixture: a fresh temporary directory per test ------------------ */
+
+struct fx {
+	char dir[64];
+	char err[512];
+};
+
+static int setup_dir(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/la_report_XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		free(fx);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int teardown_dir(void **state)
+{
+	struct fx *fx = *state;
+
+	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+static char *path_in(const struct fx *fx, const char *name)
+{
+	size_t len = strlen(fx->dir) + strlen(name) + 2;
+	char *p = malloc(len);
+
+	assert_non_null(p);
+	snprintf(p, len, "%s/%s", fx->dir, name);
+	return p;
+}
+
+/* entries in dir (excluding . and ..); the names joined by ' ' into out */
+static int list_dir(const char *dir, char *out, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	out[0] = 0;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		n++;
+		strncat(out, e->d_name, len - strlen(out) - 1);
+		strncat(out, " ", len - strlen(out) - 1);
+	}
+	closedir(d);
+	return n;
+}
+
+/* ---- (a) golden output --------------------------------------------- */
+
+static void test_build_attribution(void **state)
+{
+	struct la_report r;
+	const struct la_rsite *s;
+
+	(void)state;
+	build_report(&r);
+	assert_int_equal(r.nr_sites, 6);
+	s = find_site(&r, "acpi_dma_configure_id", LA_UNLOCKED,
+		      "la_call_unlocked");
+	assert_non_null(s);
+	assert_int_equal(s->group, LA_GROUP_DRIVER);
+	assert_string_equal(s->module, "la_test");
+	assert_string_equal(s->caller, "la_call_unlocked+0x1c [la_test]");
+	/* BPF frames are dropped from the stored stack */
+	assert_int_equal(s->nr_frames, ARRAY_SIZE(st_la_unlocked) - 2);
+	assert_string_equal(s->frames[0], "la_call_unlocked+0x1c [la_test]");
+	/* duplicate device ignored */
+	assert_int_equal(s->nr_devs, 2);
+
+	s = &r.sites[3];
+	assert_int_equal(s->group, LA_GROUP_CORE);
+	assert_string_equal(s->core_path, "device add (iommu_bus_notifier)");
+	assert_string_equal(s->module, "");
+	assert_int_equal(r.sites[4].group, LA_GROUP_UNCLASSIFIED);
+	assert_int_equal(r.sites[4].nr_frames, 2);
+	assert_int_equal(report__calls(&r, LA_HELD), 120);
+	assert_int_equal(report__calls(&r, LA_UNLOCKED), 21);
+	assert_int_equal(report__calls(&r, LA_HELD_OTHER), 1);
+	report__free(&r);
+}
+
+static void test_golden_json(void **state)
+{
+	struct la_report r;
+	char *got;
+
+	(void)state;
+	build_report(&r);
+	got = json_of(&r, true);
+	check_golden("report.golden.json", got);
+	free(got);
+	report__free(&r);
+}
+
+static void test_golden_text(void **state)
+{
+	struct la_report r;
+	char *got;
+
+	(void)state;
+	build_report(&r);
+	got = text_of(&r);
+	check_golden("report.golden.txt", got);
+	free(got);
+	report__free(&r);
+}
+
+/* the writers sort a copy: the caller's order is left alone */
+static void test_writers_keep_order(void **state)
+{
+	struct la_report r;
+	char *a, *b;
+
+	(void)state;
+	build_report(&r);
+	a = json_of(&r, false);
+	assert_string_equal(r.sites[0].function, "la_call_unlocked");
+	assert_string_equal(r.sites[1].function, "e1000_probe");
+	assert_int_equal(r.sites[5].state, LA_HELD);
+	b = text_of(&r);
+	assert_string_equal(r.sites[1].function, "e1000_probe");
+	/* plain JSON is one line */
+	assert_ptr_equal(strchr(a, '\n'), a + strlen(a) - 1);
+	free(a);
+	free(b);
+	report__free(&r);
+}
+
+/* ---- (b) round trip ------------------------------------------------ */
+
+static void roundtrip(const struct fx *fx, const struct la_report *r)
+{
+	char *path = path_in(fx, "r.json"), *want, *got, err[512] = "";
+	char *want_text, *got_text;
+	struct la_report back;
+
+	want = json_of(r, true);
+	want_text = text_of(r);
+	assert_int_equal(report__save_json(r, path, true), 0);
+	report__init(&back);
+	if (report__merge_file(&back, path, err, sizeof(err)))
+		fail_msg("merge: %s", err);
+	got = json_of(&back, true);
+	got_text = text_of(&back);
+	assert_same_text("text after round trip", want_text, got_text);
+	assert_same_text("JSON after round trip", want, got);
+	free(want);
+	free(got);
+	free(want_text);
+	free(got_text);
+	free(path);
+	report__free(&back);
+}
+
+/*
+ * Full report, as `lockaudit run` writes it. Currently FAILS: the reason of
+ * an "absent" hook is lost when a report is read back (see
+ * test_merge_keeps_absent_hook_reason).
+ */
+static void test_roundtrip(void **state)
+{
+	struct la_report r;
+
+	build_report(&r);
+	roundtrip(*state, &r);
+	report__free(&r);
+}
+
+/* Everything but absent-hook reasons survives a round trip. */
+static void test_roundtrip_no_absent_reason(void **state)
+{
+	struct la_report r;
+	struct la_rhook *h;
+
+	build_report(&r);
+	h = report__hook(&r, "of_dma_configure_id");
+	free(h->reason);
+	h->reason = xstrdup("");
+	roundtrip(*state, &r);
+	report__free(&r);
+}
+
+static void test_roundtrip_empty(void **state)
+{
+	struct la_report r;
+
+	report__init(&r);
+	set_meta(&r, "6.1.0-18-amd64", "testhost", "2024-03-01T12:00:00Z", 1.0);
+	roundtrip(*state, &r);
+	report__free(&r);
+}
+
+/* ---- (c) merging --------------------------------------------------- */
+
+static void save(const struct fx *fx, const char *name,
+		 void (*build)(struct la_report *))
+{
+	char *path = path_in(fx, name);
+	struct la_report r;
+
+	build(&r);
+	assert_int_equal(report__save_json(&r, path, false), 0);
+	report__free(&r);
+	free(path);
+}
+
+static void merge_ok(struct fx *fx, struct la_report *r, const char *name)
+{
+	char *path = path_in(fx, name);
+
+	fx->err[0] = 0;
+	if (report__merge_file(r, path, fx->err, sizeof(fx->err)))
+		fail_msg("merging %s: %s", path, fx->err);
+	free(path);
+}
+
+static void test_merge_two(void **state)
+{
+	struct fx *fx = *state;
+	const struct la_rsite *s;
+	const struct la_rdev *d;
+	struct la_rhook *h;
+	struct la_report r;
+
+	save(fx, "a.json", build_report);
+	save(fx, "b.json", build_report_b);
+	report__init(&r);
+	merge_ok(fx, &r, "a.json");
+	merge_ok(fx, &r, "b.json");
+
+	assert_int_equal(r.sources, 2);
+	assert_string_equal(r.kernel, "6.1.0-18-amd64, 6.8.0-rc1");
+	assert_string_equal(r.arch, "x86_64");
+	assert_string_equal(r.hostname, "testhost");
+	assert_string_equal(r.started, "2024-02-29T08:00:00Z");
+	assert_true(r.duration_s == 40.25);
+	assert_int_equal(r.dropped_sites, 0);
+	assert_int_equal(r.dropped_events, 4);
+	assert_int_equal(r.stack_errors, 1);
+
+	/* hooks: calls summed; the first attach that is not "absent" wins */
+	assert_int_equal(r.nr_hooks, 3);
+	h = report__hook(&r, "acpi_dma_configure_id");
+	assert_int_equal(h->calls[LA_HELD], 130);
+	assert_int_equal(h->calls[LA_UNLOCKED], 13);
+	assert_int_equal(h->calls[LA_HELD_OTHER], 3);
+	assert_string_equal(h->attach, "fentry");
+	h = report__hook(&r, "iommu_probe_device");
+	assert_int_equal(h->calls[LA_UNLOCKED], 16);
+	assert_string_equal(h->attach, "kprobe");
+	assert_string_equal(h->reason, "fentry: not in BTF");
+	h = report__hook(&r, "of_dma_configure_id");
+	assert_string_equal(h->attach, "kprobe");
+	assert_int_equal(h->calls[LA_HELD], 1);
+
+	/* 6 sites + 1 new (foo); 3 shared sites merged */
+	assert_int_equal(r.nr_sites, 7);
+	s = find_site(&r, "acpi_dma_configure_id", LA_UNLOCKED,
+		      "la_call_unlocked");
+	assert_non_null(s);
+	assert_int_equal(s->count, 8);
+	assert_true(s->first_s == 2.0);
+	assert_true(s->last_s == 20.0);
+	assert_int_equal(s->nr_devs, 3);
+	d = find_dev(s, "la_test.0");
+	assert_non_null(d);
+	assert_string_equal(d->driver, "la_test"); /* later bind shown */
+	assert_true(d->registered);
+	assert_non_null(find_dev(s, "0000:00:03.0"));
+	assert_non_null(find_dev(s, "la_test.1"));
+
+	s = find_site(&r, "acpi_dma_configure_id", LA_HELD_OTHER,
+		      "la_call_other");
+	assert_non_null(s);
+	assert_int_equal(s->count, 3);
+	assert_true(s->first_s == 15.0);
+	assert_true(s->last_s == 18.0);
+	assert_int_equal(s->holder_pid, 777); /* the most recent holder */
+	assert_string_equal(s->holder_comm, "insmod");
+	assert_int_equal(s->nr_devs, 1);
+
+	s = find_site(&r, "iommu_probe_device", LA_UNLOCKED, "");
+	assert_non_null(s);
+	assert_int_equal(s->group, LA_GROUP_CORE);
+	assert_int_equal(s->count, 16);
+	assert_true(s->first_s == 0.5);
+	assert_true(s->last_s == 1.5);
+
+	s = find_site(&r, "acpi_dma_configure_id", LA_UNLOCKED, "foo_attach");
+	assert_non_null(s);
+	assert_string_equal(s->module, "foo");
+	assert_int_equal(s->count, 1);
+
+	/* untouched sites keep their values */
+	s = find_site(&r, "acpi_dma_configure_id", LA_UNLOCKED, "e1000_probe");
+	assert_non_null(s);
+	assert_int_equal(s->count, 2);
+	assert_true(s->truncated);
+	report__free(&r);
+}
+
+/* the merge is order-independent where it claims min/max/sum */
+static void test_merge_order(void **state)
+{
+	struct fx *fx = *state;
+	struct la_report ab, ba;
+	const struct la_rsite *x, *y;
+
+	save(fx, "a.json", build_report);
+	save(fx, "b.json", build_report_b);
+	report__init(&ab);
+	report__init(&ba);
+	merge_ok(fx, &ab, "a.json");
+	merge_ok(fx, &ab, "b.json");
+	merge_ok(fx, &ba, "b.json");
+	merge_ok(fx, &ba, "a.json");
+	assert_int_equal(ab.nr_sites, ba.nr_sites);
+	assert_string_equal(ba.kernel, "6.8.0-rc1, 6.1.0-18-amd64");
+	assert_string_equal(ab.started, ba.started);
+	x = find_site(&ab, "acpi_dma_configure_id", LA_UNLOCKED,
+		      "la_call_unlocked");
+	y = find_site(&ba, "acpi_dma_configure_id", LA_UNLOCKED,
+		      "la_call_unlocked");
+	assert_non_null(x);
+	assert_non_null(y);
+	assert_int_equal(x->count, y->count);
+	assert_true(x->first_s == y->first_s);
+	assert_true(x->last_s == y->last_s);
+	assert_int_equal(x->nr_devs, y->nr_devs);
+	report__free(&ab);
+	report__free(&ba);
+}
+
+static void test_merge_same_file_twice(void **state)
+{
+	struct fx *fx = *state;
+	const struct la_rsite *s;
+	struct la_report r;
+
+	save(fx, "a.json", build_report);
+	report__init(&r);
+	merge_ok(fx, &r, "a.json");
+	merge_ok(fx, &r, "a.json");
+	assert_int_equal(r.sources, 2);
+	assert_string_equal(r.kernel, "6.1.0-18-amd64"); /* a set */
+	assert_int_equal(r.nr_sites, 6);
+	s = find_site(&r, "acpi_dma_configure_id", LA_UNLOCKED,
+		      "la_call_unlocked");
+	assert_non_null(s);
+	assert_int_equal(s->count, 10);
+	assert_int_equal(s->nr_devs, 2);
+	assert_int_equal(report__calls(&r, LA_HELD), 240);
+	report__free(&r);
+}
+
+/*
+ * Merging a merged report again: kernel names stay a set. Currently FAILS:
+ * merge_name() looks up the whole incoming "a, b" as one name and appends
+ * it, giving "a, a, b".
+ */
+static void test_merge_merged_report(void **state)
+{
+	struct fx *fx = *state;
+	struct la_report r;
+	char *ab = path_in(fx, "ab.json");
+
+	save(fx, "a.json", build_report);
+	save(fx, "b.json", build_report_b);
+	report__init(&r);
+	merge_ok(fx, &r, "a.json");
+	merge_ok(fx, &r, "b.json");
+	assert_int_equal(report__save_json(&r, ab, false), 0);
+	report__free(&r);
+
+	report__init(&r);
+	merge_ok(fx, &r, "a.json");
+	merge_ok(fx, &r, "ab.json");
+	assert_int_equal(r.sources, 3);
+	assert_string_equal(r.kernel, "6.1.0-18-amd64, 6.8.0-rc1");
+	report__free(&r);
+	free(ab);
+}
+
+/*
+ * The reason an entry point is absent ("not in kallsyms ...") must survive
+ * reading a report back. Currently FAILS: report__merge_file() copies
+ * attach/reason only when the incoming attach is not "absent".
+ */
+static void test_merge_keeps_absent_hook_reason(void **state)
+{
+	struct fx *fx = *state;
+	struct la_rhook *h;
+	struct la_report r;
+
+	save(fx, "a.json", build_report);
+	report__init(&r);
+	merge_ok(fx, &r, "a.json");
+	h = report__hook(&r, "of_dma_configure_id");
+	assert_string_equal(h->attach, "absent");
+	assert_string_equal(h->reason, ABSENT_REASON);
+	report__free(&r);
+}
+
+static void build_report_nohost(struct la_report *r)
+{
+	build_report_b(r);
+	free(r->hostname);
+	r->hostname = xstrdup("");
+}
+
+/*
+ * A report with an empty name field (hostname "") merged after one with a
+ * name must not hang. Currently FAILS (the child is killed by the alarm):
+ * merge_name() loops forever on strstr(dst, "") with a step of 0.
+ */
+static void test_merge_empty_name_terminates(void **state)
+{
+	struct fx *fx = *state;
+	int status;
+	pid_t pid;
+
+	save(fx, "a.json", build_report);
+	save(fx, "nohost.json", build_report_nohost);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct la_report r;
+		char *a = path_in(fx, "a.json"), *b = path_in(fx, "nohost.json");
+		char err[256];
+		int ret;
+
+		alarm(5);
+		report__init(&r);
+		ret = report__merge_file(&r, a, err, sizeof(err)) ||
+		      report__merge_file(&r, b, err, sizeof(err));
+		if (!ret && strcmp(r.hostname, "testhost"))
+			ret = 3;
+		report__free(&r);
+		free(a);
+		free(b);
+		_exit(ret ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("merging a report with hostname \"\" did not finish in 5 s (signal %d)",
+			 WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- (d) bad input ------------------------------------------------- */
+
+/* merge path into an empty report: must fail with want and a one-line
+ * message naming the file and containing phrase */
+static void expect_merge_error(struct fx *fx, const char *path, int want,
+			       const char *phrase)
+{
+	struct la_report r;
+	int ret;
+
+	report__init(&r);
+	memset(fx->err, 0, sizeof(fx->err));
+	ret = report__merge_file(&r, path, fx->err, sizeof(fx->err));
+	report__free(&r);
+	if (ret != want)
+		fail_msg("%s: got %d (%s), want %d", path, ret, fx->err, want);
+	if (!strstr(fx->err, path))
+		fail_msg("message does not name the file: '%s'", fx->err);
+	if (!strstr(fx->err, phrase))
+		fail_msg("message '%s' lacks '%s'", fx->err, phrase);
+	if (strchr(fx->err, '\n'))
+		fail_msg("message is not one line: '%s'", fx->err);
+}
+
+static void expect_content_error(struct fx *fx, const char *content,
+				 const char *phrase)
+{
+	char *path = path_in(fx, "in.json");
+
+	write_all(path, content);
+	expect_merge_error(fx, path, -EINVAL, phrase);
+	free(path);
+}
+
+static void test_error_missing_file(void **state)
+{
+	struct fx *fx = *state;
+	char *path = path_in(fx, "missing.json");
+
+	expect_merge_error(fx, path, -ENOENT, "No such file or directory");
+	free(path);
+}
+
+static void test_error_not_json(void **state)
+{
+	struct fx *fx = *state;
+
+	expect_content_error(fx, "lockaudit: watching 12 entry points\n",
+			     "not valid JSON");
+	expect_content_error(fx, "{\"schema\": \"lockaudit.report/1\",", "not valid JSON");
+	expect_content_error(fx, "", "not valid JSON");
+}
+
+static void test_error_directory(void **state)
+{
+	struct fx *fx = *state;
+
+	expect_merge_error(fx, fx->dir, -EINVAL, "not valid JSON");
+}
+
+static void test_error_wrong_schema(void **state)
+{
+	struct fx *fx = *state;
+
+	expect_content_error(fx, "{\"schema\": \"lockaudit.probes/1\", \"hooks\": []}\n",
+			     "schema 'lockaudit.probes/1', want 'lockaudit.report/1'");
+	expect_content_error(fx, "{\"kernel\": \"6.1.0\"}\n", "not a lockaudit report");
+	expect_content_error(fx, "{\"schema\": 1}\n", "not a lockaudit report");
+	expect_content_error(fx, "[1, 2, 3]\n", "not a lockaudit report");
+	expect_content_error(fx, "\"lockaudit.report/1\"\n", "not a lockaudit report");
+}
+
+/* take the golden report as JSON, break it with fn, merge it */
+static void expect_mutated_error(struct fx *fx, void (*fn)(json_object *),
+				 const char *phrase)
+{
+	struct la_report r;
+	json_object *o;
+	char *s;
+
+	build_report(&r);
+	s = json_of(&r, false);
+	report__free(&r);
+	o = json_tokener_parse(s);
+	assert_non_null(o);
+	free(s);
+	fn(o);
+	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	expect_content_error(fx, s, phrase);
+	free(s);
+}
+
+static json_object *jpath(json_object *o, const char *key, int idx)
+{
+	json_object *v;
+
+	assert_true(json_object_object_get_ex(o, key, &v));
+	if (idx >= 0) {
+		assert_true(json_object_is_type(v, json_type_array));
+		v = json_object_array_get_idx(v, (size_t)idx);
+		assert_non_null(v);
+	}
+	return v;
+}
+
+/* drivers[0].sites[0] */
+static json_object *first_driver_site(json_object *o)
+{
+	return jpath(jpath(o, "drivers", 0), "sites", 0);
+}
+
+static json_object *other_site(json_object *o)
+{
+	size_t i, j;
+	json_object *drivers = jpath(o, "drivers", -1);
+
+	for (i = 0; i < json_object_array_length(drivers); i++) {
+		json_object *sites = jpath(json_object_array_get_idx(drivers, i),
+					   "sites", -1);
+
+		for (j = 0; j < json_object_array_length(sites); j++) {
+			json_object *s = json_object_array_get_idx(sites, j);
+
+			if (!strcmp(json_object_get_string(jpath(s, "lock_state", -1)),
+				    "held_by_other"))
+				return s;
+		}
+	}
+	fail_msg("no held_by_other site in the report");
+	return NULL;
+}
+
+static void drop_count(json_object *o)
+{
+	json_object_object_del(first_driver_site(o), "count");
+}
+
+static void negative_count(json_object *o)
+{
+	json_object_object_add(first_driver_site(o), "count",
+			       json_object_new_int64(-5));
+}
+
+static void string_count(json_object *o)
+{
+	json_object_object_add(first_driver_site(o), "count",
+			       json_object_new_string("5"));
+}
+
+static void bad_lock_state(json_object *o)
+{
+	json_object_object_add(first_driver_site(o), "lock_state",
+			       json_object_new_string("locked"));
+}
+
+static void drop_entry_point(json_object *o)
+{
+	json_object_object_del(jpath(o, "unclassified", 0), "entry_point");
+}
+
+static void drop_held_stack(json_object *o)
+{
+	json_object_object_del(jpath(o, "held", 0), "stack");
+}
+
+static void stack_not_array(json_object *o)
+{
+	json_object_object_add(jpath(o, "held", 0), "stack",
+			       json_object_new_string("really_probe+0x19c"));
+}
+
+static void drop_holder(json_object *o)
+{
+	json_object_object_del(other_site(o), "holder");
+}
+
+static void drop_device_name(json_object *o)
+{
+	json_object_object_del(jpath(first_driver_site(o), "devices", 0), "name");
+}
+
+static void site_not_object(json_object *o)
+{
+	json_object_array_put_idx(jpath(o, "unclassified", -1), 0,
+				  json_object_new_int(42));
+}
+
+static void drop_hooks(json_object *o)
+{
+	json_object_object_del(o, "hooks");
+}
+
+static void negative_hook_calls(json_object *o)
+{
+	json_object_object_add(jpath(jpath(o, "hooks", 0), "calls", -1),
+			       "unlocked", json_object_new_int64(-1));
+}
+
+static void drop_core_sites(json_object *o)
+{
+	json_object_object_del(jpath(o, "core", 0), "sites");
+}
+
+static void test_error_missing_field(void **state)
+{
+	struct fx *fx = *state;
+
+	expect_mutated_error(fx, drop_count, "missing field 'count'");
+	expect_mutated_error(fx, drop_entry_point, "missing field 'entry_point'");
+	expect_mutated_error(fx, drop_held_stack, "missing field 'stack'");
+	expect_mutated_error(fx, drop_holder, "missing field 'holder'");
+	expect_mutated_error(fx, drop_device_name, "missing field 'name'");
+	expect_mutated_error(fx, drop_hooks, "missing field 'hooks'");
+	expect_mutated_error(fx, drop_core_sites, "missing field 'sites'");
+}
+
+static void test_error_wrong_type(void **state)
+{
+	struct fx *fx = *state;
+
+	expect_mutated_error(fx, string_count, "wrong type for field 'count'");
+	expect_mutated_error(fx, stack_not_array, "wrong type for field 'stack'");
+	expect_mutated_error(fx, bad_lock_state, "unknown value of 'lock_state'");
+	expect_mutated_error(fx, site_not_object, "site is not an object");
+}
+
+static void test_error_negative_count(void **state)
+{
+	struct fx *fx = *state;
+
+	expect_mutated_error(fx, negative_count, "negative count in 'count'");
+	expect_mutated_error(fx, negative_hook_calls,
+			     "negative count in 'unlocked'");
+}
+
+/* a short buffer truncates the message, never overflows */
+static void test_error_short_buffer(void **state)
+{
+	struct fx *fx = *state;
+	char *path = path_in(fx, "missing.json");
+	struct la_report r;
+	char err[16];
+
+	memset(err, 'X', sizeof(err));
+	report__init(&r);
+	assert_int_equal(report__merge_file(&r, path, err, 8), -ENOENT);
+	assert_int_equal(strlen(err), 7);
+	assert_true(err[9] == 'X');
+	report__free(&r);
+	free(path);
+}
+
+/* ---- (e) saving ---------------------------------------------------- */
+
+static void test_save(void **state)
+{
+	struct fx *fx = *state;
+	char *path = path_in(fx, "report.json"), *want, *got, names[256];
+	struct la_report r;
+	struct stat st;
+
+	build_report(&r);
+	assert_int_equal(report__save_json(&r, path, true), 0);
+	want = json_of(&r, true);
+	got = read_all(path);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	/* replaces an existing file, no temporary left behind */
+	assert_int_equal(report__save_json(&r, path, false), 0);
+	assert_int_equal(list_dir(fx->dir, names, sizeof(names)), 1);
+	assert_string_equal(names, "report.json ");
+	free(want);
+	free(got);
+	free(path);
+	report__free(&r);
+}
+
+static void test_save_no_dir(void **state)
+{
+	struct fx *fx = *state;
+	char *path = path_in(fx, "nodir/r.json"), names[256];
+	struct la_report r;
+
+	build_report(&r);
+	assert_int_equal(report__save_json(&r, path, true), -ENOENT);
+	assert_int_equal(list_dir(fx->dir, names, sizeof(names)), 0);
+	assert_int_equal(report__save_json(&r, "/nonexistent/dir/r.json", true),
+			 -ENOENT);
+	free(path);
+	report__free(&r);
+}
+
+static void test_save_onto_directory(void **state)
+{
+	struct fx *fx = *state;
+	char *path = path_in(fx, "sub"), names[256];
+	struct la_report r;
+	int ret;
+
+	assert_int_equal(mkdir(path, 0755), 0);
+	build_report(&r);
+	ret = report__save_json(&r, path, true);
+	assert_true(ret < 0);
+	/* only the directory itself: the temporary file was removed */
+	assert_int_equal(list_dir(fx->dir, names, sizeof(names)), 1);
+	assert_string_equal(names, "sub ");
+	free(path);
+	report__free(&r);
+}
+
+/* ---- names --------------------------------------------------------- */
+
+static void test_state_names(void **state)
+{
+	(void)state;
+	assert_string_equal(la_state_name(LA_HELD), "held");
+	assert_string_equal(la_state_name(LA_UNLOCKED), "unlocked");
+	assert_string_equal(la_state_name(LA_HELD_OTHER), "held_by_other");
+	assert_string_equal(la_state_name(7), "?");
+	assert_string_equal(la_state_label(LA_UNLOCKED), "UNLOCKED");
+	assert_string_equal(la_state_label(LA_HELD_OTHER), "HELD BY OTHER");
+}
+
+static void test_add_dev_cap(void **state)
+{
+	struct la_report r;
+	struct la_rsite *s;
+	char name[32];
+	int i;
+
+	(void)state;
+	report__init(&r);
+	s = ADD_SITE(&r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked,
+		     1, 1.0, 1.0);
+	for (i = 0; i < LA_REPORT_MAX_DEVS + 4; i++) {
+		snprintf(name, sizeof(name), "dev%d", i);
+		report__add_dev(s, name, "pci", "", false);
+	}
+	assert_int_equal(s->nr_devs, LA_REPORT_MAX_DEVS);
+	/* same name on another bus is another device */
+	report__add_dev(s, "dev0", "platform", "", false);
+	assert_int_equal(s->nr_devs, LA_REPORT_MAX_DEVS);
+	report__free(&r);
+}
+
+#define T(fn) cmocka_unit_test(fn)
+#define TD(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown_dir)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_build_attribution),
+		T(test_golden_json),
+		T(test_golden_text),
+		T(test_writers_keep_order),
+		TD(test_roundtrip),
+		TD(test_roundtrip_no_absent_reason),
+		TD(test_roundtrip_empty),
+		TD(test_merge_two),
+		TD(test_merge_order),
+		TD(test_merge_same_file_twice),
+		TD(test_merge_merged_report),
+		TD(test_merge_keeps_absent_hook_reason),
+		TD(test_merge_empty_name_terminates),
+		TD(test_error_missing_file),
+		TD(test_error_not_json),
+		TD(test_error_directory),
+		TD(test_error_wrong_schema),
+		TD(test_error_missing_field),
+		TD(test_error_wrong_type),
+		TD(test_error_negative_count),
+		TD(test_error_short_buffer),
+		TD(test_save),
+		TD(test_save_no_dir),
+		TD(test_save_onto_directory),
+		T(test_state_names),
+		T(test_add_dev_cap),
+	};
+
+	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
+}

@@ -101,7 +101,7 @@ vm-test: $(OUT)/lockaudit
 check: unit unit-asan cli-test vm-test
 	@echo "make check: all passed"
 
-demo: $(OUT)/lockaudit
+demo: deps $(OUT)/lockaudit
 	bash tests/e2e/demo.sh
 
 vmlinux:

@@ -302,6 +302,8 @@ static int cmd_run(struct opts *o)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a closed events pipe is reported once; the report still gets out */
+	signal(SIGPIPE, SIG_IGN);
 	fprintf(human, "lockaudit: watching %zu entry points (%zu fentry, %zu kprobe)",
 		nfe + nkp, nfe, nkp);
 	if (o->duration > 0)

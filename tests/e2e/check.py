@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import os
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -35,8 +36,11 @@ def section(name):
 
 def validate(doc, schema):
     path = os.path.join(TOP, "docs", schema)
-    r = subprocess.run([sys.executable, os.path.join(TOP, "tests/unit/validate.py"), path, "-"],
-                       input=json.dumps(doc), text=True, capture_output=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump(doc, f)
+        f.flush()
+        r = subprocess.run([sys.executable, os.path.join(TOP, "tests/unit/validate.py"), path, f.name],
+                           text=True, capture_output=True)
     check(r.returncode == 0, f"{schema} validates ({r.stdout.strip()}{r.stderr.strip()})")
 
 

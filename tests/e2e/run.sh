@@ -24,7 +24,7 @@ for k in "${kernels[@]}"; do
 		fail=$((fail + 1))
 		continue
 	fi
-	if python3 "$top/tests/e2e/check.py" "$log" "x86_64-$k" $U $L $O $N $K; then
+	if /usr/bin/python3 "$top/tests/e2e/check.py" "$log" "x86_64-$k" $U $L $O $N $K; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))

@@ -594,6 +594,29 @@ static void test_roundtrip_no_absent_reason(void **state)
 	report__free(&r);
 }
 
+/*
+ * A run that saw no call has no sites (r->sites == NULL). Currently FAILS
+ * under UBSan (aborts the binary, hence last in the list): report_json()
+ * and report__write_text() memcpy() from r->sites == NULL with size 0.
+ */
+static void test_write_empty_report(void **state)
+{
+	struct la_report r;
+	char *text, *json;
+
+	(void)state;
+	report__init(&r);
+	set_meta(&r, "6.1.0-18-amd64", "testhost", "2024-03-01T12:00:00Z", 1.0);
+	text = text_of(&r);
+	assert_non_null(strstr(text, "DRIVERS calling without the device lock\n  none\n"));
+	json = json_of(&r, false);
+	assert_non_null(strstr(json, "\"drivers\":[]"));
+	free(text);
+	free(json);
+	report__free(&r);
+}
+
+/* Same bug as test_write_empty_report (UBSan). */
 static void test_roundtrip_empty(void **state)
 {
 	struct la_report r;
@@ -1223,7 +1246,6 @@ int main(void)
 		T(test_writers_keep_order),
 		TD(test_roundtrip),
 		TD(test_roundtrip_no_absent_reason),
-		TD(test_roundtrip_empty),
 		TD(test_merge_two),
 		TD(test_merge_order),
 		TD(test_merge_same_file_twice),
@@ -1243,6 +1265,9 @@ int main(void)
 		TD(test_save_onto_directory),
 		T(test_state_names),
 		T(test_add_dev_cap),
+		/* last: UBSan aborts the binary on these for now */
+		T(test_write_empty_report),
+		TD(test_roundtrip_empty),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

@@ -22,6 +22,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 hook_arg[LA_MAX_HOOKS]; /* argument holding the object */
 const volatile __u32 hook_lock[LA_MAX_HOOKS]; /* enum la_lock_kind */
 const volatile __u32 event_mode = LA_EVENTS_NEW_SITES;
+/* &iommu_probe_device_lock (6.7+, from kallsyms), 0 if the kernel has none */
+const volatile __u64 probe_lock_addr;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -93,10 +95,16 @@ static __always_inline __u64 lock_owner(__u32 slot, void *obj)
 	}
 }
 
+static __always_inline __u32 dev_registered(struct device *dev)
+{
+	struct kobject *kobj = &dev->kobj;
+
+	return BPF_CORE_READ_BITFIELD_PROBED(kobj, state_in_sysfs);
+}
+
 static __always_inline void read_dev(struct la_dev *d, struct device *dev)
 {
 	const char *name = BPF_CORE_READ(dev, kobj.name);
-	struct kobject *kobj = &dev->kobj;
 
 	if (!name)
 		name = BPF_CORE_READ(dev, init_name);
@@ -110,7 +118,7 @@ static __always_inline void read_dev(struct la_dev *d, struct device *dev)
 	if (!name ||
 	    bpf_probe_read_kernel_str(d->driver, sizeof(d->driver), name) < 0)
 		d->driver[0] = 0;
-	d->registered = BPF_CORE_READ_BITFIELD_PROBED(kobj, state_in_sysfs);
+	d->registered = dev_registered(dev);
 }
 
 /* Keep up to LA_MAX_EXAMPLES distinct devices per site. */
@@ -171,7 +179,7 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj,
 	struct task_struct *holder;
 	struct la_key key;
 	struct la_site *site;
-	__u64 owner, now = bpf_ktime_get_boot_ns();
+	__u64 owner, now = bpf_ktime_get_boot_ns(), task = bpf_get_current_task();
 	__u32 new_site = 0;
 	long n;
 
@@ -184,10 +192,14 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj,
 	owner = lock_owner(slot, obj);
 	if (!owner)
 		key.state = LA_UNLOCKED;
-	else if (owner == bpf_get_current_task())
+	else if (owner == task)
 		key.state = LA_HELD;
 	else
 		key.state = LA_HELD_OTHER;
+	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX && dev_registered(obj))
+		key.flags |= LA_F_REGISTERED;
+	if (probe_lock_addr && mutex_owner((void *)probe_lock_addr) == task)
+		key.flags |= LA_F_PROBE_LOCK;
 	count(LA_CNT_CALLS + slot * LA_NR_STATES + key.state);
 
 #ifdef __TARGET_ARCH_arm64

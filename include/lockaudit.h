@@ -44,6 +44,7 @@ enum la_event_mode {
 #define LA_F_LR_FRAME (1u << 1) /* ips[1] is the saved link register */
 #define LA_F_NEW_SITE (1u << 2) /* event: first call seen at this site */
 #define LA_F_REGISTERED (1u << 3) /* device was registered (in sysfs) */
+#define LA_F_PROBE_LOCK (1u << 4) /* caller held iommu_probe_device_lock */
 
 /*
  * Aggregation key: the full stack is part of the key, so two different
@@ -53,7 +54,8 @@ enum la_event_mode {
 struct la_key {
 	__u32 hook; /* slot in the watch list */
 	__u32 state; /* enum la_lock_state */
-	__u32 flags; /* LA_F_KPROBE | LA_F_LR_FRAME */
+	__u32 flags; /* LA_F_KPROBE | LA_F_LR_FRAME | LA_F_REGISTERED |
+		      * LA_F_PROBE_LOCK: facts that split a site */
 	__u32 nr_ips;
 	__u64 ips[LA_MAX_STACK];
 };

@@ -120,6 +120,26 @@ const char *la_group_name(enum la_group g)
 	}
 }
 
+enum la_severity la_severity(enum la_group g, int state, bool registered,
+			     int probe_lock)
+{
+	if (state == 0) /* LA_HELD */
+		return LA_SEV_NONE;
+	if (g == LA_GROUP_CORE)
+		return LA_SEV_INFO;
+	if (!registered)
+		return LA_SEV_LOW;
+	return probe_lock == 1 ? LA_SEV_MEDIUM : LA_SEV_HIGH;
+}
+
+const char *la_severity_name(enum la_severity s)
+{
+	static const char *const names[] = { "none", "info", "low", "medium",
+					     "high" };
+
+	return s <= LA_SEV_HIGH ? names[s] : "?";
+}
+
 void la_attribute(const char *entry, char *const *frames, size_t n,
 		  struct la_attr *out)
 {

@@ -38,4 +38,26 @@ const char *la_frame_module(const char *frame, char *buf, size_t len);
 
 const char *la_group_name(enum la_group g);
 
+/*
+ * How much a site matters, from the facts the kernel recorded:
+ *   none   the caller held the device lock: not a finding
+ *   info   the IOMMU core's own path (unlocked by design)
+ *   low    the device was not registered yet: nothing else can reach it
+ *   medium registered, but the caller held iommu_probe_device_lock
+ *   high   registered, no lock at all (or the device lock held by another
+ *          task), in a driver or an unclassified path
+ */
+enum la_severity {
+	LA_SEV_NONE = 0,
+	LA_SEV_INFO,
+	LA_SEV_LOW,
+	LA_SEV_MEDIUM,
+	LA_SEV_HIGH,
+};
+
+/* probe_lock: 1 held by the caller, 0 not held, -1 the kernel has none */
+enum la_severity la_severity(enum la_group g, int state, bool registered,
+			     int probe_lock);
+const char *la_severity_name(enum la_severity s);
+
 #endif

@@ -311,7 +311,10 @@ static void add_site(struct la_collector *c, struct la_report *r,
 		ptrs[i] = frames[i];
 	}
 	s = report__add_site(r, c->h->hook[k->hook].def->func, (int)k->state,
-			     ptrs, n, n == LA_MAX_STACK);
+			     ptrs, n, n == LA_MAX_STACK,
+			     k->flags & LA_F_REGISTERED,
+			     !c->h->probe_lock_addr ? -1 :
+			     (k->flags & LA_F_PROBE_LOCK) ? 1 : 0);
 	s->count = v->count;
 	s->first_s = (double)(v->first_ns ? v->first_ns : v->last_ns) / 1e9;
 	s->last_s = (double)v->last_ns / 1e9;

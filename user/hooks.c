@@ -163,6 +163,7 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 		return ret;
 	}
 	h->skel->rodata->event_mode = o->events;
+	h->skel->rodata->probe_lock_addr = o->probe_lock_addr;
 	for (i = 0; i < LA_MAX_HOOKS; i++) {
 		struct bpf_program *fe = slot_prog(h, "fentry", i);
 		struct bpf_program *kp = slot_prog(h, "kprobe", i);
@@ -206,6 +207,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 	size_t i;
 	int ret, attached = 0;
 
+	h->probe_lock_addr = o->probe_lock_addr;
 	if (o->kernel_btf)
 		vmlinux = btf__load_vmlinux_btf();
 	for (i = 0; i < h->nr; i++) {

@@ -50,6 +50,7 @@ struct la_hooks {
 	size_t nr;
 	struct la_hook hook[LA_MAX_HOOKS];
 	struct lockaudit_bpf *skel;
+	__u64 probe_lock_addr; /* as attached: 0 if the kernel has none */
 };
 
 /*
@@ -64,6 +65,7 @@ struct la_attach_opts {
 	enum la_event_mode events;
 	const char *btf_path; /* BTF for CO-RE if the kernel exposes none */
 	bool kernel_btf; /* /sys/kernel/btf/vmlinux exists */
+	__u64 probe_lock_addr; /* &iommu_probe_device_lock, 0 if none */
 };
 
 /*

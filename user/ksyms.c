@@ -240,6 +240,29 @@ void ksyms__free(struct ksyms *ks)
 	free(ks);
 }
 
+uint64_t ksyms__addr_of(const char *path, const char *name)
+{
+	char line[512], sym[256], mod[2];
+	unsigned long long addr;
+	uint64_t found = 0;
+	char type;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		mod[0] = 0;
+		if (sscanf(line, "%llx %c %255s %1s", &addr, &type, sym, mod) < 3)
+			continue;
+		if (!mod[0] && !strcmp(sym, name)) {
+			found = addr;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 size_t ksyms__count(const struct ksyms *ks)
 {
 	return ks ? ks->nr : 0;

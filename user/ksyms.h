@@ -31,6 +31,12 @@ struct ksyms *ksyms__load_live(const char *path, const char *modules);
 void ksyms__free(struct ksyms *ks);
 size_t ksyms__count(const struct ksyms *ks);
 
+/*
+ * Address of a symbol of any type (data too: needs CONFIG_KALLSYMS_ALL)
+ * in vmlinux, read straight from a kallsyms file. 0 if absent.
+ */
+uint64_t ksyms__addr_of(const char *path, const char *name);
+
 /* The symbol containing addr (the nearest at or below it), or NULL. */
 const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr);
 /* The first symbol named name (optionally in module; NULL: any), or NULL. */

@@ -34,6 +34,8 @@ enum {
 };
 
 #define KALLSYMS "/proc/kallsyms"
+/* 6.7+: the global lock serialising dev->iommu; judged, not required */
+#define PROBE_LOCK "iommu_probe_device_lock"
 
 const char *argp_program_version = "lockaudit " LA_VERSION;
 
@@ -214,6 +216,7 @@ static int attach(const struct opts *o, struct la_hooks *h,
 		.events = events,
 		.btf_path = o->btf,
 		.kernel_btf = env__kernel_btf(),
+		.probe_lock_addr = ksyms__addr_of(KALLSYMS, PROBE_LOCK),
 	};
 	char err[256];
 	int n;
@@ -516,6 +519,8 @@ int main(int argc, char **argv)
 	{
 		struct argp a = { NULL, NULL, "COMMAND [OPTION...]", doc,
 				  NULL, NULL, NULL };
+
+		argv[0] = "lockaudit"; /* messages name the tool, not its path */
 
 		argp_parse(&a, argc, argv, 0, NULL, NULL);
 	}

@@ -137,7 +137,8 @@ static struct la_rsite *new_site(struct la_report *r)
 
 struct la_rsite *report__add_site(struct la_report *r, const char *entry,
 				  int state, char *const *frames, size_t n,
-				  bool truncated)
+				  bool truncated, bool registered,
+				  int probe_lock)
 {
 	struct la_rsite *s = new_site(r);
 	struct la_attr a;
@@ -155,6 +156,9 @@ struct la_rsite *report__add_site(struct la_report *r, const char *entry,
 	for (i = 0; i < s->nr_frames; i++)
 		s->frames[i] = xstrdup(frames[a.first + i]);
 	s->group = a.group;
+	s->registered = registered;
+	s->probe_lock = probe_lock;
+	s->severity = la_severity(a.group, state, registered, probe_lock);
 	s->core_path = xstrdup(a.core_path);
 	if (a.culprit >= 0) {
 		s->caller = xstrdup(frames[a.culprit]);
@@ -234,6 +238,24 @@ static int rank(const struct la_rsite *s)
 					     2;
 }
 
+/* the highest severity among the sites of s's module (drivers block) */
+static enum la_severity module_severity(const struct la_rsite *sites, size_t n,
+					const struct la_rsite *s)
+{
+	enum la_severity max = LA_SEV_NONE;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rank(&sites[i]) == rank(s) &&
+		    !strcmp(sites[i].module, s->module) &&
+		    sites[i].severity > max)
+			max = sites[i].severity;
+	return max;
+}
+
+static const struct la_rsite *sort_base;
+static size_t sort_n;
+
 static int cmp_site(const void *a, const void *b)
 {
 	const struct la_rsite *x = a, *y = b;
@@ -241,12 +263,22 @@ static int cmp_site(const void *a, const void *b)
 
 	if (rank(x) != rank(y))
 		return rank(x) - rank(y);
+	if (rank(x) == 0) {
+		/* drivers: the module with the worst site first */
+		enum la_severity mx = module_severity(sort_base, sort_n, x);
+		enum la_severity my = module_severity(sort_base, sort_n, y);
+
+		if (mx != my)
+			return (int)my - (int)mx;
+	}
 	c = strcmp(x->module, y->module);
 	if (c)
 		return c;
 	c = strcmp(x->core_path, y->core_path);
 	if (c)
 		return c;
+	if (x->severity != y->severity)
+		return (int)y->severity - (int)x->severity;
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
 	c = strcmp(x->entry, y->entry);
@@ -258,8 +290,18 @@ static int cmp_site(const void *a, const void *b)
 
 void report__sort(struct la_report *r)
 {
-	if (r->nr_sites)
-		qsort(r->sites, r->nr_sites, sizeof(*r->sites), cmp_site);
+	struct la_rsite *copy;
+
+	if (!r->nr_sites)
+		return;
+	/* module severities are judged on an unsorted copy */
+	copy = xrealloc(NULL, r->nr_sites * sizeof(*copy));
+	memcpy(copy, r->sites, r->nr_sites * sizeof(*copy));
+	sort_base = copy;
+	sort_n = r->nr_sites;
+	qsort(r->sites, r->nr_sites, sizeof(*r->sites), cmp_site);
+	sort_base = NULL;
+	free(copy);
 }
 
 /* ---- text ---------------------------------------------------------- */
@@ -268,14 +310,18 @@ static void text_site(const struct la_rsite *s, FILE *out, bool stack)
 {
 	size_t i;
 
-	fprintf(out, "    %-24s %-14s %10" PRIu64 " call%s", s->entry,
-		la_state_label(s->state), s->count, s->count == 1 ? "" : "s");
+	fprintf(out, "    %-6s %-24s %-14s %10" PRIu64 " call%s",
+		s->state == LA_HELD ? "" : la_severity_name(s->severity),
+		s->entry, la_state_label(s->state), s->count,
+		s->count == 1 ? "" : "s");
 	if (s->group == LA_GROUP_DRIVER)
 		fprintf(out, "  from %s", s->caller);
 	fputc('\n', out);
 	if (s->state == LA_HELD_OTHER)
 		fprintf(out, "      lock held by pid %d (%s)\n", s->holder_pid,
 			s->holder_comm[0] ? s->holder_comm : "?");
+	if (s->probe_lock == 1)
+		fprintf(out, "      caller held iommu_probe_device_lock\n");
 	for (i = 0; i < s->nr_devs; i++)
 		fprintf(out, "      device %s (bus %s, driver %s%s)\n",
 			s->devs[i].name, s->devs[i].bus[0] ? s->devs[i].bus : "none",
@@ -312,7 +358,8 @@ int report__write_text(const struct la_report *r, FILE *out)
 		nkprobe += !strcmp(r->hooks[i].attach, "kprobe");
 	}
 	sorted.sites = xrealloc(NULL, (r->nr_sites + 1) * sizeof(*r->sites));
-	memcpy(sorted.sites, r->sites, r->nr_sites * sizeof(*r->sites));
+	if (r->nr_sites)
+		memcpy(sorted.sites, r->sites, r->nr_sites * sizeof(*r->sites));
 	report__sort(&sorted);
 
 	fprintf(out, "lockaudit: device_lock at IOMMU configuration\n");
@@ -419,9 +466,28 @@ static json_object *jstr(const char *s)
 	return json_object_new_string(s ? s : "");
 }
 
+/* seconds with microseconds, not 17 significant digits */
+static json_object *jsec(double v)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.6f", v);
+	return json_object_new_double_s(v, buf);
+}
+
 static json_object *jcount(uint64_t v)
 {
 	return json_object_new_int64((int64_t)v);
+}
+
+static const char *probe_lock_name(int v)
+{
+	return v == 1 ? "held" : v == 0 ? "not_held" : "absent";
+}
+
+static int probe_lock_from_name(const char *s)
+{
+	return !strcmp(s, "held") ? 1 : !strcmp(s, "not_held") ? 0 : -1;
 }
 
 static json_object *json_site(const struct la_rsite *s)
@@ -433,6 +499,12 @@ static json_object *json_site(const struct la_rsite *s)
 	json_object_object_add(o, "lock_state", jstr(la_state_name(s->state)));
 	json_object_object_add(o, "count", jcount(s->count));
 	json_object_object_add(o, "group", jstr(la_group_name(s->group)));
+	json_object_object_add(o, "severity",
+			       jstr(la_severity_name(s->severity)));
+	json_object_object_add(o, "registered",
+			       json_object_new_boolean(s->registered));
+	json_object_object_add(o, "iommu_probe_device_lock",
+			       jstr(probe_lock_name(s->probe_lock)));
 	if (s->group == LA_GROUP_CORE)
 		json_object_object_add(o, "core_path", jstr(s->core_path));
 	if (s->group == LA_GROUP_DRIVER) {
@@ -440,10 +512,8 @@ static json_object *json_site(const struct la_rsite *s)
 		json_object_object_add(o, "function", jstr(s->function));
 		json_object_object_add(o, "caller", jstr(s->caller));
 	}
-	json_object_object_add(o, "first_seen_s",
-			       json_object_new_double(s->first_s));
-	json_object_object_add(o, "last_seen_s",
-			       json_object_new_double(s->last_s));
+	json_object_object_add(o, "first_seen_s", jsec(s->first_s));
+	json_object_object_add(o, "last_seen_s", jsec(s->last_s));
 	if (s->state == LA_HELD_OTHER) {
 		a = json_object_new_object();
 		json_object_object_add(a, "pid",
@@ -528,7 +598,8 @@ static json_object *report_json(const struct la_report *r)
 	size_t i;
 
 	sorted.sites = xrealloc(NULL, (r->nr_sites + 1) * sizeof(*r->sites));
-	memcpy(sorted.sites, r->sites, r->nr_sites * sizeof(*r->sites));
+	if (r->nr_sites)
+		memcpy(sorted.sites, r->sites, r->nr_sites * sizeof(*r->sites));
 	report__sort(&sorted);
 
 	json_object_object_add(o, "schema", jstr(LA_SCHEMA));
@@ -540,8 +611,7 @@ static json_object *report_json(const struct la_report *r)
 	json_object_object_add(o, "arch", jstr(r->arch));
 	json_object_object_add(o, "hostname", jstr(r->hostname));
 	json_object_object_add(o, "started", jstr(r->started));
-	json_object_object_add(o, "duration_s",
-			       json_object_new_double(r->duration_s));
+	json_object_object_add(o, "duration_s", jsec(r->duration_s));
 	json_object_object_add(o, "sources",
 			       json_object_new_int((int)r->sources));
 
@@ -589,11 +659,7 @@ static json_object *report_json(const struct la_report *r)
 
 int report__write_json(const struct la_report *r, FILE *out, bool pretty)
 {
-	json_object *o;
-
-	/* seconds with microseconds, not 17 significant digits */
-	json_c_set_serialization_double_format("%.6f", JSON_C_OPTION_GLOBAL);
-	o = report_json(r);
+	json_object *o = report_json(r);
 	const char *s = json_object_to_json_string_ext(
 		o, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
 			   JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -717,6 +783,7 @@ static bool same_site(const struct la_rsite *a, const struct la_rsite *b)
 	size_t i;
 
 	if (a->state != b->state || a->group != b->group ||
+	    a->registered != b->registered || a->probe_lock != b->probe_lock ||
 	    a->nr_frames != b->nr_frames || strcmp(a->entry, b->entry) ||
 	    strcmp(a->module, b->module) || strcmp(a->function, b->function) ||
 	    strcmp(a->core_path, b->core_path))
@@ -781,6 +848,13 @@ static int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 	in.group = !strcmp(g, "driver") ? LA_GROUP_DRIVER :
 		   !strcmp(g, "core")	 ? LA_GROUP_CORE :
 					   LA_GROUP_UNCLASSIFIED;
+	v = jget(jr, o, "registered", json_type_boolean);
+	in.registered = v && json_object_get_boolean(v);
+	in.probe_lock = probe_lock_from_name(
+		jget_str(jr, o, "iommu_probe_device_lock"));
+	/* derived, not trusted from the file */
+	in.severity = la_severity(in.group, in.state, in.registered,
+				  in.probe_lock);
 	in.core_path = xstrdup(in.group == LA_GROUP_CORE ?
 				       jget_str(jr, o, "core_path") :
 				       "");
@@ -856,26 +930,42 @@ static int read_groups(struct jreader *jr, json_object *arr,
 	return jr->failed ? -1 : 0;
 }
 
+/* Is name one of the ", "-separated items of set? */
+static bool in_set(const char *set, const char *name, size_t n)
+{
+	while (*set) {
+		size_t len = strcspn(set, ",");
+
+		if (len == n && !strncmp(set, name, n))
+			return true;
+		set += len;
+		while (*set == ',' || *set == ' ')
+			set++;
+	}
+	return false;
+}
+
+/* Add each item of src (itself possibly "a, b") to the set in *dst. */
 static void merge_name(char **dst, const char *src)
 {
-	size_t n;
-	char *s;
+	if (!*dst)
+		*dst = xstrdup("");
+	while (*src) {
+		size_t n = strcspn(src, ",");
 
-	if (!*dst || !**dst) {
-		free(*dst);
-		*dst = xstrdup(src);
-		return;
+		if (n && !in_set(*dst, src, n)) {
+			size_t len = strlen(*dst) + n + 3;
+			char *s = xrealloc(NULL, len);
+
+			snprintf(s, len, "%s%s%.*s", *dst, **dst ? ", " : "",
+				 (int)n, src);
+			free(*dst);
+			*dst = s;
+		}
+		src += n;
+		while (*src == ',' || *src == ' ')
+			src++;
 	}
-	/* a comma-separated set */
-	n = strlen(src);
-	for (s = *dst; (s = strstr(s, src)); s += n)
-		if ((s == *dst || s[-1] == ' ') && (s[n] == ',' || !s[n]))
-			return;
-	n = strlen(*dst) + strlen(src) + 3;
-	s = xrealloc(NULL, n);
-	snprintf(s, n, "%s, %s", *dst, src);
-	free(*dst);
-	*dst = s;
 }
 
 int report__merge_file(struct la_report *r, const char *path, char *err,
@@ -929,10 +1019,13 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 	a = jget(&jr, o, "hooks", json_type_array);
 	for (i = 0; a && i < json_object_array_length(a); i++) {
 		json_object *h = json_object_array_get_idx(a, i), *c;
+		size_t before = r->nr_hooks;
 		struct la_rhook *rh = report__hook(r, jget_str(&jr, h, "function"));
 		const char *attach = jget_str(&jr, h, "attach");
 
-		if (!strcmp(rh->attach, "absent") && strcmp(attach, "absent")) {
+		/* a new line takes the file's; "absent" yields to an attach */
+		if (r->nr_hooks != before ||
+		    (!strcmp(rh->attach, "absent") && strcmp(attach, "absent"))) {
 			free(rh->attach);
 			rh->attach = xstrdup(attach);
 			free(rh->reason);

@@ -35,6 +35,9 @@ struct la_rsite {
 	size_t nr_frames;
 	char **frames; /* symbolized, innermost first, BPF frames removed */
 	bool truncated;
+	bool registered; /* the device was registered (in sysfs) */
+	int probe_lock; /* iommu_probe_device_lock: 1 held, 0 not, -1 none */
+	enum la_severity severity;
 	enum la_group group;
 	char *core_path; /* LA_GROUP_CORE */
 	char *module; /* LA_GROUP_DRIVER: culprit's module ("vmlinux") */
@@ -66,10 +69,15 @@ struct la_report {
 void report__init(struct la_report *r);
 void report__free(struct la_report *r);
 
-/* Add a site; frames and strings are copied. Attribution is computed. */
+/*
+ * Add a site; frames and strings are copied. Attribution and severity are
+ * computed from the stack and the facts (registered, probe_lock as in
+ * struct la_rsite).
+ */
 struct la_rsite *report__add_site(struct la_report *r, const char *entry,
 				  int state, char *const *frames, size_t n,
-				  bool truncated);
+				  bool truncated, bool registered,
+				  int probe_lock);
 /* Add an example device to a site (deduplicated by name). */
 void report__add_dev(struct la_rsite *s, const char *name, const char *bus,
 		     const char *driver, bool registered);

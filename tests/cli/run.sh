@@ -23,7 +23,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
 DATA=tests/unit/data
 GOLDEN=$DATA/report.golden.json
-VALIDATE="python3 tests/unit/validate.py"
+VALIDATE="/usr/bin/python3 tests/unit/validate.py"
 VERSION=$(sed -n 's/^VERSION := //p' Makefile)
 
 T=$(mktemp -d /tmp/lockaudit-cli.XXXXXX) || exit 2
@@ -113,7 +113,7 @@ expect() {
 
 # ---- schemas --------------------------------------------------------------
 
-if ! python3 -c 'import jsonschema' 2>/dev/null; then
+if ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
 	bad "schema: python3-jsonschema" "not installed"
 else
 	run $VALIDATE docs/report.schema.json "$GOLDEN"
@@ -222,7 +222,7 @@ if [ "$rc" -eq 0 ]; then
 fi
 
 # a second report: another kernel, started earlier
-python3 - "$GOLDEN" "$T" <<'EOF'
+/usr/bin/python3 - "$GOLDEN" "$T" <<'EOF'
 import json, sys
 src, out = sys.argv[1], sys.argv[2]
 r = json.load(open(src))
@@ -239,7 +239,7 @@ if [ -f "$T/out.json" ]; then
 	run $VALIDATE docs/report.schema.json "$T/out.json"
 	[ "$rc" -eq 0 ] && ok "merged report validates against the schema" ||
 		bad "merged report validates against the schema" "$(head -n 3 "$ERR")"
-	run python3 - "$GOLDEN" "$T/out.json" <<'EOF'
+	run /usr/bin/python3 - "$GOLDEN" "$T/out.json" <<'EOF'
 import json, sys
 a, m = (json.load(open(p)) for p in sys.argv[1:3])
 assert m["sources"] == 2, m["sources"]

@@ -9,9 +9,21 @@
  *   locked=K    K calls inside device_lock/unlock       (from la_call_locked)
  *   other=K     K calls while another kthread ("la_test_holder") holds
  *               device_lock(dev)                        (from la_call_other)
- * entry=acpi  acpi_dma_configure_id(dev, DEV_DMA_COHERENT, NULL) (x86 default)
- * entry=of    of_dma_configure_id(dev, of_find_node_by_path(of_path), true,
- *             &of_id) (needs CONFIG_OF; arm64 virt: of_path=/pcie@10000000)
+ * entry=acpi  acpi_dma_configure_id(dev, DEV_DMA_COHERENT, NULL)
+ *             (default on x86 and on anything but arm64 with CONFIG_ACPI)
+ * entry=of    of_dma_configure_id(dev, np, true, &of_id) (default on arm64;
+ *             needs CONFIG_OF).  np = of_find_node_by_path(of_path); without
+ *             of_path: /pcie@10000000 (qemu virt's PCIe host bridge), else the
+ *             first "pci-host-ecam-generic" node.  Its iommu-map translates
+ *             of_id (default 0x1230) to an SMMU stream ID, so the call goes
+ *             through of_iommu_configure into iommu_probe_device.
+ *
+ * fresh=1     every call gets its own new platform device la_test.N (all
+ *             registered before the first call, N = 0..unlocked+locked+other-1
+ *             in call order).  Without it all calls share one device, and
+ *             only the first call that sets the device's IOMMU fwspec goes on
+ *             into iommu_probe_device; with it every call does (where the
+ *             firmware describes the device: arm64 entry=of).
  *
  * Each kind is made from its own noinline function and the entry point is
  * called directly from it (sibling calls are disabled in Kbuild), so the
@@ -19,7 +31,7 @@
  * /__cold (arm64 ftrace needs them aligned; see tests/vm/README.md).
  * All work happens in module init, i.e. during insmod, and one summary line is
  * printed:
- *   la_test: unlocked=U locked=L other=O entry=E ret_zero=Z ret_err=N last_err=R
+ *   la_test: unlocked=U locked=L other=O entry=E ret_zero=Z ret_err=N last_err=R dev=D[ fresh]
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
@@ -33,6 +45,8 @@
 #include <linux/of.h>
 #include <linux/of_device.h>
 #include <linux/string.h>
+#include <linux/slab.h>
+#include <linux/minmax.h>
 
 /*
  * noinline is not enough: gcc's IPA-SRA would rename the callers to
@@ -56,24 +70,35 @@ MODULE_PARM_DESC(locked, "calls with device_lock held by the caller");
 static int other;
 module_param(other, int, 0444);
 MODULE_PARM_DESC(other, "calls while another kthread holds device_lock");
-static char *entry = IS_ENABLED(CONFIG_ACPI) ? "acpi" : "of";
+#if defined(CONFIG_ARM64)
+#define LA_ENTRY_DEFAULT "of"
+#elif defined(CONFIG_X86)
+#define LA_ENTRY_DEFAULT "acpi"
+#else
+#define LA_ENTRY_DEFAULT (IS_ENABLED(CONFIG_ACPI) ? "acpi" : "of")
+#endif
+static char *entry = LA_ENTRY_DEFAULT;
 module_param(entry, charp, 0444);
-MODULE_PARM_DESC(entry, "acpi (acpi_dma_configure_id) or of (of_dma_configure_id)");
-static char *of_path = "/pcie@10000000";
+MODULE_PARM_DESC(entry, "acpi (acpi_dma_configure_id) or of (of_dma_configure_id); default " LA_ENTRY_DEFAULT);
+static char *of_path;
 module_param(of_path, charp, 0444);
-MODULE_PARM_DESC(of_path, "entry=of: device tree node passed as np");
+MODULE_PARM_DESC(of_path, "entry=of: device tree node passed as np (default /pcie@10000000, else the first pci-host-ecam-generic node)");
 static uint of_id = 0x1230;
 module_param(of_id, uint, 0444);
 MODULE_PARM_DESC(of_id, "entry=of: input id");
 static char *pci;
 module_param(pci, charp, 0444);
 MODULE_PARM_DESC(pci, "use this PCI device (DDDD:BB:DD.F) instead of the la_test platform device");
+static bool fresh;
+module_param(fresh, bool, 0444);
+MODULE_PARM_DESC(fresh, "one new platform device la_test.N per call (not with pci=)");
 
 enum la_entry { LA_ENTRY_ACPI, LA_ENTRY_OF };
 
 static enum la_entry la_entry_kind;
 static struct device_node *la_of_np;
-static struct platform_device *la_pdev;
+static struct platform_device **la_pdevs;	/* registered by us */
+static int la_npdevs;
 static struct pci_dev *la_pci_dev;
 
 static int la_ret_zero, la_ret_err, la_last_err;
@@ -97,39 +122,40 @@ static __always_inline int la_entry_call(struct device *dev)
 	return ret;
 }
 
-static la_caller int la_call_unlocked(struct device *dev, int k)
+/* devs[i]: the device of the i-th call (all equal unless fresh=1). */
+static la_caller int la_call_unlocked(struct device **devs, int k)
 {
 	int i;
 
 	for (i = 0; i < k; i++) {
-		la_entry_call(dev);
+		la_entry_call(devs[i]);
 		la_done_unlocked++;
 	}
 	barrier();
 	return la_done_unlocked;
 }
 
-static la_caller int la_call_locked(struct device *dev, int k)
+static la_caller int la_call_locked(struct device **devs, int k)
 {
 	int i;
 
-	device_lock(dev);
 	for (i = 0; i < k; i++) {
-		la_entry_call(dev);
+		device_lock(devs[i]);
+		la_entry_call(devs[i]);
+		device_unlock(devs[i]);
 		la_done_locked++;
 	}
-	device_unlock(dev);
 	barrier();
 	return la_done_locked;
 }
 
-/* Caller's side of other=K: the lock is held by la_test_holder meanwhile. */
-static la_caller int la_call_other(struct device *dev, int k)
+/* Caller's side of other=K: the locks are held by la_test_holder meanwhile. */
+static la_caller int la_call_other(struct device **devs, int k)
 {
 	int i;
 
 	for (i = 0; i < k; i++) {
-		la_entry_call(dev);
+		la_entry_call(devs[i]);
 		la_done_other++;
 	}
 	barrier();
@@ -137,19 +163,35 @@ static la_caller int la_call_other(struct device *dev, int k)
 }
 
 struct la_holder {
-	struct device *dev;
+	struct device **devs;
+	int k;
 	struct completion held;
 	struct completion release;
 };
+
+/* Lock each distinct device of devs[0..k-1] once (devs repeat unless fresh). */
+static void la_holder_lock(struct la_holder *h, bool lock)
+{
+	int i;
+
+	for (i = 0; i < h->k; i++) {
+		if (i > 0 && h->devs[i] == h->devs[i - 1])
+			continue;
+		if (lock)
+			device_lock(h->devs[i]);
+		else
+			device_unlock(h->devs[i]);
+	}
+}
 
 static int la_holder_fn(void *arg)
 {
 	struct la_holder *h = arg;
 
-	device_lock(h->dev);
+	la_holder_lock(h, true);
 	complete(&h->held);
 	wait_for_completion(&h->release);
-	device_unlock(h->dev);
+	la_holder_lock(h, false);
 	/* Stay around until kthread_stop() so the task can be joined safely. */
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
@@ -161,9 +203,9 @@ static int la_holder_fn(void *arg)
 	return 0;
 }
 
-static la_caller int la_run_other(struct device *dev, int k)
+static la_caller int la_run_other(struct device **devs, int k)
 {
-	struct la_holder h = { .dev = dev };
+	struct la_holder h = { .devs = devs, .k = k };
 	struct task_struct *t;
 
 	init_completion(&h.held);
@@ -172,16 +214,30 @@ static la_caller int la_run_other(struct device *dev, int k)
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	wait_for_completion(&h.held);
-	la_call_other(dev, k);
+	la_call_other(devs, k);
 	complete(&h.release);
 	kthread_stop(t);
 	return 0;
 }
 
+static void la_put_devs(void)
+{
+	int i;
+
+	for (i = la_npdevs - 1; i >= 0; i--)
+		platform_device_unregister(la_pdevs[i]);
+	kfree(la_pdevs);
+	la_pdevs = NULL;
+	la_npdevs = 0;
+	pci_dev_put(la_pci_dev);
+	la_pci_dev = NULL;
+}
+
 static int la_test_init(void)
 {
-	struct device *dev;
-	int ret;
+	struct platform_device *pdev;
+	struct device **devs = NULL;
+	int ret, i, n;
 
 	if (!strcmp(entry, "acpi")) {
 		la_entry_kind = LA_ENTRY_ACPI;
@@ -195,9 +251,17 @@ static int la_test_init(void)
 			pr_err("la_test: entry=of needs CONFIG_OF\n");
 			return -EOPNOTSUPP;
 		}
-		la_of_np = of_find_node_by_path(of_path);
+		if (of_path) {
+			la_of_np = of_find_node_by_path(of_path);
+		} else {
+			la_of_np = of_find_node_by_path("/pcie@10000000");
+			if (!la_of_np)
+				la_of_np = of_find_compatible_node(NULL, NULL,
+								   "pci-host-ecam-generic");
+		}
 		if (!la_of_np) {
-			pr_err("la_test: no device tree node %s\n", of_path);
+			pr_err("la_test: no device tree node %s\n",
+			       of_path ?: "/pcie@10000000 or pci-host-ecam-generic");
 			return -ENODEV;
 		}
 	} else {
@@ -205,47 +269,75 @@ static int la_test_init(void)
 		return -EINVAL;
 	}
 
+	unlocked = max(unlocked, 0);
+	locked = max(locked, 0);
+	other = max(other, 0);
+	n = unlocked + locked + other;
+	if (pci && fresh) {
+		pr_err("la_test: fresh=1 does not work with pci=\n");
+		ret = -EINVAL;
+		goto err_np;
+	}
+	devs = kcalloc(max(n, 1), sizeof(*devs), GFP_KERNEL);
+	la_pdevs = kcalloc(fresh ? max(n, 1) : 1, sizeof(*la_pdevs), GFP_KERNEL);
+	if (!devs || !la_pdevs) {
+		ret = -ENOMEM;
+		goto err_devs;
+	}
 	if (pci) {
 		unsigned int dom, bus, slot, fn;
 
 		if (sscanf(pci, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4) {
 			pr_err("la_test: bad pci=%s (want DDDD:BB:DD.F)\n", pci);
 			ret = -EINVAL;
-			goto err_np;
+			goto err_devs;
 		}
 		la_pci_dev = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(slot, fn));
 		if (!la_pci_dev) {
 			pr_err("la_test: no PCI device %s\n", pci);
 			ret = -ENODEV;
-			goto err_np;
+			goto err_devs;
 		}
-		dev = &la_pci_dev->dev;
+		for (i = 0; i < n; i++)
+			devs[i] = &la_pci_dev->dev;
 	} else {
-		la_pdev = platform_device_register_simple("la_test", PLATFORM_DEVID_NONE,
-							  NULL, 0);
-		if (IS_ERR(la_pdev)) {
-			ret = PTR_ERR(la_pdev);
-			la_pdev = NULL;
-			goto err_np;
+		for (i = 0; i < (fresh ? n : 1); i++) {
+			pdev = platform_device_register_simple("la_test",
+					fresh ? i : PLATFORM_DEVID_NONE, NULL, 0);
+			if (IS_ERR(pdev)) {
+				ret = PTR_ERR(pdev);
+				goto err_devs;
+			}
+			la_pdevs[la_npdevs++] = pdev;
 		}
-		dev = &la_pdev->dev;
+		for (i = 0; i < n; i++)
+			devs[i] = &la_pdevs[fresh ? i : 0]->dev;
 	}
 
 	if (unlocked > 0)
-		la_call_unlocked(dev, unlocked);
+		la_call_unlocked(devs, unlocked);
 	if (locked > 0)
-		la_call_locked(dev, locked);
+		la_call_locked(devs + unlocked, locked);
 	if (other > 0) {
-		ret = la_run_other(dev, other);
+		ret = la_run_other(devs + unlocked + locked, other);
 		if (ret)
 			pr_err("la_test: kthread_run failed: %d\n", ret);
 	}
 
-	pr_info("la_test: unlocked=%d locked=%d other=%d entry=%s ret_zero=%d ret_err=%d last_err=%d dev=%s\n",
+	pr_info("la_test: unlocked=%d locked=%d other=%d entry=%s ret_zero=%d ret_err=%d last_err=%d dev=%s%s\n",
 		la_done_unlocked, la_done_locked, la_done_other, entry,
-		la_ret_zero, la_ret_err, la_last_err, dev_name(dev));
+		la_ret_zero, la_ret_err, la_last_err,
+		la_pci_dev ? dev_name(&la_pci_dev->dev) :
+		fresh ? "la_test.0.." : "la_test",
+		fresh ? " fresh" : "");
+	if (la_of_np)
+		pr_info("la_test: np=%pOF of_id=0x%x\n", la_of_np, of_id);
+	kfree(devs);
 	return 0;
 
+err_devs:
+	kfree(devs);
+	la_put_devs();
 err_np:
 	of_node_put(la_of_np);
 	return ret;
@@ -253,9 +345,7 @@ err_np:
 
 static void la_test_exit(void)
 {
-	if (la_pdev)
-		platform_device_unregister(la_pdev);
-	pci_dev_put(la_pci_dev);
+	la_put_devs();
 	of_node_put(la_of_np);
 }
 

@@ -381,6 +381,34 @@ static void test_group_name(void **state)
 	assert_string_equal(la_group_name(LA_GROUP_UNCLASSIFIED), "unclassified");
 }
 
+static void test_severity(void **state)
+{
+	(void)state;
+	/* held: never a finding, whatever else */
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, 0, true, 0), LA_SEV_NONE);
+	assert_int_equal(la_severity(LA_GROUP_CORE, 0, true, 1), LA_SEV_NONE);
+	/* core path: by design */
+	assert_int_equal(la_severity(LA_GROUP_CORE, 1, true, 0), LA_SEV_INFO);
+	assert_int_equal(la_severity(LA_GROUP_CORE, 2, false, -1), LA_SEV_INFO);
+	/* not registered yet: nothing else can reach the device */
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, false, 0), LA_SEV_LOW);
+	assert_int_equal(la_severity(LA_GROUP_UNCLASSIFIED, 1, false, 1),
+			 LA_SEV_LOW);
+	/* registered */
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, true, 1), LA_SEV_MEDIUM);
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, true, 0), LA_SEV_HIGH);
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, true, -1), LA_SEV_HIGH);
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, 2, true, -1), LA_SEV_HIGH);
+	assert_int_equal(la_severity(LA_GROUP_UNCLASSIFIED, 1, true, 0),
+			 LA_SEV_HIGH);
+	assert_string_equal(la_severity_name(LA_SEV_NONE), "none");
+	assert_string_equal(la_severity_name(LA_SEV_INFO), "info");
+	assert_string_equal(la_severity_name(LA_SEV_LOW), "low");
+	assert_string_equal(la_severity_name(LA_SEV_MEDIUM), "medium");
+	assert_string_equal(la_severity_name(LA_SEV_HIGH), "high");
+	assert_string_equal(la_severity_name((enum la_severity)42), "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_frame_func),
 		cmocka_unit_test(test_frame_module),
 		cmocka_unit_test(test_group_name),
+		cmocka_unit_test(test_severity),
 	};
 
 	return cmocka_run_group_tests_name("attribute", tests, NULL, NULL);

@@ -111,15 +111,17 @@ static char *text_of(const struct la_report *r)
 	return buf;
 }
 
-/* Compare two texts; on mismatch print the first differing line. */
-static void assert_same_text(const char *what, const char *want,
-			     const char *got)
+/*
+ * Compare two texts; on mismatch print the first differing line and return
+ * false (callers free their buffers before failing: no leak under ASan).
+ */
+static bool same_text(const char *what, const char *want, const char *got)
 {
 	const char *w = want, *g = got;
 	int line = 1;
 
 	if (!strcmp(want, got))
-		return;
+		return true;
 	while (*w && *w == *g) {
 		if (*w == '\n')
 			line++;
@@ -130,7 +132,7 @@ static void assert_same_text(const char *what, const char *want,
 		w--, g--;
 	fprintf(stderr, "%s differs at line %d:\n  want: %.*s\n  got:  %.*s\n",
 		what, line, (int)strcspn(w, "\n"), w, (int)strcspn(g, "\n"), g);
-	fail_msg("%s differs from the expected output", what);
+	return false;
 }
 
 /* Compare against a golden file, or rewrite it with LA_UPDATE_GOLDEN=1. */
@@ -149,7 +151,9 @@ static void check_golden(const char *name, const char *got)
 	if (!want)
 		fail_msg("cannot read %s: %s (LA_UPDATE_GOLDEN=1 writes it)",
 			 path, strerror(errno));
-	assert_same_text(path, want, got);
+	if (!same_text(path, want, got))
+		fail_msg("%s differs from the output (if intended: LA_UPDATE_GOLDEN=1)",
+			 path);
 	free(want);
 	free(path);
 }
@@ -189,12 +193,15 @@ static void set_hook(struct la_report *r, const char *func, const char *attach,
 	h->calls[LA_HELD_OTHER] = other;
 }
 
+/* registered, probe_lock: the facts behind the severity */
 static struct la_rsite *add_site(struct la_report *r, const char *entry,
 				 int state, const char *const *frames, size_t n,
+				 bool registered, int probe_lock,
 				 uint64_t count, double first, double last)
 {
 	struct la_rsite *s = report__add_site(r, entry, state,
-					      (char *const *)frames, n, false);
+					      (char *const *)frames, n, false,
+					      registered, probe_lock);
 
 	assert_non_null(s);
 	s->count = count;
@@ -203,9 +210,9 @@ static struct la_rsite *add_site(struct la_report *r, const char *entry,
 	return s;
 }
 
-#define ADD_SITE(r, entry, state, frames, count, first, last) \
-	add_site((r), (entry), (state), (frames), ARRAY_SIZE(frames), (count), \
-		 (first), (last))
+#define ADD_SITE(r, entry, state, frames, reg, plock, count, first, last) \
+	add_site((r), (entry), (state), (frames), ARRAY_SIZE(frames), (reg), \
+		 (plock), (count), (first), (last))
 
 #define BPF_PROG "bpf_prog_6deef7357e7b4530_la_fentry_1+0x5e [bpf]"
 #define BPF_TRAMP "bpf_trampoline_6442491234+0x4f [bpf]"
@@ -300,38 +307,38 @@ static void build_report(struct la_report *r)
 	r->stack_errors = 1;
 
 	/* driver, fentry: la_test calls without the lock */
-	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, 5,
-		     12.5, 14.25);
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, true,
+		     0, 5, 12.5, 14.25); /* high */
 	report__add_dev(s, "la_test.0", "platform", "", false);
 	report__add_dev(s, "0000:00:03.0", "pci", "e1000e", true);
 	report__add_dev(s, "la_test.0", "platform", "", false); /* dup */
 
 	/* driver, another module, a truncated stack */
-	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_e1000_probe, 2,
-		     3.0, 3.5);
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_e1000_probe, true,
+		     1, 2, 3.0, 3.5); /* medium */
 	s->truncated = true;
 	report__add_dev(s, "0000:00:19.0", "pci", "e1000e", true);
 
 	/* driver, lock held by another task */
-	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD_OTHER, st_la_other, 1,
-		     15.0, 15.0);
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD_OTHER, st_la_other, true,
+		     -1, 1, 15.0, 15.0); /* high */
 	s->holder_pid = 4242;
 	free(s->holder_comm);
 	s->holder_comm = xstrdup("kworker/0:1");
 	report__add_dev(s, "la_test.1", "platform", "la_test", true);
 
 	/* IOMMU core, kprobe stack */
-	s = ADD_SITE(r, "iommu_probe_device", LA_UNLOCKED, st_core, 12, 0.75,
-		     1.5);
+	s = ADD_SITE(r, "iommu_probe_device", LA_UNLOCKED, st_core, false, 0, 12,
+		     0.75, 1.5); /* info */
 	report__add_dev(s, "0000:00:02.0", "pci", "", false);
 
 	/* stack ends in an unknown address */
-	ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_unclassified, 2, 7.0,
-		 8.0);
+	ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_unclassified, false,
+		 0, 2, 7.0, 8.0); /* low */
 
 	/* held: fine */
-	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD, st_held, 120, 2.0,
-		     2.125);
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD, st_held, true, 0, 120,
+		     2.0, 2.125); /* none */
 	report__add_dev(s, "0000:00:19.0", "pci", "", true);
 }
 
@@ -348,20 +355,22 @@ static void build_report_b(struct la_report *r)
 		 0);
 	r->dropped_events = 1;
 
-	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, 3,
-		     2.0, 20.0);
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, true,
+		     0, 3, 2.0, 20.0);
 	/* known device, now bound and registered; and a new one */
 	report__add_dev(s, "la_test.0", "platform", "la_test", true);
 	report__add_dev(s, "la_test.1", "platform", "", false);
 
-	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD_OTHER, st_la_other, 2,
-		     16.0, 18.0);
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD_OTHER, st_la_other, true,
+		     -1, 2, 16.0, 18.0);
 	s->holder_pid = 777;
 	free(s->holder_comm);
 	s->holder_comm = xstrdup("insmod");
 
-	ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_foo, 1, 9.0, 9.0);
-	ADD_SITE(r, "iommu_probe_device", LA_UNLOCKED, st_core, 4, 0.5, 0.5);
+	ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_foo, true, 0, 1, 9.0,
+		 9.0);
+	ADD_SITE(r, "iommu_probe_device", LA_UNLOCKED, st_core, false, 0, 4, 0.5,
+		 0.5);
 }
 
 static const struct la_rsite *find_site(const struct la_report *r,
@@ -394,6 +403,7 @@ static const struct la_rdev *find_dev(const struct la_rsite *s,
 struct fx {
 	char dir[64];
 	char err[512];
+	struct la_report r; /* freed by teardown, even if the test fails */
 };
 
 static int setup_dir(void **state)
@@ -425,6 +435,7 @@ static int teardown_dir(void **state)
 	struct fx *fx = *state;
 
 	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	report__free(&fx->r);
 	free(fx);
 	return 0;
 }
@@ -487,6 +498,13 @@ static void test_build_attribution(void **state)
 	assert_string_equal(s->module, "");
 	assert_int_equal(r.sites[4].group, LA_GROUP_UNCLASSIFIED);
 	assert_int_equal(r.sites[4].nr_frames, 2);
+	/* severity from the facts */
+	assert_int_equal(r.sites[0].severity, LA_SEV_HIGH);
+	assert_int_equal(r.sites[1].severity, LA_SEV_MEDIUM);
+	assert_int_equal(r.sites[2].severity, LA_SEV_HIGH);
+	assert_int_equal(r.sites[3].severity, LA_SEV_INFO);
+	assert_int_equal(r.sites[4].severity, LA_SEV_LOW);
+	assert_int_equal(r.sites[5].severity, LA_SEV_NONE);
 	assert_int_equal(report__calls(&r, LA_HELD), 120);
 	assert_int_equal(report__calls(&r, LA_UNLOCKED), 21);
 	assert_int_equal(report__calls(&r, LA_HELD_OTHER), 1);
@@ -547,6 +565,7 @@ static void roundtrip(const struct fx *fx, const struct la_report *r)
 	char *path = path_in(fx, "r.json"), *want, *got, err[512] = "";
 	char *want_text, *got_text;
 	struct la_report back;
+	bool same, same_json;
 
 	want = json_of(r, true);
 	want_text = text_of(r);
@@ -556,14 +575,17 @@ static void roundtrip(const struct fx *fx, const struct la_report *r)
 		fail_msg("merge: %s", err);
 	got = json_of(&back, true);
 	got_text = text_of(&back);
-	assert_same_text("text after round trip", want_text, got_text);
-	assert_same_text("JSON after round trip", want, got);
+	same = same_text("text after round trip", want_text, got_text);
+	same_json = same_text("JSON after round trip", want, got);
 	free(want);
 	free(got);
 	free(want_text);
 	free(got_text);
 	free(path);
 	report__free(&back);
+	if (!same || !same_json)
+		fail_msg("the %s differs after save and merge",
+			 same ? "JSON" : "text");
 }
 
 /*
@@ -573,11 +595,10 @@ static void roundtrip(const struct fx *fx, const struct la_report *r)
  */
 static void test_roundtrip(void **state)
 {
-	struct la_report r;
+	struct fx *fx = *state;
 
-	build_report(&r);
-	roundtrip(*state, &r);
-	report__free(&r);
+	build_report(&fx->r);
+	roundtrip(fx, &fx->r);
 }
 
 /* Everything but absent-hook reasons survives a round trip. */
@@ -799,7 +820,7 @@ static void test_merge_merged_report(void **state)
 {
 	struct fx *fx = *state;
 	struct la_report r;
-	char *ab = path_in(fx, "ab.json");
+	char *ab = path_in(fx, "ab.json"), kernel[128];
 
 	save(fx, "a.json", build_report);
 	save(fx, "b.json", build_report_b);
@@ -809,13 +830,12 @@ static void test_merge_merged_report(void **state)
 	assert_int_equal(report__save_json(&r, ab, false), 0);
 	report__free(&r);
 
-	report__init(&r);
-	merge_ok(fx, &r, "a.json");
-	merge_ok(fx, &r, "ab.json");
-	assert_int_equal(r.sources, 3);
-	assert_string_equal(r.kernel, "6.1.0-18-amd64, 6.8.0-rc1");
-	report__free(&r);
 	free(ab);
+	merge_ok(fx, &fx->r, "a.json");
+	merge_ok(fx, &fx->r, "ab.json");
+	assert_int_equal(fx->r.sources, 3);
+	snprintf(kernel, sizeof(kernel), "%s", fx->r.kernel);
+	assert_string_equal(kernel, "6.1.0-18-amd64, 6.8.0-rc1");
 }
 
 /*
@@ -827,15 +847,12 @@ static void test_merge_keeps_absent_hook_reason(void **state)
 {
 	struct fx *fx = *state;
 	struct la_rhook *h;
-	struct la_report r;
 
 	save(fx, "a.json", build_report);
-	report__init(&r);
-	merge_ok(fx, &r, "a.json");
-	h = report__hook(&r, "of_dma_configure_id");
+	merge_ok(fx, &fx->r, "a.json");
+	h = report__hook(&fx->r, "of_dma_configure_id");
 	assert_string_equal(h->attach, "absent");
 	assert_string_equal(h->reason, ABSENT_REASON);
-	report__free(&r);
 }
 
 static void build_report_nohost(struct la_report *r)
@@ -884,6 +901,58 @@ static void test_merge_empty_name_terminates(void **state)
 			 WTERMSIG(status));
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* severity is derived from the facts, not read from the file */
+static void test_merge_recomputes_severity(void **state)
+{
+	struct fx *fx = *state;
+	char *path = path_in(fx, "in.json"), *text;
+	const struct la_rsite *s;
+	json_object *o, *site;
+
+	build_report(&fx->r);
+	text = json_of(&fx->r, false);
+	report__free(&fx->r);
+	o = json_tokener_parse(text);
+	free(text);
+	assert_non_null(o);
+	site = json_object_array_get_idx(
+		json_object_object_get(
+			json_object_array_get_idx(json_object_object_get(o, "core"), 0),
+			"sites"),
+		0);
+	assert_non_null(site);
+	json_object_object_add(site, "severity", json_object_new_string("high"));
+	assert_int_equal(json_object_to_file(path, o), 0);
+	json_object_put(o);
+	merge_ok(fx, &fx->r, "in.json");
+	s = find_site(&fx->r, "iommu_probe_device", LA_UNLOCKED, "");
+	assert_non_null(s);
+	assert_int_equal(s->severity, LA_SEV_INFO);
+	free(path);
+}
+
+/* the same stack with a registered and an unregistered device: 2 sites */
+static void test_merge_registered_is_identity(void **state)
+{
+	struct fx *fx = *state;
+	struct la_report r;
+	char *path = path_in(fx, "r.json");
+
+	report__init(&r);
+	set_meta(&r, "6.1.0-18-amd64", "testhost", "2024-03-01T12:00:00Z", 1.0);
+	ADD_SITE(&r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, true,
+		 0, 1, 1.0, 1.0);
+	ADD_SITE(&r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, false,
+		 0, 2, 1.0, 1.0);
+	assert_int_equal(report__save_json(&r, path, false), 0);
+	report__free(&r);
+	merge_ok(fx, &fx->r, "r.json");
+	merge_ok(fx, &fx->r, "r.json");
+	assert_int_equal(fx->r.nr_sites, 2);
+	assert_int_equal(fx->r.sites[0].count + fx->r.sites[1].count, 6);
+	free(path);
 }
 
 /* ---- (d) bad input ------------------------------------------------- */
@@ -1222,7 +1291,7 @@ static void test_add_dev_cap(void **state)
 	(void)state;
 	report__init(&r);
 	s = ADD_SITE(&r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked,
-		     1, 1.0, 1.0);
+		     true, 0, 1, 1.0, 1.0);
 	for (i = 0; i < LA_REPORT_MAX_DEVS + 4; i++) {
 		snprintf(name, sizeof(name), "dev%d", i);
 		report__add_dev(s, name, "pci", "", false);
@@ -1251,6 +1320,8 @@ int main(void)
 		TD(test_merge_same_file_twice),
 		TD(test_merge_merged_report),
 		TD(test_merge_keeps_absent_hook_reason),
+		TD(test_merge_recomputes_severity),
+		TD(test_merge_registered_is_identity),
 		TD(test_merge_empty_name_terminates),
 		TD(test_error_missing_file),
 		TD(test_error_not_json),

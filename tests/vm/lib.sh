@@ -8,9 +8,11 @@
 #   <arch>/<kver>/headers/        unpacked linux-headers-* + linux-kbuild-* (patched)
 #   <arch>/<kver>/kmod/           tests/kmod built for that kernel (la_test.ko)
 #   <arch>/<kver>/mods/           decompressed guest modules (.ko), per module
+#   <arch>/busybox/               unpacked busybox-static for a foreign arch
 #
-# To add a kernel (e.g. 7.x, or arm64): add its package names below and one
-# case arm in la_kernel_select.
+# To add a kernel (e.g. 7.x): add its package names below and one case arm in
+# la_kernel_select.  Kernel keys: x86_64/{6.1,6.12,6.1-rt,6.12-rt},
+# arm64/{6.1,6.12}.  Foreign-arch packages are named PKG:ARCH (apt syntax).
 
 LA_TOP=${LA_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 LA_CACHE=${LA_CACHE:-$LA_TOP/.cache/vm}
@@ -23,6 +25,19 @@ LA_PKG_6_1=${LA_PKG_6_1:-linux-image-6.1.0-56-amd64}
 LA_HDR_6_1=${LA_HDR_6_1:-"linux-headers-6.1.0-56-amd64 linux-headers-6.1.0-56-common linux-kbuild-6.1"}
 LA_PKG_6_12=${LA_PKG_6_12:-linux-image-6.12.117+deb12-amd64-unsigned}
 LA_HDR_6_12=${LA_HDR_6_12:-"linux-headers-6.12.117+deb12-amd64 linux-headers-6.12.117+deb12-common linux-kbuild-6.12.117+deb12"}
+# PREEMPT_RT (x86_64).  The rt headers are unpacked, never installed: the
+# 6.12 one depends on the image package.
+LA_PKG_6_1_RT=${LA_PKG_6_1_RT:-linux-image-6.1.0-56-rt-amd64}
+LA_HDR_6_1_RT=${LA_HDR_6_1_RT:-"linux-headers-6.1.0-56-rt-amd64 linux-headers-6.1.0-56-common-rt linux-kbuild-6.1"}
+LA_PKG_6_12_RT=${LA_PKG_6_12_RT:-linux-image-6.12.117+deb12-rt-amd64-unsigned}
+LA_HDR_6_12_RT=${LA_HDR_6_12_RT:-"linux-headers-6.12.117+deb12-rt-amd64 linux-headers-6.12.117+deb12-common-rt linux-kbuild-6.12.117+deb12"}
+# arm64 (cross: the kbuild tools are the amd64 linux-kbuild package).
+LA_PKG_ARM64_6_1=${LA_PKG_ARM64_6_1:-linux-image-6.1.0-56-arm64:arm64}
+LA_HDR_ARM64_6_1=${LA_HDR_ARM64_6_1:-"linux-headers-6.1.0-56-arm64:arm64 linux-headers-6.1.0-56-common linux-kbuild-6.1"}
+LA_PKG_ARM64_6_12=${LA_PKG_ARM64_6_12:-linux-image-6.12.117+deb12-arm64-unsigned:arm64}
+LA_HDR_ARM64_6_12=${LA_HDR_ARM64_6_12:-"linux-headers-6.12.117+deb12-arm64:arm64 linux-headers-6.12.117+deb12-common linux-kbuild-6.12.117+deb12"}
+LA_BUSYBOX_ARM64=${LA_BUSYBOX_ARM64:-busybox-static:arm64}
+LA_CROSS_ARM64=${LA_CROSS_ARM64:-aarch64-linux-gnu-}
 
 la_die() { echo "lockaudit-vm: $*" >&2; exit "${LA_DIE_RC:-126}"; }
 la_log() { echo "lockaudit-vm: $*" >&2; }
@@ -30,61 +45,105 @@ la_log() { echo "lockaudit-vm: $*" >&2; }
 # la_kernel_select ARCH KVER: sets the per-kernel description.
 #   LA_IMG_PKG     linux-image package
 #   LA_HDR_PKGS    headers packages for building modules (unpacked into one dir)
+#   LA_KMAKE       extra make arguments for building modules (cross compiler)
 #   LA_QEMU        qemu binary
 #   LA_QEMU_ARGS   array: machine/iommu/nic arguments (not kernel/initrd/accel)
 #   LA_APPEND      kernel command line
 #   LA_MODS        guest modules to ship (by module name; deps added from modules.dep)
 #   LA_EARLY_MODS  modules /init loads before anything else (in that order)
+#   LA_BUSYBOX_PKG busybox-static package for the guest ("" = host /bin/busybox)
 la_kernel_select() {
 	LA_ARCH=$1 LA_KVER=$2
-	local common_append="console=ttyS0 panic=-1 oops=panic quiet"
+	local x86_append="console=ttyS0 panic=-1 oops=panic quiet"
+	local arm64_append="console=ttyAMA0 panic=-1 oops=panic quiet"
+	# e1000e on the (root) PCIe bus; its module is shipped but not loaded.
+	local nic=(-nic none -device e1000e,netdev=n0,romfile= -netdev user,id=n0)
+	LA_KMAKE= LA_BUSYBOX_PKG=
 	case "$LA_ARCH/$LA_KVER" in
-	x86_64/6.1)
-		LA_IMG_PKG=$LA_PKG_6_1
-		LA_HDR_PKGS=$LA_HDR_6_1
+	x86_64/6.1|x86_64/6.1-rt)
+		if [ "$LA_KVER" = 6.1 ]; then
+			LA_IMG_PKG=$LA_PKG_6_1 LA_HDR_PKGS=$LA_HDR_6_1
+		else
+			LA_IMG_PKG=$LA_PKG_6_1_RT LA_HDR_PKGS=$LA_HDR_6_1_RT
+		fi
 		LA_QEMU=qemu-system-x86_64
 		LA_QEMU_ARGS=(-machine q35,kernel-irqchip=split -cpu max
-			-device intel-iommu,intremap=on,caching-mode=on
-			-nic none -device e1000e,netdev=n0,romfile= -netdev user,id=n0)
-		LA_APPEND="$common_append intel_iommu=on iommu=force"
+			-device intel-iommu,intremap=on,caching-mode=on "${nic[@]}")
+		LA_APPEND="$x86_append intel_iommu=on iommu=force"
 		LA_MODS="e1000e"
 		LA_EARLY_MODS=""
 		;;
-	x86_64/6.12)
-		LA_IMG_PKG=$LA_PKG_6_12
-		LA_HDR_PKGS=$LA_HDR_6_12
+	x86_64/6.12|x86_64/6.12-rt)
+		if [ "$LA_KVER" = 6.12 ]; then
+			LA_IMG_PKG=$LA_PKG_6_12 LA_HDR_PKGS=$LA_HDR_6_12
+		else
+			LA_IMG_PKG=$LA_PKG_6_12_RT LA_HDR_PKGS=$LA_HDR_6_12_RT
+		fi
 		LA_QEMU=qemu-system-x86_64
-		LA_QEMU_ARGS=(-machine q35 -cpu max -device virtio-iommu-pci
-			-nic none -device e1000e,netdev=n0,romfile= -netdev user,id=n0)
-		LA_APPEND="$common_append"
+		LA_QEMU_ARGS=(-machine q35 -cpu max -device virtio-iommu-pci "${nic[@]}")
+		LA_APPEND="$x86_append"
 		LA_MODS="virtio_iommu e1000e"
 		LA_EARLY_MODS="virtio_iommu"
 		;;
-	arm64/*)
-		LA_DIE_RC=2 la_die "--arch arm64 is not yet supported"
+	arm64/6.1|arm64/6.12)
+		if [ "$LA_KVER" = 6.1 ]; then
+			LA_IMG_PKG=$LA_PKG_ARM64_6_1 LA_HDR_PKGS=$LA_HDR_ARM64_6_1
+		else
+			LA_IMG_PKG=$LA_PKG_ARM64_6_12 LA_HDR_PKGS=$LA_HDR_ARM64_6_12
+		fi
+		LA_KMAKE="ARCH=arm64 CROSS_COMPILE=$LA_CROSS_ARM64"
+		LA_BUSYBOX_PKG=$LA_BUSYBOX_ARM64
+		LA_QEMU=qemu-system-aarch64
+		# DT boot (no firmware, so no ACPI); SMMUv3 is built in (=y).
+		LA_QEMU_ARGS=(-M virt,iommu=smmuv3 -cpu max,pauth-impdef=on "${nic[@]}")
+		LA_APPEND="$arm64_append"
+		LA_MODS="e1000e"
+		LA_EARLY_MODS=""
 		;;
 	*)
-		LA_DIE_RC=2 la_die "unknown arch/kernel '$LA_ARCH/$LA_KVER' (known: x86_64/6.1 x86_64/6.12)"
+		LA_DIE_RC=2 la_die "unknown arch/kernel '$LA_ARCH/$LA_KVER' (known: x86_64/6.1 x86_64/6.12 x86_64/6.1-rt x86_64/6.12-rt arm64/6.1 arm64/6.12)"
 		;;
 	esac
 	LA_KDIR_CACHE=$LA_CACHE/$LA_ARCH/$LA_KVER
 }
 
+# la_prepare_busybox: sets LA_BUSYBOX (a static busybox for the guest arch).
+la_prepare_busybox() {
+	if [ -z "$LA_BUSYBOX_PKG" ]; then
+		LA_BUSYBOX=/bin/busybox
+		[ -x "$LA_BUSYBOX" ] || la_die "busybox-static missing (/bin/busybox)"
+		return 0
+	fi
+	local d=$LA_CACHE/$LA_ARCH/busybox
+	la_unpack "$d" "$LA_BUSYBOX_PKG"
+	LA_BUSYBOX=$d/bin/busybox
+	[ -f "$LA_BUSYBOX" ] || la_die "no bin/busybox in $LA_BUSYBOX_PKG"
+}
+
 # la_fetch_deb PKG -> prints path of the .deb (downloads into $LA_CACHE/debs)
 la_fetch_deb() {
-	local pkg=$1 d f
-	# Debian file names encode ':' as %3a; package names never contain '_'.
-	for d in "$LA_CACHE/debs" ${LA_DEB_DIRS//:/ }; do
-		for f in "$d/${pkg}_"*.deb; do
-			[ -f "$f" ] && { echo "$f"; return 0; }
+	local pkg=$1 d f a name=${1%%:*} arch
+	# NAME_VERSION_ARCH.deb (an epoch's ':' is %3a); package names never
+	# contain '_'.  PKG:ARCH (foreign arch) matches NAME_*_ARCH.deb only,
+	# a plain PKG the host's arch or all.
+	arch=${LA_HOST_DPKG_ARCH:=$(dpkg --print-architecture)}
+	[ "$name" != "$pkg" ] && arch=${pkg#*:}
+	la_find_deb() {
+		for d in "$@"; do
+			for a in "$arch" all; do
+				for f in "$d/${name}_"*"_$a.deb"; do
+					[ -f "$f" ] && { echo "$f"; return 0; }
+				done
+			done
 		done
-	done
+		return 1
+	}
+	# shellcheck disable=SC2086
+	la_find_deb "$LA_CACHE/debs" ${LA_DEB_DIRS//:/ } && return 0
 	mkdir -p "$LA_CACHE/debs"
 	la_log "apt-get download $pkg"
 	(cd "$LA_CACHE/debs" && apt-get download "$pkg" >&2) || la_die "apt-get download $pkg failed"
-	for f in "$LA_CACHE/debs/${pkg}_"*.deb; do
-		[ -f "$f" ] && { echo "$f"; return 0; }
-	done
+	la_find_deb "$LA_CACHE/debs" && return 0
 	la_die "downloaded $pkg but found no .deb"
 }
 

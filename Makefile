@@ -103,7 +103,8 @@ vm-test: $(OUT)/lockaudit
 	bash tests/e2e/run.sh
 
 check: unit unit-asan cli-test vm-test
-	@echo "make check: all passed"
+	@echo "make check: unit, unit-asan, cli-test and vm-test suites all passed"
+	@echo "check: 4 passed, 0 failed"
 
 demo: deps $(OUT)/lockaudit
 	bash tests/e2e/demo.sh

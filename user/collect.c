@@ -178,6 +178,8 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 		fprintf(c->o.live, ", lock held by %s[%u]", e->holder_comm,
 			e->holder_pid);
 	fprintf(c->o.live, ")\n");
+	for (i = (size_t)a.first; i < n; i++)
+		fprintf(c->o.live, "    %s\n", frames[i]);
 	fflush(c->o.live);
 }
 
@@ -297,31 +299,43 @@ static int read_counters(struct la_collector *c, __u64 *sum)
 	return 0;
 }
 
-static void add_site(struct la_collector *c, struct la_report *r,
-		     const struct la_key *k, const struct la_site *v)
+/* a fixed-size kernel string, terminated whatever the kernel left there */
+static const char *kstr(const char *src, size_t len, char *buf)
+{
+	memcpy(buf, src, len);
+	buf[len] = 0;
+	return buf;
+}
+
+void collect__site_to_report(const struct ksyms *ks, const char *entry,
+			     bool probe_lock_known, const struct la_key *k,
+			     const struct la_site *v, struct la_report *r)
 {
 	char frames[LA_MAX_STACK][FRAME_LEN], *ptrs[LA_MAX_STACK];
+	char name[LA_NAME_LEN + 1], bus[LA_BUS_LEN + 1], drv[LA_NAME_LEN + 1];
+	char comm[LA_COMM_LEN + 1];
 	struct la_rsite *s;
 	size_t i, n = k->nr_ips < LA_MAX_STACK ? k->nr_ips : LA_MAX_STACK;
 
-	if (k->hook >= c->h->nr || k->state >= LA_NR_STATES)
+	if (k->state >= LA_NR_STATES)
 		return;
 	for (i = 0; i < n; i++) {
-		ksyms__format(c->ks, k->ips[i], frames[i], FRAME_LEN);
+		ksyms__format(ks, k->ips[i], frames[i], FRAME_LEN);
 		ptrs[i] = frames[i];
 	}
-	s = report__add_site(r, c->h->hook[k->hook].def->func, (int)k->state,
-			     ptrs, n, n == LA_MAX_STACK,
-			     k->flags & LA_F_REGISTERED,
-			     !c->h->probe_lock_addr ? -1 :
-			     (k->flags & LA_F_PROBE_LOCK) ? 1 : 0);
+	s = report__add_site(r, entry, (int)k->state, ptrs, n,
+			     n == LA_MAX_STACK, k->flags & LA_F_REGISTERED,
+			     !probe_lock_known		     ? -1 :
+			     (k->flags & LA_F_PROBE_LOCK) ? 1 :
+							      0);
 	s->count = v->count;
 	s->first_s = (double)(v->first_ns ? v->first_ns : v->last_ns) / 1e9;
 	s->last_s = (double)v->last_ns / 1e9;
 	if (k->state == LA_HELD_OTHER) {
 		s->holder_pid = (int)v->holder_pid;
 		free(s->holder_comm);
-		s->holder_comm = strndup(v->holder_comm, LA_COMM_LEN);
+		s->holder_comm =
+			strdup(kstr(v->holder_comm, LA_COMM_LEN, comm));
 		if (!s->holder_comm) {
 			fprintf(stderr, "lockaudit: out of memory\n");
 			exit(1);
@@ -332,8 +346,11 @@ static void add_site(struct la_collector *c, struct la_report *r,
 
 		if (!d->ptr)
 			continue;
-		report__add_dev(s, d->name[0] ? d->name : "?", d->bus,
-				d->driver, d->registered);
+		kstr(d->name, LA_NAME_LEN, name);
+		report__add_dev(s, name[0] ? name : "?",
+				kstr(d->bus, LA_BUS_LEN, bus),
+				kstr(d->driver, LA_NAME_LEN, drv),
+				d->registered);
 	}
 }
 
@@ -370,8 +387,11 @@ int collect__snapshot(struct la_collector *c, struct la_report *r)
 	r->stack_errors = cnt[LA_CNT_STACK_ERRS];
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, &val) == 0)
-			add_site(c, r, &next, &val);
+		if (bpf_map_lookup_elem(fd, &next, &val) == 0 &&
+		    next.hook < c->h->nr)
+			collect__site_to_report(
+				c->ks, c->h->hook[next.hook].def->func,
+				c->h->probe_lock_addr != 0, &next, &val, r);
 		key = next;
 		prev = &key;
 	}

@@ -34,6 +34,18 @@ int collect__poll(struct la_collector *c, int timeout_ms);
  */
 int collect__snapshot(struct la_collector *c, struct la_report *r);
 
+struct ksyms;
+struct la_key;
+struct la_site;
+/*
+ * One aggregation-map entry into the report: symbolize its stack with ks,
+ * attribute it, and copy count, times, holder and example devices.
+ * probe_lock_known: the kernel has iommu_probe_device_lock.
+ */
+void collect__site_to_report(const struct ksyms *ks, const char *entry,
+			     bool probe_lock_known, const struct la_key *k,
+			     const struct la_site *v, struct la_report *r);
+
 /* Number of new violation sites reported live so far. */
 unsigned long collect__new_sites(const struct la_collector *c);
 

@@ -58,7 +58,7 @@ la_kernel_select() {
 	local arm64_append="console=ttyAMA0 panic=-1 oops=panic quiet"
 	# e1000e on the (root) PCIe bus; its module is shipped but not loaded.
 	local nic=(-nic none -device e1000e,netdev=n0,romfile= -netdev user,id=n0)
-	LA_KMAKE= LA_BUSYBOX_PKG=
+	LA_KMAKE='' LA_BUSYBOX_PKG=''
 	case "$LA_ARCH/$LA_KVER" in
 	x86_64/6.1|x86_64/6.1-rt)
 		if [ "$LA_KVER" = 6.1 ]; then

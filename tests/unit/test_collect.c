@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_collect.c - one aggregation-map entry (struct la_key + la_site, as
+ * the BPF programs leave them) into the report model: symbolization,
+ * attribution, facts, holder, example devices, exact counts; and that
+ * unterminated kernel strings never overrun.
+ */
+#include <linux/types.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "collect.h"
+#include "ksyms.h"
+#include "lockaudit.h"
+#include "report.h"
+
+/* addresses from tests/unit/data/kallsyms.txt */
+#define A_ACPI_DMA 0xffffffff8103c2b0ULL
+#define A_PCI_DMA 0xffffffff8103c3a0ULL
+#define A_REALLY_PROBE 0xffffffff8103c4d0ULL
+#define A_IOMMU_PROBE 0xffffffff8103d000ULL
+#define A_BUS_NOTIFIER 0xffffffff8103d1a0ULL
+#define A_DEVICE_ADD 0xffffffff8103d400ULL
+#define A_DO_ONE_INITCALL 0xffffffff81001e20ULL
+#define A_BPF_PROG 0xffffffffc0201000ULL
+#define A_BPF_TRAMP 0xffffffffc0203000ULL
+#define A_LA_CALL 0xffffffffc0a00000ULL
+#define A_LA_INIT 0xffffffffc0a00100ULL
+
+static struct ksyms *ks;
+
+static int setup(void **state)
+{
+	const char *dir = getenv("LA_TESTDATA");
+	char path[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/kallsyms.txt",
+		 dir && dir[0] ? dir : "tests/unit/data");
+	ks = ksyms__load(path);
+	return ks ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ksyms__free(ks);
+	return 0;
+}
+
+static void set_stack(struct la_key *k, const __u64 *ips, size_t n)
+{
+	memcpy(k->ips, ips, n * sizeof(*ips));
+	k->nr_ips = (__u32)n;
+}
+
+static void test_driver_site_fentry(void **state)
+{
+	static const __u64 ips[] = { A_BPF_PROG + 0x5e, A_BPF_TRAMP + 0x4f,
+				     A_LA_CALL + 0x25, A_LA_INIT + 0x83,
+				     A_DO_ONE_INITCALL + 0x59 };
+	struct la_key k = { .hook = 1, .state = LA_UNLOCKED,
+			    .flags = LA_F_REGISTERED };
+	struct la_site v = { .count = 1000000, .first_ns = 5000000000ULL,
+			     .last_ns = 7500000000ULL, .nr_devs = 1 };
+	struct la_report r;
+	struct la_rsite *s;
+
+	(void)state;
+	set_stack(&k, ips, 5);
+	v.devs[0].ptr = 0xffff888001234000ULL;
+	strcpy(v.devs[0].name, "la_test");
+	strcpy(v.devs[0].bus, "platform");
+	v.devs[0].registered = 1;
+	report__init(&r);
+	collect__site_to_report(ks, "acpi_dma_configure_id", true, &k, &v, &r);
+	assert_int_equal(r.nr_sites, 1);
+	s = &r.sites[0];
+	assert_string_equal(s->entry, "acpi_dma_configure_id");
+	assert_int_equal(s->state, LA_UNLOCKED);
+	assert_true(s->count == 1000000);
+	assert_true(s->first_s == 5.0 && s->last_s == 7.5);
+	assert_int_equal(s->group, LA_GROUP_DRIVER);
+	assert_string_equal(s->module, "la_test");
+	assert_string_equal(s->function, "la_call_unlocked");
+	assert_string_equal(s->caller, "la_call_unlocked+0x25 [la_test]");
+	/* BPF frames are not part of the reported stack */
+	assert_int_equal(s->nr_frames, 3);
+	assert_string_equal(s->frames[0], "la_call_unlocked+0x25 [la_test]");
+	assert_false(s->truncated);
+	assert_true(s->registered);
+	assert_int_equal(s->probe_lock, 0);
+	assert_int_equal(s->severity, LA_SEV_HIGH);
+	assert_int_equal(s->nr_devs, 1);
+	assert_string_equal(s->devs[0].name, "la_test");
+	assert_string_equal(s->devs[0].bus, "platform");
+	assert_string_equal(s->devs[0].driver, "");
+	report__free(&r);
+}
+
+static void test_core_site_kprobe_probe_lock(void **state)
+{
+	static const __u64 ips[] = { A_IOMMU_PROBE + 0x4, A_BUS_NOTIFIER + 0x32,
+				     A_DEVICE_ADD + 0x3e6 };
+	struct la_key k = { .hook = 4, .state = LA_UNLOCKED,
+			    .flags = LA_F_KPROBE | LA_F_PROBE_LOCK };
+	struct la_site v = { .count = 3, .last_ns = 1000 };
+	struct la_report r;
+
+	(void)state;
+	set_stack(&k, ips, 3);
+	report__init(&r);
+	collect__site_to_report(ks, "iommu_probe_device", true, &k, &v, &r);
+	assert_int_equal(r.nr_sites, 1);
+	assert_int_equal(r.sites[0].group, LA_GROUP_CORE);
+	assert_string_equal(r.sites[0].core_path,
+			    "device add (iommu_bus_notifier)");
+	assert_int_equal(r.sites[0].probe_lock, 1);
+	assert_int_equal(r.sites[0].severity, LA_SEV_INFO);
+	/* first_ns not yet written by the creating CPU: last_ns stands in */
+	assert_true(r.sites[0].first_s == r.sites[0].last_s);
+	assert_int_equal(r.sites[0].nr_devs, 0);
+	report__free(&r);
+}
+
+static void test_held_other_unterminated_strings(void **state)
+{
+	static const __u64 ips[] = { A_ACPI_DMA + 0x5, A_PCI_DMA + 0x91,
+				     A_REALLY_PROBE + 0x7f };
+	struct la_key k = { .hook = 1, .state = LA_HELD_OTHER };
+	struct la_site v = { .count = 2, .holder_pid = 77 };
+	struct la_report r;
+	struct la_rsite *s;
+
+	(void)state;
+	set_stack(&k, ips, 3);
+	/* the kernel left no terminating NUL anywhere */
+	memset(v.holder_comm, 'h', sizeof(v.holder_comm));
+	v.devs[0].ptr = 1;
+	memset(v.devs[0].name, 'n', sizeof(v.devs[0].name));
+	memset(v.devs[0].bus, 'b', sizeof(v.devs[0].bus));
+	memset(v.devs[0].driver, 'd', sizeof(v.devs[0].driver));
+	v.devs[1].ptr = 2; /* claimed, name not yet read: "?" */
+	report__init(&r);
+	collect__site_to_report(ks, "acpi_dma_configure_id", false, &k, &v, &r);
+	s = &r.sites[0];
+	assert_int_equal(s->holder_pid, 77);
+	assert_int_equal(strlen(s->holder_comm), LA_COMM_LEN);
+	assert_int_equal(s->nr_devs, 2);
+	assert_int_equal(strlen(s->devs[0].name), LA_NAME_LEN);
+	assert_int_equal(strlen(s->devs[0].bus), LA_BUS_LEN);
+	assert_int_equal(strlen(s->devs[0].driver), LA_NAME_LEN);
+	assert_string_equal(s->devs[1].name, "?");
+	/* only generic frames above the entry point: cannot name a culprit */
+	assert_int_equal(s->group, LA_GROUP_UNCLASSIFIED);
+	assert_int_equal(s->probe_lock, -1);
+	assert_int_equal(s->severity, LA_SEV_LOW); /* not registered */
+	report__free(&r);
+}
+
+static void test_truncated_and_bad_state(void **state)
+{
+	struct la_key k = { .hook = 0, .state = LA_HELD };
+	struct la_site v = { .count = 1 };
+	struct la_report r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < LA_MAX_STACK; i++)
+		k.ips[i] = A_DO_ONE_INITCALL + i;
+	k.nr_ips = 1000; /* corrupt: more than fit */
+	report__init(&r);
+	collect__site_to_report(ks, "of_dma_configure_id", false, &k, &v, &r);
+	assert_int_equal(r.nr_sites, 1);
+	assert_int_equal(r.sites[0].nr_frames, LA_MAX_STACK);
+	assert_true(r.sites[0].truncated);
+	assert_int_equal(r.sites[0].severity, LA_SEV_NONE);
+	k.state = LA_NR_STATES; /* not a state: ignored */
+	collect__site_to_report(ks, "of_dma_configure_id", false, &k, &v, &r);
+	assert_int_equal(r.nr_sites, 1);
+	report__free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_driver_site_fentry),
+		cmocka_unit_test(test_core_site_kprobe_probe_lock),
+		cmocka_unit_test(test_held_other_unterminated_strings),
+		cmocka_unit_test(test_truncated_and_bad_state),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -99,7 +99,7 @@ parse_trace
 for pair in unlocked:3 locked:2 other:4; do
 	for f in $funcs; do
 		[ "$f" = iommu_probe_device ] && [ "$LA_ARCH" != arm64 ] && continue
-		n=$(cnt $f la_call_${pair%%:*})
+		n=$(cnt "$f" "la_call_${pair%%:*}")
 		[ "$n" = "${pair#*:}" ] || { echo "selftest: FAIL fresh=1: $f under la_call_${pair%%:*}: $n, want ${pair#*:}"; fail=1; }
 	done
 done

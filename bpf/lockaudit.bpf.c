@@ -21,7 +21,6 @@ char LICENSE[] SEC("license") = "GPL";
 /* Filled by user space before load; frozen, so the verifier sees constants. */
 const volatile __u32 hook_arg[LA_MAX_HOOKS]; /* argument holding the object */
 const volatile __u32 hook_lock[LA_MAX_HOOKS]; /* enum la_lock_kind */
-const volatile __u32 event_mode = LA_EVENTS_NEW_SITES;
 /* &iommu_probe_device_lock (6.7+, from kallsyms), 0 if the kernel has none */
 const volatile __u64 probe_lock_addr;
 
@@ -46,6 +45,47 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct la_config);
+} settings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LA_MAX_MODS);
+	__type(key, struct la_mod_key);
+	__type(value, struct la_mod);
+} mods SEC(".maps");
+
+/* text base of a loaded module -> its load time (key of its "mods" entry) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LA_MAX_MODS);
+	__type(key, __u64);
+	__type(value, __u64);
+} mods_live SEC(".maps");
+
+/* written by user space only: lets a later process read pinned state */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct la_meta);
+} meta SEC(".maps");
+
+/* struct module before 6.4: one core layout, text first */
+struct module_layout___old {
+	void *base;
+	unsigned int size;
+	unsigned int text_size;
+} __attribute__((preserve_access_index));
+
+struct module___old {
+	struct module_layout___old core_layout;
+} __attribute__((preserve_access_index));
 
 /* struct mutex on PREEMPT_RT: built on rt_mutex_base, owner has one flag bit */
 struct mutex___rt {
@@ -173,6 +213,14 @@ static __always_inline void emit(struct la_key *key, struct la_site *site,
 	bpf_ringbuf_submit(e, 0);
 }
 
+static __always_inline __u32 event_mode(void)
+{
+	__u32 zero = 0;
+	struct la_config *c = bpf_map_lookup_elem(&settings, &zero);
+
+	return c ? c->event_mode : LA_EVENTS_NONE;
+}
+
 static __always_inline int audit(void *ctx, __u32 slot, void *obj,
 				 __u32 flags)
 {
@@ -180,7 +228,7 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj,
 	struct la_key key;
 	struct la_site *site;
 	__u64 owner, now = bpf_ktime_get_boot_ns(), task = bpf_get_current_task();
-	__u32 new_site = 0;
+	__u32 new_site = 0, mode = event_mode();
 	long n;
 
 	if (!obj)
@@ -235,7 +283,7 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj,
 		if (!site) {
 			/* map full, or busy on this CPU: counted, never merged */
 			count(LA_CNT_SITE_DROPS);
-			if (event_mode != LA_EVENTS_NONE)
+			if (mode != LA_EVENTS_NONE)
 				emit(&key, NULL, obj, now, 0);
 			return 0;
 		}
@@ -252,8 +300,7 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj,
 	if (site->nr_devs < LA_MAX_EXAMPLES)
 		add_example(site, obj);
 
-	if (event_mode == LA_EVENTS_ALL ||
-	    (event_mode == LA_EVENTS_NEW_SITES && new_site))
+	if (mode == LA_EVENTS_ALL || (mode == LA_EVENTS_NEW_SITES && new_site))
 		emit(&key, site, obj, now, new_site);
 	return 0;
 }
@@ -316,3 +363,59 @@ LA_SLOT(12)
 LA_SLOT(13)
 LA_SLOT(14)
 LA_SLOT(15)
+
+/* ---- module text ranges over time ------------------------------------ */
+
+static __always_inline void module_text(struct module *mod, __u64 *base,
+					__u64 *size)
+{
+	if (bpf_core_field_exists(struct module___old, core_layout)) {
+		struct module___old *m = (void *)mod;
+
+		*base = (__u64)BPF_CORE_READ(m, core_layout.base);
+		*size = BPF_CORE_READ(m, core_layout.text_size);
+	} else {
+		*base = (__u64)BPF_CORE_READ(mod, mem[MOD_TEXT].base);
+		*size = BPF_CORE_READ(mod, mem[MOD_TEXT].size);
+	}
+}
+
+SEC("raw_tp/module_load")
+int BPF_PROG(la_module_load, struct module *mod)
+{
+	struct la_mod_key key = { .load_ns = bpf_ktime_get_boot_ns() };
+	struct la_mod m = {};
+
+	module_text(mod, &key.base, &m.size);
+	BPF_CORE_READ_STR_INTO(&m.name, mod, name);
+	if (bpf_map_update_elem(&mods, &key, &m, BPF_ANY) ||
+	    bpf_map_update_elem(&mods_live, &key.base, &key.load_ns, BPF_ANY))
+		count(LA_CNT_MOD_DROPS);
+	return 0;
+}
+
+SEC("raw_tp/module_free")
+int BPF_PROG(la_module_free, struct module *mod)
+{
+	struct la_mod_key key = {};
+	struct la_mod m = {}, *cur;
+	__u64 *load_ns;
+
+	module_text(mod, &key.base, &m.size);
+	load_ns = bpf_map_lookup_elem(&mods_live, &key.base);
+	if (load_ns) {
+		key.load_ns = *load_ns;
+		bpf_map_delete_elem(&mods_live, &key.base);
+	}
+	cur = bpf_map_lookup_elem(&mods, &key);
+	if (cur) {
+		cur->unload_ns = bpf_ktime_get_boot_ns();
+		return 0;
+	}
+	/* loaded before we attached: record it now, load time unknown (0) */
+	BPF_CORE_READ_STR_INTO(&m.name, mod, name);
+	m.unload_ns = bpf_ktime_get_boot_ns();
+	if (bpf_map_update_elem(&mods, &key, &m, BPF_ANY))
+		count(LA_CNT_MOD_DROPS);
+	return 0;
+}

@@ -95,6 +95,57 @@ struct la_event {
 	__u64 ips[LA_MAX_STACK];
 };
 
+/* Runtime settings (one-entry array map "settings"): changed while attached,
+ * e.g. when `run` adopts state pinned by `boot`. */
+struct la_config {
+	__u32 event_mode; /* enum la_event_mode */
+	__u32 pad;
+};
+
+/*
+ * Module text ranges over time (map "mods", key la_mod_key), so that a
+ * stack into a module unloaded before the report can still name it.
+ * unload_ns is 0 while loaded; load_ns is 0 for modules loaded before the
+ * programs were attached.
+ */
+#define LA_MOD_NAME_LEN 56 /* MODULE_NAME_LEN on 64-bit */
+#define LA_MAX_MODS 1024
+
+struct la_mod_key {
+	__u64 base;
+	__u64 load_ns;
+};
+
+struct la_mod {
+	char name[LA_MOD_NAME_LEN];
+	__u64 size;
+	__u64 unload_ns;
+};
+
+/*
+ * What user space needs to read pinned state without the process that
+ * attached it (map "meta", one entry, written by user space only).
+ */
+#define LA_META_ABI 1 /* bump when any shared layout changes */
+#define LA_FUNC_LEN 64
+#define LA_REASON_LEN 200
+
+struct la_meta_hook {
+	char func[LA_FUNC_LEN];
+	__u32 attached; /* 0 absent, 1 fentry, 2 kprobe */
+	__u32 pad;
+	char reason[LA_REASON_LEN];
+};
+
+struct la_meta {
+	__u32 abi; /* LA_META_ABI */
+	__u32 nr_hooks;
+	__u64 probe_lock_addr;
+	__u64 attached_boot_ns; /* CLOCK_BOOTTIME when attached */
+	__u64 attached_real_s; /* wall clock when attached */
+	struct la_meta_hook hooks[LA_MAX_HOOKS];
+};
+
 /* Indexes into the per-CPU counters array. */
 enum la_counter {
 	/* calls audited: LA_CNT_CALLS + hook * LA_NR_STATES + state */
@@ -103,6 +154,7 @@ enum la_counter {
 	LA_CNT_EVENT_DROPS, /* ring buffer full */
 	LA_CNT_STACK_ERRS, /* bpf_get_stack failed: site has no stack */
 	LA_CNT_DEV_ERRS, /* device fields unreadable */
+	LA_CNT_MOD_DROPS, /* module records that did not fit */
 	LA_NR_COUNTERS,
 };
 

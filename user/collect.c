@@ -14,7 +14,6 @@
 #include "env.h"
 #include "hooks.h"
 #include "ksyms.h"
-#include "lockaudit.skel.h"
 #include "report.h"
 
 #define FRAME_LEN 192
@@ -62,28 +61,29 @@ static int reload_ksyms(struct la_collector *c)
 }
 
 /*
- * Symbolize ips into frames[] (each FRAME_LEN bytes). Code loaded since
- * kallsyms was read shows up as unknown addresses (ksyms checks them
- * against module ranges) or as a changed /proc/modules: then reread
- * kallsyms, at most every RELOAD_MIN_NS (a flood of events from code
- * that stays unknown must not turn into a flood of rereads).
+ * Symbolize ips into frames[] (each FRAME_LEN bytes). A module loaded or
+ * unloaded since kallsyms was read changes /proc/modules (checked once per
+ * poll round): reread kallsyms then. An address that still resolves to
+ * nothing (ksyms checks it against module ranges) rereads it too, at most
+ * every RELOAD_MIN_NS: code that stays unknown must not cost a reread per
+ * event.
  */
 static void symbolize(struct la_collector *c, const __u64 *ips, size_t n,
 		      char (*frames)[FRAME_LEN])
 {
-	unsigned long long now = env__boot_ns();
-	bool stale = false;
 	size_t i;
 
-	if (now - c->reloaded_ns >= RELOAD_MIN_NS) {
-		if (!c->modules_checked) {
-			c->modules_checked = true;
-			stale = modules_sum(c->o.modules) != c->modules_sum;
-		}
-		for (i = 0; i < n && !stale; i++)
-			stale = !ksyms__find(c->ks, ips[i]);
-		if (stale)
+	if (!c->modules_checked) {
+		c->modules_checked = true;
+		if (modules_sum(c->o.modules) != c->modules_sum)
 			reload_ksyms(c);
+	}
+	for (i = 0; i < n; i++) {
+		if (ksyms__find(c->ks, ips[i]))
+			continue;
+		if (env__boot_ns() - c->reloaded_ns >= RELOAD_MIN_NS)
+			reload_ksyms(c);
+		break;
 	}
 	for (i = 0; i < n; i++)
 		ksyms__format(c->ks, ips[i], frames[i], FRAME_LEN);
@@ -205,6 +205,16 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int set_event_mode(struct la_collector *c, enum la_event_mode mode)
+{
+	struct la_config cfg = { .event_mode = mode };
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(c->h->maps.settings, &zero, &cfg, BPF_ANY) ?
+		       -errno :
+		       0;
+}
+
 struct la_collector *collect__new(struct la_hooks *h,
 				  const struct la_collect_opts *o, char *err,
 				  size_t errlen)
@@ -225,9 +235,16 @@ struct la_collector *collect__new(struct la_hooks *h,
 		free(c);
 		return NULL;
 	}
-	if (o->live || o->events) {
-		c->rb = ring_buffer__new(bpf_map__fd(h->skel->maps.events),
-					 on_event, c, NULL);
+	ret = set_event_mode(c, o->mode);
+	if (ret) {
+		snprintf(err, errlen, "cannot switch events on: %s",
+			 strerror(-ret));
+		ksyms__free(c->ks);
+		free(c);
+		return NULL;
+	}
+	if (o->mode != LA_EVENTS_NONE) {
+		c->rb = ring_buffer__new(h->maps.events, on_event, c, NULL);
 		if (!c->rb) {
 			snprintf(err, errlen, "cannot open the ring buffer: %s",
 				 strerror(errno));
@@ -242,6 +259,9 @@ void collect__free(struct la_collector *c)
 {
 	if (!c)
 		return;
+	/* pinned state goes on counting: stop filling a ring nobody reads */
+	if (c->o.mode != LA_EVENTS_NONE)
+		set_event_mode(c, LA_EVENTS_NONE);
 	ring_buffer__free(c->rb);
 	ksyms__free(c->ks);
 	free(c);
@@ -275,7 +295,7 @@ unsigned long collect__new_sites(const struct la_collector *c)
 static int read_counters(struct la_collector *c, __u64 *sum)
 {
 	int ncpus = libbpf_num_possible_cpus();
-	int fd = bpf_map__fd(c->h->skel->maps.counters);
+	int fd = c->h->maps.counters;
 	__u64 *vals;
 	__u32 i;
 
@@ -356,7 +376,7 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 
 int collect__snapshot(struct la_collector *c, struct la_report *r)
 {
-	int fd = bpf_map__fd(c->h->skel->maps.sites);
+	int fd = c->h->maps.sites;
 	struct la_key key, next, *prev = NULL;
 	struct la_site val;
 	__u64 cnt[LA_NR_COUNTERS];

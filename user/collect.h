@@ -6,8 +6,11 @@
 #ifndef LA_COLLECT_H
 #define LA_COLLECT_H
 
+#include <linux/types.h>
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "lockaudit.h"
 
 struct la_hooks;
 struct la_report;
@@ -18,6 +21,7 @@ struct la_collect_opts {
 	const char *modules; /* path of /proc/modules (NULL: none) */
 	FILE *live; /* one line per new violation site, or NULL */
 	FILE *events; /* JSON Lines, one object per event, or NULL */
+	enum la_event_mode mode; /* what the programs emit while we read */
 };
 
 struct la_collector *collect__new(struct la_hooks *h,

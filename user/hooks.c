@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "env.h"
 #include "hooks.h"
 #include "ksyms.h"
 #include "lockaudit.skel.h"
@@ -65,6 +68,16 @@ const char *hooks__attached_name(enum la_attached a)
 	}
 }
 
+const struct la_hook_def *hooks__def(const char *func)
+{
+	size_t i;
+
+	for (i = 0; i < la_watch_list_len; i++)
+		if (!strcmp(func, la_watch_list[i].func))
+			return &la_watch_list[i];
+	return NULL;
+}
+
 int hooks__select(struct la_hooks *h, const char *list, char *err,
 		  size_t errlen)
 {
@@ -72,6 +85,7 @@ int hooks__select(struct la_hooks *h, const char *list, char *err,
 	size_t i;
 
 	memset(h, 0, sizeof(*h));
+	memset(&h->maps, -1, sizeof(h->maps));
 	if (!list || !strcmp(list, "all")) {
 		for (i = 0; i < la_watch_list_len; i++)
 			h->hook[h->nr++].def = &la_watch_list[i];
@@ -84,11 +98,8 @@ int hooks__select(struct la_hooks *h, const char *list, char *err,
 	strcpy(buf, list);
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		const struct la_hook_def *def = NULL;
+		const struct la_hook_def *def = hooks__def(tok);
 
-		for (i = 0; i < la_watch_list_len; i++)
-			if (!strcmp(tok, la_watch_list[i].func))
-				def = &la_watch_list[i];
 		if (!def) {
 			snprintf(err, errlen,
 				 "unknown hook '%s' (see 'lockaudit probes' for the watch list)",
@@ -162,7 +173,6 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 			 strerror(errno));
 		return ret;
 	}
-	h->skel->rodata->event_mode = o->events;
 	h->skel->rodata->probe_lock_addr = o->probe_lock_addr;
 	for (i = 0; i < LA_MAX_HOOKS; i++) {
 		struct bpf_program *fe = slot_prog(h, "fentry", i);
@@ -235,6 +245,24 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		h->skel = NULL;
 		return ret;
 	}
+	h->maps = (struct la_maps){
+		.sites = bpf_map__fd(h->skel->maps.sites),
+		.counters = bpf_map__fd(h->skel->maps.counters),
+		.events = bpf_map__fd(h->skel->maps.events),
+		.settings = bpf_map__fd(h->skel->maps.settings),
+		.mods = bpf_map__fd(h->skel->maps.mods),
+		.meta = bpf_map__fd(h->skel->maps.meta),
+	};
+	/* module load/unload records: without them only attribution of
+	 * modules unloaded before the report suffers */
+	h->mod_links[0] = bpf_program__attach(h->skel->progs.la_module_load);
+	h->mod_links[1] = bpf_program__attach(h->skel->progs.la_module_free);
+	if (!h->mod_links[0] || !h->mod_links[1])
+		fprintf(stderr,
+			"lockaudit: warning: cannot record module loads (%s); frames of modules unloaded before the report stay addresses\n",
+			strerror(errno));
+	h->attached_boot_ns = env__boot_ns();
+	h->attached_real_s = (__u64)time(NULL);
 
 	for (i = 0; i < h->nr; i++) {
 		struct la_hook *hk = &h->hook[i];
@@ -291,8 +319,22 @@ void hooks__detach(struct la_hooks *h)
 	for (i = 0; i < h->nr; i++) {
 		bpf_link__destroy(h->hook[i].link);
 		h->hook[i].link = NULL;
-		h->hook[i].attached = LA_ATTACHED_NONE;
 	}
-	lockaudit_bpf__destroy(h->skel);
-	h->skel = NULL;
+	for (i = 0; i < 2; i++) {
+		bpf_link__destroy(h->mod_links[i]);
+		h->mod_links[i] = NULL;
+	}
+	if (h->skel) {
+		lockaudit_bpf__destroy(h->skel);
+		h->skel = NULL;
+	} else if (h->adopted) {
+		int *fds[] = { &h->maps.sites, &h->maps.counters,
+			       &h->maps.events, &h->maps.settings,
+			       &h->maps.mods, &h->maps.meta };
+
+		for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (*fds[i] >= 0)
+				close(*fds[i]);
+	}
+	memset(&h->maps, -1, sizeof(h->maps));
 }

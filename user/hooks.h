@@ -46,11 +46,21 @@ struct la_hook {
 	struct bpf_link *link;
 };
 
+/* The maps collect reads: from the loaded object, or pinned (pin.c). */
+struct la_maps {
+	int sites, counters, events, settings, mods, meta;
+};
+
 struct la_hooks {
 	size_t nr;
 	struct la_hook hook[LA_MAX_HOOKS];
-	struct lockaudit_bpf *skel;
+	struct lockaudit_bpf *skel; /* NULL when adopted from pinned state */
+	struct la_maps maps;
+	struct bpf_link *mod_links[2]; /* module load/unload records */
 	__u64 probe_lock_addr; /* as attached: 0 if the kernel has none */
+	__u64 attached_boot_ns; /* CLOCK_BOOTTIME when attached */
+	__u64 attached_real_s; /* wall clock when attached */
+	bool adopted; /* pinned by an earlier `lockaudit boot` */
 };
 
 /*
@@ -62,7 +72,6 @@ int hooks__select(struct la_hooks *h, const char *list, char *err,
 
 struct la_attach_opts {
 	enum la_attach_mode mode;
-	enum la_event_mode events;
 	const char *btf_path; /* BTF for CO-RE if the kernel exposes none */
 	bool kernel_btf; /* /sys/kernel/btf/vmlinux exists */
 	__u64 probe_lock_addr; /* &iommu_probe_device_lock, 0 if none */
@@ -78,6 +87,8 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 void hooks__detach(struct la_hooks *h);
 
 const char *hooks__attached_name(enum la_attached a);
+/* The watch-list entry named func, or NULL. */
+const struct la_hook_def *hooks__def(const char *func);
 /* Forward libbpf's messages to stderr (verbose) or keep them quiet. */
 void hooks__set_verbose(bool verbose);
 

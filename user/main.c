@@ -209,11 +209,10 @@ static int preflight(const struct opts *o, struct la_hooks *h,
 }
 
 static int attach(const struct opts *o, struct la_hooks *h,
-		  const struct ksyms *ks, enum la_event_mode events)
+		  const struct ksyms *ks)
 {
 	struct la_attach_opts ao = {
 		.mode = o->mode,
-		.events = events,
 		.btf_path = o->btf,
 		.kernel_btf = env__kernel_btf(),
 		.probe_lock_addr = ksyms__addr_of(KALLSYMS, PROBE_LOCK),
@@ -274,7 +273,7 @@ static int cmd_run(struct opts *o)
 	ret = preflight(o, &h, &ks);
 	if (ret)
 		goto out;
-	n = attach(o, &h, ks, o->events ? LA_EVENTS_ALL : LA_EVENTS_NEW_SITES);
+	n = attach(o, &h, ks);
 	ksyms__free(ks);
 	if (n < 0)
 		return -n;
@@ -298,6 +297,7 @@ static int cmd_run(struct opts *o)
 		}
 		co.events = events;
 	}
+	co.mode = o->events ? LA_EVENTS_ALL : LA_EVENTS_NEW_SITES;
 	c = collect__new(&h, &co, err, sizeof(err));
 	if (!c) {
 		ret = fail(EXIT_FAIL, "%s", err);
@@ -382,7 +382,7 @@ static int cmd_probes(struct opts *o)
 	ret = preflight(o, &h, &ks);
 	if (ret)
 		return ret;
-	n = attach(o, &h, ks, LA_EVENTS_NONE);
+	n = attach(o, &h, ks);
 	ksyms__free(ks);
 	if (n < 0)
 		return -n;

@@ -36,6 +36,39 @@ LA_PKG_ARM64_6_1=${LA_PKG_ARM64_6_1:-linux-image-6.1.0-56-arm64:arm64}
 LA_HDR_ARM64_6_1=${LA_HDR_ARM64_6_1:-"linux-headers-6.1.0-56-arm64:arm64 linux-headers-6.1.0-56-common linux-kbuild-6.1"}
 LA_PKG_ARM64_6_12=${LA_PKG_ARM64_6_12:-linux-image-6.12.117+deb12-arm64-unsigned:arm64}
 LA_HDR_ARM64_6_12=${LA_HDR_ARM64_6_12:-"linux-headers-6.12.117+deb12-arm64:arm64 linux-headers-6.12.117+deb12-common linux-kbuild-6.12.117+deb12"}
+# 7.x (Debian 13 backports).  Not in bookworm's lists: a package named
+# PKG/SUITE (optionally PKG:ARCH/SUITE) is fetched through a private apt list
+# of trixie-backports + trixie (la_apt_private; the system's sources are never
+# touched).  The 7.x packaging is split: binary-unsigned (the kernel, at
+# usr/lib/modules/KREL/vmlinuz.unsigned), modules (.ko.xz), base (config).
+# LA_K73_REL pins the ABI (package names); verified: 7.3.4+deb13 =
+# 7.3.4-1~bpo13+1, the only 7.3 version in trixie-backports on 2026-11-25.
+LA_K73_REL=${LA_K73_REL:-7.3.4+deb13}
+LA_K73_SUITE=${LA_K73_SUITE:-trixie-backports}
+la_k73_pkgs() {	# FLAVOUR [:ARCH] -> image packages
+	local r=$LA_K73_REL s=$LA_K73_SUITE
+	echo "linux-binary-unsigned-$r-$1$2/$s linux-modules-$r-$1$2/$s linux-base-$r-$1$2/$s"
+}
+la_k73_hdrs() {	# FLAVOUR [:ARCH] -> headers packages (kbuild is always the host's, amd64)
+	local r=$LA_K73_REL s=$LA_K73_SUITE
+	echo "linux-headers-$r-$1$2/$s linux-headers-$r-common/$s linux-kbuild-$r/$s"
+}
+LA_PKG_7_3=${LA_PKG_7_3:-$(la_k73_pkgs amd64)}
+LA_HDR_7_3=${LA_HDR_7_3:-$(la_k73_hdrs amd64)}
+LA_PKG_7_3_RT=${LA_PKG_7_3_RT:-$(la_k73_pkgs rt-amd64)}
+LA_HDR_7_3_RT=${LA_HDR_7_3_RT:-$(la_k73_hdrs rt-amd64)}
+LA_PKG_ARM64_7_3=${LA_PKG_ARM64_7_3:-$(la_k73_pkgs arm64 :arm64)}
+LA_HDR_ARM64_7_3=${LA_HDR_ARM64_7_3:-$(la_k73_hdrs arm64 :arm64)}
+# The 7.x kbuild tools (modpost, objtool, resolve_btfids) need GLIBC_2.38
+# (bookworm has 2.36): they run through trixie's ld.so with these libraries,
+# unpacked into $LA_CACHE/hostlibs/trixie (la_prepare_hostlibs).
+LA_HOSTLIBS_TRIXIE=${LA_HOSTLIBS_TRIXIE:-"libc6/trixie libelf1t64/trixie zlib1g/trixie libzstd1/trixie"}
+# Private apt list: mirror (default: the first .../debian URI of the system's
+# sources), suites, and where its lists live.
+LA_APT_MIRROR=${LA_APT_MIRROR:-}
+LA_APT_SUITES=${LA_APT_SUITES:-"trixie-backports trixie"}
+LA_APT_KEYRING=${LA_APT_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
+LA_APT_DIR=${LA_APT_DIR:-$LA_CACHE/apt-trixie}
 LA_BUSYBOX_ARM64=${LA_BUSYBOX_ARM64:-busybox-static:arm64}
 LA_CROSS_ARM64=${LA_CROSS_ARM64:-aarch64-linux-gnu-}
 

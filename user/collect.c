@@ -340,7 +340,8 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 	if (k->state >= LA_NR_STATES)
 		return;
 	for (i = 0; i < n; i++) {
-		ksyms__format(ks, k->ips[i], frames[i], FRAME_LEN);
+		ksyms__format_at(ks, k->ips[i], v->last_ns, frames[i],
+				 FRAME_LEN);
 		ptrs[i] = frames[i];
 	}
 	s = report__add_site(r, entry, (int)k->state, ptrs, n,
@@ -374,6 +375,28 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 	}
 }
 
+/* Modules unloaded since attach, so their frames can still be named. */
+static int read_gone_modules(struct la_collector *c)
+{
+	struct la_mod_key key, next, *prev = NULL;
+	struct la_mod m;
+	char name[LA_MOD_NAME_LEN + 1];
+	int fd = c->h->maps.mods;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &m) == 0 && m.unload_ns) {
+			memcpy(name, m.name, LA_MOD_NAME_LEN);
+			name[LA_MOD_NAME_LEN] = 0;
+			if (ksyms__add_gone(c->ks, name, next.base, m.size,
+					    next.load_ns, m.unload_ns))
+				return -ENOMEM;
+		}
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
 int collect__snapshot(struct la_collector *c, struct la_report *r)
 {
 	int fd = c->h->maps.sites;
@@ -384,6 +407,9 @@ int collect__snapshot(struct la_collector *c, struct la_report *r)
 	int ret;
 
 	ret = reload_ksyms(c);
+	if (ret)
+		return ret;
+	ret = read_gone_modules(c);
 	if (ret)
 		return ret;
 	ret = read_counters(c, cnt);

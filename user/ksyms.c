@@ -18,9 +18,16 @@ struct mod_range {
 	bool live;
 };
 
+struct gone_mod {
+	char *name;
+	uint64_t base, size, load_ns, unload_ns;
+};
+
 struct ksyms {
 	struct ksym *syms;
 	size_t nr, cap;
+	struct gone_mod *gone;
+	size_t nr_gone;
 	struct mod_range *mods; /* from /proc/modules, NULL if not known */
 	size_t nr_mods;
 	char **strs; /* owned name and module strings */
@@ -234,6 +241,9 @@ void ksyms__free(struct ksyms *ks)
 		return;
 	for (i = 0; i < ks->nr_strs; i++)
 		free(ks->strs[i]);
+	for (i = 0; i < ks->nr_gone; i++)
+		free(ks->gone[i].name);
+	free(ks->gone);
 	free(ks->mods);
 	free(ks->strs);
 	free(ks->syms);
@@ -343,4 +353,43 @@ char *ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf,
 	else
 		snprintf(buf, len, "%s+0x%" PRIx64, s->name, addr - s->addr);
 	return buf;
+}
+
+int ksyms__add_gone(struct ksyms *ks, const char *name, uint64_t base,
+		    uint64_t size, uint64_t load_ns, uint64_t unload_ns)
+{
+	struct gone_mod *g;
+
+	g = realloc(ks->gone, (ks->nr_gone + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	ks->gone = g;
+	g = &ks->gone[ks->nr_gone];
+	g->name = strdup(name);
+	if (!g->name)
+		return -ENOMEM;
+	g->base = base;
+	g->size = size;
+	g->load_ns = load_ns;
+	g->unload_ns = unload_ns;
+	ks->nr_gone++;
+	return 0;
+}
+
+char *ksyms__format_at(const struct ksyms *ks, uint64_t addr, uint64_t t_ns,
+		       char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; ks && i < ks->nr_gone; i++) {
+		const struct gone_mod *g = &ks->gone[i];
+
+		if (addr >= g->base && addr - g->base < g->size &&
+		    t_ns >= g->load_ns && t_ns <= g->unload_ns) {
+			snprintf(buf, len, "%s.ko+0x%" PRIx64 " [%s]", g->name,
+				 addr - g->base, g->name);
+			return buf;
+		}
+	}
+	return ksyms__format(ks, addr, buf, len);
 }

@@ -50,4 +50,21 @@ const struct ksym *ksyms__by_name(const struct ksyms *ks, const char *name,
 char *ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf,
 		    size_t len);
 
+/*
+ * A module that was unloaded: its text was [base, base+size) from load_ns
+ * to unload_ns (CLOCK_BOOTTIME; load_ns 0: loaded before recording began).
+ * kallsyms no longer knows it, and its addresses may belong to another
+ * module now. 0 or -ENOMEM.
+ */
+int ksyms__add_gone(struct ksyms *ks, const char *name, uint64_t base,
+		    uint64_t size, uint64_t load_ns, uint64_t unload_ns);
+
+/*
+ * Like ksyms__format, for code that ran at t_ns: an address inside a module
+ * that was loaded then and is gone now formats as "module.ko+0xoff
+ * [module]" (offset from the module's text base).
+ */
+char *ksyms__format_at(const struct ksyms *ks, uint64_t addr, uint64_t t_ns,
+		       char *buf, size_t len);
+
 #endif

@@ -18,6 +18,7 @@
 #include "env.h"
 #include "hooks.h"
 #include "ksyms.h"
+#include "pin.h"
 #include "report.h"
 
 /* Exit codes: each failure class has its own (documented in README). */
@@ -31,9 +32,12 @@ enum {
 	EXIT_OUTPUT = 7, /* output path not writable */
 	EXIT_NOHOOKS = 8, /* nothing could be attached */
 	EXIT_INPUT = 9, /* report: unreadable or invalid input */
+	EXIT_PINNED = 10, /* boot: state already pinned */
+	EXIT_NOTPINNED = 11, /* collect: nothing pinned */
 };
 
 #define KALLSYMS "/proc/kallsyms"
+#define MODULES "/proc/modules"
 /* 6.7+: the global lock serialising dev->iommu; judged, not required */
 #define PROBE_LOCK "iommu_probe_device_lock"
 
@@ -58,11 +62,12 @@ struct opts {
 	bool json_probes;
 	bool pretty;
 	bool verbose;
+	bool detach;
 	char **files;
 	int nr_files;
 };
 
-enum { OPT_BTF = 256, OPT_PRETTY };
+enum { OPT_BTF = 256, OPT_PRETTY, OPT_DETACH };
 
 static const struct argp_option run_options[] = {
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds (default: until SIGINT/SIGTERM)", 0 },
@@ -83,6 +88,21 @@ static const struct argp_option probes_options[] = {
 	{ "btf", OPT_BTF, "FILE", 0, "BTF of the running kernel if it exposes none", 0 },
 	{ "pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
+	{ 0 },
+};
+
+static const struct argp_option boot_options[] = {
+	{ "attach", 'a', "MODE", 0, "auto (default): fentry, else kprobe; fentry; kprobe", 0 },
+	{ "hooks", 'H', "LIST", 0, "Comma-separated entry points to watch (default: all)", 0 },
+	{ "btf", OPT_BTF, "FILE", 0, "BTF of the running kernel if it exposes none (kprobes only)", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
+	{ 0 },
+};
+
+static const struct argp_option collect_options[] = {
+	{ "json", 'j', "FILE", 0, "Write the JSON report to FILE ('-': stdout)", 0 },
+	{ "detach", OPT_DETACH, NULL, 0, "Then detach and unpin (counting stops)", 0 },
+	{ "pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0 },
 	{ 0 },
 };
 
@@ -135,6 +155,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		o->verbose = true;
+		break;
+	case OPT_DETACH:
+		o->detach = true;
 		break;
 	case ARGP_KEY_ARG:
 		if (strcmp(o->cmd, "report"))
@@ -234,9 +257,10 @@ static FILE *open_out(const char *path)
 	return fopen(path, "we");
 }
 
-static void fill_meta(struct la_report *r, time_t started, double duration)
+static void fill_meta(struct la_report *r, const struct la_hooks *h)
 {
 	char rel[128], arch[64], host[256], when[32];
+	time_t started = (time_t)h->attached_real_s;
 
 	env__kernel(rel, sizeof(rel), arch, sizeof(arch), host, sizeof(host));
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&started));
@@ -244,12 +268,103 @@ static void fill_meta(struct la_report *r, time_t started, double duration)
 	r->arch = strdup(arch);
 	r->hostname = strdup(host);
 	r->started = strdup(when);
-	r->duration_s = duration;
+	r->duration_s = (double)(env__boot_ns() - h->attached_boot_ns) / 1e9;
 	r->sources = 1;
 	if (!r->kernel || !r->arch || !r->hostname || !r->started) {
 		fprintf(stderr, "lockaudit: out of memory\n");
 		exit(EXIT_FAIL);
 	}
+}
+
+static void count_attached(const struct la_hooks *h, size_t *nfe, size_t *nkp)
+{
+	size_t i;
+
+	*nfe = *nkp = 0;
+	for (i = 0; i < h->nr; i++) {
+		*nfe += h->hook[i].attached == LA_ATTACHED_FENTRY;
+		*nkp += h->hook[i].attached == LA_ATTACHED_KPROBE;
+	}
+}
+
+/*
+ * Hooks for run/boot: attach them, or (run) adopt what `lockaudit boot`
+ * pinned. 0 or an exit code (message printed).
+ */
+static int get_hooks(const struct opts *o, struct la_hooks *h, bool adopt)
+{
+	struct ksyms *ks = NULL;
+	char err[256];
+	size_t i;
+	int ret, n;
+
+	ret = preflight(o, h, &ks);
+	if (ret)
+		return ret;
+	if (pin__exists(LA_PIN_DIR)) {
+		ksyms__free(ks);
+		if (!adopt)
+			return fail(EXIT_PINNED,
+				    "already attached (state pinned under %s): read it with 'lockaudit collect', or detach with 'lockaudit collect --detach'",
+				    LA_PIN_DIR);
+		if (pin__open(h, LA_PIN_DIR, err, sizeof(err)))
+			return fail(EXIT_FAIL, "%s", err);
+		if (o->hooks || o->mode != LA_MODE_AUTO)
+			fprintf(stderr,
+				"lockaudit: adopting the hooks pinned under %s; --hooks/--attach do not apply\n",
+				LA_PIN_DIR);
+		return 0;
+	}
+	n = attach(o, h, ks);
+	ksyms__free(ks);
+	if (n < 0)
+		return -n;
+	if (!n) {
+		for (i = 0; i < h->nr; i++)
+			fprintf(stderr, "lockaudit: %s: %s\n",
+				h->hook[i].def->func, h->hook[i].reason);
+		hooks__detach(h);
+		return fail(EXIT_NOHOOKS,
+			    "no entry point could be attached (see 'lockaudit probes')");
+	}
+	return 0;
+}
+
+/* The text report to human, the JSON report to --json. */
+static int write_report(const struct opts *o, struct la_report *r,
+			FILE *human)
+{
+	int ret = 0;
+
+	fputc('\n', human);
+	report__write_text(r, human);
+	if (o->json) {
+		int e = strcmp(o->json, "-") ?
+				report__save_json(r, o->json, o->pretty) :
+				report__write_json(r, stdout, o->pretty);
+
+		if (e)
+			ret = fail(EXIT_OUTPUT,
+				   "cannot write the report to '%s': %s",
+				   o->json, strerror(-e));
+	}
+	return ret;
+}
+
+static int snapshot(struct la_collector *c, const struct la_hooks *h,
+		    struct la_report *r)
+{
+	int ret;
+
+	report__init(r);
+	fill_meta(r, h);
+	ret = collect__snapshot(c, r);
+	if (ret) {
+		report__free(r);
+		return fail(EXIT_FAIL, "reading the kernel's counts: %s",
+			    strerror(-ret));
+	}
+	return 0;
 }
 
 static int cmd_run(struct opts *o)
@@ -258,36 +373,20 @@ static int cmd_run(struct opts *o)
 			    (o->events && !strcmp(o->events, "-"));
 	FILE *human = stdout_taken ? stderr : stdout, *events = NULL;
 	struct la_collect_opts co = { .kallsyms = KALLSYMS,
-				     .modules = "/proc/modules", .live = human };
+				      .modules = MODULES,
+				      .live = human };
 	struct la_collector *c = NULL;
 	struct la_report r;
 	struct la_hooks h;
-	struct ksyms *ks = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	unsigned long long t0;
-	time_t started;
-	size_t i, nfe = 0, nkp = 0;
+	size_t nfe, nkp;
 	char err[256];
-	int ret, n;
+	int ret;
 
-	ret = preflight(o, &h, &ks);
+	ret = get_hooks(o, &h, true);
 	if (ret)
-		goto out;
-	n = attach(o, &h, ks);
-	ksyms__free(ks);
-	if (n < 0)
-		return -n;
-	for (i = 0; i < h.nr; i++) {
-		nfe += h.hook[i].attached == LA_ATTACHED_FENTRY;
-		nkp += h.hook[i].attached == LA_ATTACHED_KPROBE;
-	}
-	if (!n) {
-		for (i = 0; i < h.nr; i++)
-			fprintf(stderr, "lockaudit: %s: %s\n",
-				h.hook[i].def->func, h.hook[i].reason);
-		ret = fail(EXIT_NOHOOKS, "no entry point could be attached (see 'lockaudit probes')");
-		goto detach;
-	}
+		return ret;
 	if (o->events) {
 		events = open_out(o->events);
 		if (!events) {
@@ -307,14 +406,16 @@ static int cmd_run(struct opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	/* a closed events pipe is reported once; the report still gets out */
 	signal(SIGPIPE, SIG_IGN);
-	fprintf(human, "lockaudit: watching %zu entry points (%zu fentry, %zu kprobe)",
-		nfe + nkp, nfe, nkp);
+	count_attached(&h, &nfe, &nkp);
+	fprintf(human,
+		"lockaudit: watching %zu entry points (%zu fentry, %zu kprobe)%s",
+		nfe + nkp, nfe, nkp,
+		h.adopted ? ", adopted from " LA_PIN_DIR : "");
 	if (o->duration > 0)
 		fprintf(human, " for %g s", o->duration);
 	fprintf(human, "; Ctrl-C to stop\n");
 	fflush(human);
 
-	started = time(NULL);
 	t0 = env__boot_ns();
 	while (!stop) {
 		double left = o->duration > 0 ?
@@ -333,33 +434,17 @@ static int cmd_run(struct opts *o)
 	}
 	/* drain what is left before the snapshot */
 	collect__poll(c, 0);
-
-	report__init(&r);
-	fill_meta(&r, started, (double)(env__boot_ns() - t0) / 1e9);
-	ret = collect__snapshot(c, &r);
-	if (ret) {
-		report__free(&r);
-		ret = fail(EXIT_FAIL, "reading the kernel's counts: %s", strerror(-ret));
+	ret = snapshot(c, &h, &r);
+	if (ret)
 		goto detach;
-	}
 	collect__free(c);
 	c = NULL;
+	/* adopted state goes on counting; our own attachment ends here */
 	hooks__detach(&h);
 
-	fputc('\n', human);
-	report__write_text(&r, human);
-	ret = 0;
-	if (o->json) {
-		int e = strcmp(o->json, "-") ?
-				report__save_json(&r, o->json, o->pretty) :
-				report__write_json(&r, stdout, o->pretty);
-
-		if (e)
-			ret = fail(EXIT_OUTPUT, "cannot write the report to '%s': %s",
-				   o->json, strerror(-e));
-	}
+	ret = write_report(o, &r, human);
 	report__free(&r);
-	if (events && events != stdout && fclose(events))
+	if (events && events != stdout && fclose(events) && !ret)
 		ret = fail(EXIT_OUTPUT, "writing events to '%s' failed", o->events);
 	return ret;
 detach:
@@ -367,8 +452,80 @@ detach:
 	hooks__detach(&h);
 	if (events && events != stdout)
 		fclose(events);
-out:
 	return ret;
+}
+
+static int cmd_boot(struct opts *o)
+{
+	struct la_hooks h;
+	size_t nfe, nkp;
+	char err[256];
+	int ret;
+
+	ret = get_hooks(o, &h, false);
+	if (ret)
+		return ret;
+	if (pin__save(&h, LA_PIN_DIR, err, sizeof(err))) {
+		hooks__detach(&h);
+		return fail(EXIT_FAIL, "%s", err);
+	}
+	count_attached(&h, &nfe, &nkp);
+	printf("lockaudit: %zu entry points attached (%zu fentry, %zu kprobe) and pinned under %s; counting goes on without a process: read it with 'lockaudit collect'\n",
+	       nfe + nkp, nfe, nkp, LA_PIN_DIR);
+	/* links were handed to the pins: this only closes our descriptors */
+	hooks__detach(&h);
+	return fflush(stdout) ? EXIT_OUTPUT : 0;
+}
+
+static int cmd_collect(struct opts *o)
+{
+	FILE *human = o->json && !strcmp(o->json, "-") ? stderr : stdout;
+	struct la_collect_opts co = { .kallsyms = KALLSYMS,
+				      .modules = MODULES,
+				      .mode = LA_EVENTS_NONE };
+	struct la_collector *c;
+	struct la_report r;
+	struct la_hooks h;
+	char err[256];
+	int ret;
+
+	if (o->json && (ret = env__check_writable(o->json)))
+		return fail(EXIT_OUTPUT, "cannot write the report to '%s': %s",
+			    o->json, strerror(-ret));
+	if (!env__has_bpf_caps())
+		return fail(EXIT_PERM,
+			    "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root, e.g. 'sudo lockaudit collect'");
+	if (!pin__exists(LA_PIN_DIR))
+		return fail(EXIT_NOTPINNED,
+			    "nothing pinned under %s: start counting with 'lockaudit boot'",
+			    LA_PIN_DIR);
+	if (pin__open(&h, LA_PIN_DIR, err, sizeof(err)))
+		return fail(EXIT_FAIL, "%s", err);
+	c = collect__new(&h, &co, err, sizeof(err));
+	if (!c) {
+		hooks__detach(&h);
+		if (strstr(err, KALLSYMS) && errno == EPERM)
+			return fail(EXIT_KPTR,
+				    "kernel addresses are hidden in " KALLSYMS
+				    " (kernel.kptr_restrict=2): run 'sysctl kernel.kptr_restrict=1' as root");
+		return fail(EXIT_FAIL, "%s", err);
+	}
+	ret = snapshot(c, &h, &r);
+	collect__free(c);
+	hooks__detach(&h);
+	if (ret)
+		return ret;
+	ret = write_report(o, &r, human);
+	report__free(&r);
+	if (ret)
+		return ret;
+	if (o->detach) {
+		if (pin__remove(LA_PIN_DIR, err, sizeof(err)))
+			return fail(EXIT_FAIL, "%s", err);
+		fprintf(human, "lockaudit: detached and unpinned %s\n",
+			LA_PIN_DIR);
+	}
+	return 0;
 }
 
 static int cmd_probes(struct opts *o)
@@ -472,6 +629,8 @@ static const char doc[] =
 	"Commands:\n"
 	"  run       attach, show new violation sites live, report on exit\n"
 	"  probes    which entry points this kernel has and how they attach\n"
+	"  boot      attach and pin, then exit: keep counting with no process\n"
+	"  collect   report on (and optionally detach) the pinned state\n"
 	"  report    render (and merge) saved JSON reports\n\n"
 	"Run 'lockaudit COMMAND --help' for a command's options.";
 
@@ -490,6 +649,12 @@ int main(int argc, char **argv)
 		{ "probes", probes_options, NULL,
 		  "List every watch-list entry point: present or absent, the attach mode that works here, and why not.",
 		  cmd_probes },
+		{ "boot", boot_options, NULL,
+		  "Attach, pin programs, links and maps under " LA_PIN_DIR " and exit: counting goes on in the kernel with no process (for early boot).",
+		  cmd_boot },
+		{ "collect", collect_options, NULL,
+		  "Read the state pinned by 'lockaudit boot' and write the report; --detach ends it.",
+		  cmd_collect },
 		{ "report", report_options, "FILE.json...",
 		  "Render the text report from saved JSON reports, merging several into one.",
 		  cmd_report },
@@ -513,7 +678,7 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			return cmds[i].fn(&o);
 		}
-		return fail(EXIT_USAGE, "unknown command '%s' (run, probes, report; see --help)",
+		return fail(EXIT_USAGE, "unknown command '%s' (run, probes, boot, collect, report; see --help)",
 			    argv[1]);
 	}
 	{
@@ -524,5 +689,5 @@ int main(int argc, char **argv)
 
 		argp_parse(&a, argc, argv, 0, NULL, NULL);
 	}
-	return fail(EXIT_USAGE, "no command given (run, probes, report; see --help)");
+	return fail(EXIT_USAGE, "no command given (run, probes, boot, collect, report; see --help)");
 }

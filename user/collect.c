@@ -63,10 +63,10 @@ static int reload_ksyms(struct la_collector *c)
 /*
  * Symbolize ips into frames[] (each FRAME_LEN bytes). A module loaded or
  * unloaded since kallsyms was read changes /proc/modules (checked once per
- * poll round): reread kallsyms then. An address that still resolves to
- * nothing (ksyms checks it against module ranges) rereads it too, at most
- * every RELOAD_MIN_NS: code that stays unknown must not cost a reread per
- * event.
+ * poll round, and again when an address resolves to nothing): reread
+ * kallsyms then. An unknown address with no module change rereads it too,
+ * at most every RELOAD_MIN_NS: code that stays unknown must not cost a
+ * reread per event.
  */
 static void symbolize(struct la_collector *c, const __u64 *ips, size_t n,
 		      char (*frames)[FRAME_LEN])
@@ -81,7 +81,9 @@ static void symbolize(struct la_collector *c, const __u64 *ips, size_t n,
 	for (i = 0; i < n; i++) {
 		if (ksyms__find(c->ks, ips[i]))
 			continue;
-		if (env__boot_ns() - c->reloaded_ns >= RELOAD_MIN_NS)
+		/* a module that appeared since the round began, or not */
+		if (modules_sum(c->o.modules) != c->modules_sum ||
+		    env__boot_ns() - c->reloaded_ns >= RELOAD_MIN_NS)
 			reload_ksyms(c);
 		break;
 	}

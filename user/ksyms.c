@@ -126,8 +126,8 @@ struct ksyms *ksyms__load(const char *path)
 
 struct ksyms *ksyms__load_live(const char *path, const char *modules)
 {
-	struct mod_range *mods = NULL;
-	size_t nr_mods = 0;
+	struct mod_range *mods = NULL, *before;
+	size_t nr_mods = 0, nr_before = 0;
 	char line[512], name[256], mod[128];
 	const char *last_mod = NULL;
 	struct ksyms *ks;
@@ -135,15 +135,25 @@ struct ksyms *ksyms__load_live(const char *path, const char *modules)
 	FILE *f;
 	int err = 0;
 
+	/*
+	 * Read before kallsyms: every module listed here has its symbols in
+	 * what we read next, so its range can restrict lookups.
+	 */
+	before = load_modules(modules, &nr_before);
 	f = fopen(path, "re");
-	if (!f)
+	if (!f) {
+		free(before);
 		return NULL;
+	}
 	ks = calloc(1, sizeof(*ks));
 	if (!ks) {
 		fclose(f);
+		free(before);
 		errno = ENOMEM;
 		return NULL;
 	}
+	ks->mods = before;
+	ks->nr_mods = nr_before;
 
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long addr;
@@ -221,8 +231,7 @@ struct ksyms *ksyms__load_live(const char *path, const char *modules)
 		goto fail;
 	}
 	qsort(ks->syms, ks->nr, sizeof(*ks->syms), cmp_addr);
-	ks->mods = mods;
-	ks->nr_mods = nr_mods;
+	free(mods);
 	return ks;
 fail:
 	if (f)

@@ -29,6 +29,22 @@ for k in "${kernels[@]}"; do
 	else
 		fail=$((fail + 1))
 	fi
+
+	log=$logdir/console-x86_64-$k-boot.log
+	echo "== e2e x86_64 $k boot/collect (console log: ${log#$top/})"
+	"$top/tests/vm/run" --kernel "$k" --timeout 400 \
+		--add "$top/tests/e2e/guest-boot.sh" -- sh /add/guest-boot.sh $U $O $K \
+		>"$log" 2>&1
+	rc=$?
+	if [ $rc != 0 ]; then
+		echo "  FAIL x86_64 $k boot/collect: guest exited $rc; last lines:"
+		tail -n 30 "$log" | sed 's/^/    /'
+		fail=$((fail + 1))
+	elif /usr/bin/python3 "$top/tests/e2e/check_boot.py" "$log" "x86_64-$k" $U $O $K; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+	fi
 done
 echo "e2e: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -13,6 +13,11 @@
 # Then rmmod la_test and insmod it again with fresh=1 (one new platform
 # device per call), checking the same entry counts and, on arm64, that every
 # call reaches of_iommu_configure and iommu_probe_device.
+# Then N=3 (LA_HP_CYCLES) cycles of sysfs remove + rescan of the e1000e
+# device: prints per cycle "count func <-caller ctx=C" for the entry point,
+# pci_dma_configure, iommu_probe_device (arm64: + of_iommu_configure) and the
+# distinct stacks; on 7.x kernels checks them exactly (core path from
+# iommu_bus_notifier once, driver probe once).
 # Prints "count func <- caller" and "count func ctx=C", where C is the first
 # frame of the call's stack among la_call_unlocked/locked/other, really_probe
 # (a driver probe), iommu_bus_notifier (device_add) or "-" (none of them).
@@ -103,5 +108,98 @@ for pair in unlocked:3 locked:2 other:4; do
 		[ "$n" = "${pair#*:}" ] || { echo "selftest: FAIL fresh=1: $f under la_call_${pair%%:*}: $n, want ${pair#*:}"; fail=1; }
 	done
 done
+
+# ---- hotplug: N cycles of sysfs remove + rescan of the e1000e device --------
+# Each rescan re-adds the device (device_add -> bus notifier) and e1000e
+# probes it again (really_probe).  Per call: "cycle func <-caller ctx" (ctx as
+# above).  7.x: the IOMMU core calls dma_configure itself from
+# iommu_probe_device (unlocked), before the driver probe does it again with
+# the device lock held; the per-cycle counts are checked exactly (see
+# tests/vm/README.md).  Other kernels: printed only.
+HP_N=${LA_HP_CYCLES:-3}
+echo "selftest: --- hotplug: $HP_N x (remove + rescan) of the e1000e device"
+echo "selftest: kallsyms iommu_probe_device_lock: $(grep -qw iommu_probe_device_lock /proc/kallsyms && echo present || echo absent)"
+echo "selftest: btf vmlinux md5: $(md5sum /sys/kernel/btf/vmlinux 2>/dev/null | cut -d' ' -f1)"
+rmmod la_test || { echo "selftest: FAIL rmmod la_test (fresh=1)"; fail=1; }
+hp_funcs="$entry pci_dma_configure iommu_probe_device"
+[ "$LA_ARCH" = arm64 ] && hp_funcs="$hp_funcs of_iommu_configure"
+dev=
+for d in /sys/bus/pci/drivers/e1000e/0*; do [ -e "$d" ] && dev=$(basename "$d"); done
+if [ -z "$dev" ]; then
+	echo "selftest: FAIL no PCI device bound to e1000e"; fail=1
+else
+	echo "$hp_funcs" >$T/set_ftrace_filter
+	echo >$T/trace
+	echo 1 >$T/options/func_stack_trace
+	echo 1 >$T/tracing_on
+	c=1
+	while [ $c -le "$HP_N" ]; do
+		echo "la_cycle $c" >$T/trace_marker
+		echo 1 >/sys/bus/pci/devices/$dev/remove
+		echo 1 >/sys/bus/pci/rescan
+		i=0; while [ $i -lt 100 ] && ! ls /sys/bus/pci/devices/$dev/net/ 2>/dev/null | grep -q .; do sleep 0.1; i=$((i+1)); done
+		[ -e /sys/bus/pci/drivers/e1000e/$dev ] && ls /sys/bus/pci/devices/$dev/net/ 2>/dev/null | grep -q . ||
+			{ echo "selftest: FAIL hotplug cycle $c: $dev not bound to e1000e again"; fail=1; }
+		c=$((c+1))
+	done
+	echo 0 >$T/tracing_on
+	echo 0 >$T/options/func_stack_trace
+	echo "selftest: hotplug device $dev iommu_group=$(basename "$(readlink /sys/bus/pci/devices/$dev/iommu_group 2>/dev/null)" 2>/dev/null)"
+	grep -v '^#' $T/trace >/tmp/hptrace
+	# "cycle func <-caller ctx"; and the stack of each first (func, ctx) of
+	# cycle 1 (frames up to the sysfs write), for the log.
+	awk '
+	function flush() { if (fn != "") print cyc, fn, "<-" caller, "ctx=" (ctx == "" ? "-" : ctx); fn = "" }
+	/tracing_mark_write: la_cycle / { flush(); cyc = $NF; next }
+	/ => / { s = $0; sub(/.* => /, "", s); sub(/[ +].*/, "", s)
+		if (fn != "" && ctx == "" && s ~ /^(la_call_(unlocked|locked|other)|really_probe|iommu_bus_notifier)$/) ctx = s
+		next }
+	/<stack trace>/ { next }
+	/: [a-z_0-9.]+ <-/ { flush(); s = $0; sub(/.*: /, "", s); fn = s; sub(/ <-.*/, "", fn)
+		caller = s; sub(/.*<-/, "", caller); sub(/[ \t].*/, "", caller); ctx = ""; next }
+	END { flush() }' /tmp/hptrace >/tmp/hpcalls
+	awk '
+	/tracing_mark_write: la_cycle / { cyc = $NF; next }
+	/: [a-z_0-9.]+ <-/ { if (st != "") print st; st = ""; if (cyc == 1) { s = $0; sub(/.*: /, "", s); sub(/ <-.*/, "", s); st = s }; next }
+	/ => / && st != "" { s = $0; sub(/.* => /, "", s); sub(/[ +].*/, "", s)
+		if (s == "[FTRACE" || s == st) next
+		if (s ~ /^(rescan_store|kernfs_fop_write_iter|vfs_write)$/) { print st " < " s " ..."; st = ""; next }
+		st = st " < " s }
+	END { if (st != "") print st }' /tmp/hptrace | awk '!seen[$0]++' | sed 's/^/selftest: hotplug stack: /'
+	c=1
+	while [ $c -le "$HP_N" ]; do
+		awk -v c=$c '$1 == c { $1 = ""; print }' /tmp/hpcalls | sort | uniq -c | sed "s/^/selftest: hotplug cycle $c: /"
+		c=$((c+1))
+	done
+	case "$LA_KVER" in
+	7.*)
+		# Per cycle, exactly: the core path (ctx=iommu_bus_notifier) once,
+		# the driver probe (ctx=really_probe) once, nothing else.
+		if [ "$LA_ARCH" = arm64 ]; then
+			want="$entry <-pci_dma_configure ctx=iommu_bus_notifier
+$entry <-pci_dma_configure ctx=really_probe
+iommu_probe_device <-iommu_bus_notifier ctx=iommu_bus_notifier
+of_iommu_configure <-of_dma_configure_id ctx=iommu_bus_notifier
+of_iommu_configure <-of_dma_configure_id ctx=really_probe
+pci_dma_configure <-__iommu_probe_device ctx=iommu_bus_notifier
+pci_dma_configure <-really_probe ctx=really_probe"
+		else
+			want="$entry <-pci_dma_configure ctx=iommu_bus_notifier
+$entry <-pci_dma_configure ctx=really_probe
+iommu_probe_device <-iommu_bus_notifier ctx=iommu_bus_notifier
+pci_dma_configure <-__iommu_probe_device ctx=iommu_bus_notifier
+pci_dma_configure <-really_probe ctx=really_probe"
+		fi
+		c=1
+		while [ $c -le "$HP_N" ]; do
+			got=$(awk -v c=$c '$1 == c { $1 = ""; sub(/^ /, ""); print }' /tmp/hpcalls | sort)
+			[ "$got" = "$(echo "$want" | sort)" ] ||
+				{ echo "selftest: FAIL hotplug cycle $c: calls differ from the 7.x core path + probe (one each)"; fail=1; }
+			c=$((c+1))
+		done
+		;;
+	esac
+fi
+
 [ $fail = 0 ] && echo "selftest: PASS" || echo "selftest: FAIL"
 exit $fail

@@ -245,7 +245,7 @@ la_apt_private_file() {
 
 # la_fetch_deb PKG -> prints path of the .deb (downloads into $LA_CACHE/debs)
 la_fetch_deb() {
-	local pkg=$1 d f a name arch suite= file=
+	local pkg=$1 d f a name arch suite='' file=''
 	case "$pkg" in */*) suite=${pkg#*/} pkg=${pkg%%/*} ;; esac
 	name=${pkg%%:*}
 	# NAME_VERSION_ARCH.deb (an epoch's ':' is %3a); package names never
@@ -301,9 +301,11 @@ la_fetch_deb() {
 }
 
 # la_unpack DIR PKG... : unpack packages into DIR once (marker DIR/.unpacked)
+# (again if the package list changed, e.g. LA_K73_REL overridden)
 la_unpack() {
 	local dir=$1; shift
-	[ -f "$dir/.unpacked" ] && return 0
+	[ -f "$dir/.unpacked" ] && [ "$(cat "$dir/.unpacked")" = "$*" ] && return 0
+	[ -f "$dir/.unpacked" ] && la_log "$(basename "$dir"): packages changed, unpacking again"
 	local tmp="$dir.tmp.$$" pkg deb
 	rm -rf "$tmp"; mkdir -p "$tmp"
 	for pkg in "$@"; do
@@ -321,6 +323,11 @@ la_unpack() {
 # is added so that depmod -b and lib/modules paths work alike.
 la_prepare_image() {
 	LA_IMG=$LA_KDIR_CACHE/image
+	# A different image: drop what was derived from the old one.
+	# shellcheck disable=SC2086,SC2116
+	if [ -f "$LA_IMG/.unpacked" ] && [ "$(cat "$LA_IMG/.unpacked")" != "$(echo $LA_IMG_PKG)" ]; then
+		rm -rf "$LA_KDIR_CACHE/mods" "$LA_KDIR_CACHE/kmod"
+	fi
 	# shellcheck disable=SC2086
 	la_unpack "$LA_IMG" $LA_IMG_PKG
 	[ -e "$LA_IMG/lib" ] || [ ! -d "$LA_IMG/usr/lib/modules" ] || ln -s usr/lib "$LA_IMG/lib"
@@ -354,9 +361,8 @@ la_wrap_new_glibc_tools() {
 	local dir=$1 host_v f need ldso libpath multi
 	host_v=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{ print $2 }')
 	while IFS= read -r f; do
-		[ -e "$f.bin" ] && continue	# wrapped already
-		case "$f" in *.bin) [ -e "${f%.bin}" ] && continue ;; esac	# the wrapped binary
-		head -c 4 "$f" | grep -q ELF || continue
+		case "$f" in *.bin) [ -e "${f%.bin}" ] && continue ;; esac	# a wrapped binary
+		head -c 4 "$f" | grep -q ELF || continue	# not ELF (e.g. our wrapper)
 		need=$(objdump -T "$f" 2>/dev/null | grep -o 'GLIBC_2\.[0-9]*' | sed 's/GLIBC_//' | sort -V | tail -n 1)
 		[ -n "$need" ] || continue
 		[ "$(printf '%s\n%s\n' "$host_v" "$need" | sort -V | tail -n 1)" = "$host_v" ] && continue
@@ -371,10 +377,13 @@ la_wrap_new_glibc_tools() {
 		done
 		[ -n "$ldso" ] || la_die "no ld.so in $LA_HOSTLIBS"
 		libpath=$LA_HOSTLIBS/usr/lib/$multi:$LA_HOSTLIBS/lib/$multi
-		mv "$f" "$f.bin"
+		# Interrupted anywhere, $f is still either the ELF or the wrapper.
+		ln -f "$f" "$f.bin" || la_die "ln $f failed"
+		# shellcheck disable=SC2016
 		printf '#!/bin/sh\n# needs GLIBC_%s: run with trixie'"'"'s ld.so (tests/vm/lib.sh)\nexec %s --library-path %s "$0.bin" "$@"\n' \
-			"$need" "$ldso" "$libpath" >"$f"
-		chmod +x "$f"
+			"$need" "$ldso" "$libpath" >"$f.la-tmp"
+		chmod +x "$f.la-tmp"
+		mv -f "$f.la-tmp" "$f"
 		la_log "wrapped ${f#"$dir"/} (needs GLIBC_$need)"
 	done < <(find "$dir" -type f -perm -u+x)
 }

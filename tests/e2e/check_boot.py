@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Exact assertions for the pinned (boot/collect) scenario: tests/e2e/guest-boot.sh.
+
+Usage: check_boot.py CONSOLE_LOG KERNEL U O K
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+log_path, kernel = sys.argv[1], sys.argv[2]
+U, O, K = (int(x) for x in sys.argv[3:6])
+text = open(log_path, errors="replace").read()
+passed = failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+        print(f"  ok   {kernel}: {what}")
+    else:
+        failed += 1
+        print(f"  FAIL {kernel}: {what}")
+
+
+def section(name):
+    m = re.search(r"^@@BEGIN %s\n(.*?)^@@END %s$" % (name, name), text, re.S | re.M)
+    if not m:
+        raise SystemExit(f"{kernel}: section {name} missing from the console log")
+    return json.loads(m.group(1))
+
+
+def validate(doc, label):
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        json.dump(doc, f)
+        f.flush()
+        r = subprocess.run(["/usr/bin/python3", os.path.join(TOP, "tests/unit/validate.py"),
+                            os.path.join(TOP, "docs/report.schema.json"), f.name],
+                           text=True, capture_output=True)
+    check(r.returncode == 0, f"{label}: report validates against the schema {r.stderr.strip()}")
+
+
+def la_test(rep):
+    return [s for g in rep["drivers"] if g["module"] == "la_test" for s in g["sites"]]
+
+
+def exit_is(name, code):
+    check(re.search(rf"^{name} exit {code}$", text, re.M) is not None, f"{name} exits {code}")
+
+
+exit_is("boot", 0)
+exit_is("boot-again", 10)
+exit_is("collect1", 0)
+exit_is("collect2", 0)
+exit_is("collect3", 11)
+check("pinned state left behind" not in text, "collect --detach removed the pinned state")
+
+r1 = section("collect1")
+validate(r1, "collect1")
+sites = la_test(r1)
+got = sorted((s["lock_state"], s["count"]) for s in sites)
+check(got == sorted([("unlocked", U), ("held_by_other", O)]),
+      f"collect after rmmod: la_test's violations exactly unlocked={U} other={O} (got {got})")
+check(all(s["function"] == "la_test.ko" and s["caller"].startswith("la_test.ko+0x") for s in sites),
+      "frames of the unloaded module are named by module ([la_test], la_test.ko+off)")
+check(all(g["module"] == "la_test" for g in r1["drivers"]), "no other driver finding")
+held = [s for s in r1["held"] if any(d["driver"] == "e1000e" for d in s["devices"])
+        and s["entry_point"] == "pci_dma_configure"]
+check(sum(s["count"] for s in held) == 1, "e1000e's probe counted with the lock held, once")
+a = next(h for h in r1["hooks"] if h["function"] == "acpi_dma_configure_id")
+check(a["calls"] == {"held": 2, "unlocked": U, "held_by_other": O},
+      f"acpi_dma_configure_id counted while no process ran: {a['calls']}")
+
+r2 = section("collect2")
+validate(r2, "collect2")
+a2 = next(h for h in r2["hooks"] if h["function"] == "acpi_dma_configure_id")
+check(a2["calls"] == {"held": 2, "unlocked": U + K, "held_by_other": O},
+      f"SIGKILLed run lost nothing: unlocked={U}+{K} (got {a2['calls']})")
+named = [s for s in la_test(r2) if s["function"] == "la_call_unlocked"]
+check([s["count"] for s in named] == [K], f"the loaded la_test's {K} calls named la_call_unlocked")
+d = r2["totals"]["dropped"]
+check(d["sites"] == 0 and d["stack_errors"] == 0, f"nothing dropped {d}")
+
+print(f"{kernel} (boot/collect): {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

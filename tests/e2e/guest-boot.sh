@@ -1,0 +1,40 @@
+#!/bin/sh
+# Runs inside the guest (see tests/e2e/run.sh). Usage: guest-boot.sh U O K
+# `lockaudit boot`, then drivers load (e1000e, la_test with U unlocked and
+# O held-by-other calls), la_test is removed, `lockaudit collect` reports.
+# Then `lockaudit run` adopts the pinned state, la_test makes K unlocked
+# calls, run is killed with SIGKILL, and a final `collect --detach` must
+# still hold everything.
+U=$1 O=$2 K=$3
+dmesg -n 1
+fail() { echo "guest: FAIL $*"; exit 1; }
+dump() { echo "@@BEGIN $1"; cat "$2"; echo "@@END $1"; }
+
+lockaudit boot >/tmp/boot.out 2>&1
+echo "boot exit $?"
+cat /tmp/boot.out
+lockaudit boot >/tmp/boot2.out 2>&1
+echo "boot-again exit $?"
+insmod "$LA_E1000E" || fail "insmod e1000e"
+insmod "$LA_TESTMOD" unlocked="$U" locked=1 other="$O" || fail "insmod la_test"
+rmmod la_test || fail "rmmod la_test"
+lockaudit collect --json /tmp/collect1.json >/tmp/collect1.out 2>&1
+echo "collect1 exit $?"
+dump collect1 /tmp/collect1.json
+
+lockaudit run >/tmp/run.out 2>&1 &
+pid=$!
+i=0
+while ! grep -q watching /tmp/run.out; do
+	i=$((i + 1)); [ $i -gt 300 ] && fail "run did not start"; sleep 0.1
+done
+insmod "$LA_TESTMOD" unlocked="$K" || fail "insmod la_test (2)"
+kill -KILL $pid
+wait $pid 2>/dev/null
+lockaudit collect --detach --json /tmp/collect2.json >/tmp/collect2.out 2>&1
+echo "collect2 exit $?"
+dump collect2 /tmp/collect2.json
+[ -e /sys/fs/bpf/lockaudit ] && echo "pinned state left behind"
+lockaudit collect >/dev/null 2>&1
+echo "collect3 exit $?"
+echo "guest: done"

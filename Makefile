@@ -3,7 +3,10 @@
 #   make                  build/lockaudit (static, BPF object embedded)
 #   make ARCH=arm64       build/arm64/lockaudit (cross-built)
 #   make deps             install the Debian packages needed to build and test
-#   make check            unit tests (plain and ASan/UBSan), CLI tests, VM tests
+#   make check            unit tests (plain and ASan/UBSan), CLI tests, VM tests,
+#                         boot tests (Debian initramfs, install layout)
+#   make install          DESTDIR=, PREFIX=/usr: binary, systemd units,
+#                         initramfs-tools hook, man page
 #   make demo             boot a guest, run lockaudit while drivers load
 #   make vmlinux BTF=FILE ARCH=...   regenerate vmlinux/<arch>/vmlinux.h
 
@@ -37,8 +40,8 @@ USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
 
-.PHONY: all deps check unit unit-asan cli-test vm-test demo vmlinux format \
-	clean bench
+.PHONY: all deps check unit unit-asan cli-test vm-test boot-test demo \
+	vmlinux format clean bench install
 .DELETE_ON_ERROR:
 
 all: $(OUT)/lockaudit
@@ -100,11 +103,21 @@ cli-test: $(OUT)/lockaudit
 	bash tests/cli/run.sh $(OUT)/lockaudit
 
 vm-test: $(OUT)/lockaudit
+	$(MAKE) ARCH=arm64
 	bash tests/e2e/run.sh
 
-check: unit unit-asan cli-test vm-test
-	@echo "make check: unit, unit-asan, cli-test and vm-test suites all passed"
-	@echo "check: 4 passed, 0 failed"
+# the real Debian initramfs and the install layout (systemd units, man page)
+boot-test: $(OUT)/lockaudit
+	bash tests/boot/static.sh $(OUT)/lockaudit
+	bash tests/boot/run.sh
+
+check: unit unit-asan cli-test vm-test boot-test
+	@echo "make check: unit, unit-asan, cli-test, vm-test and boot-test suites all passed"
+	@echo "check: 5 passed, 0 failed"
+
+PREFIX ?= /usr
+install: $(OUT)/lockaudit
+	bash dist/install.sh "$(DESTDIR)" "$(PREFIX)" $(OUT)/lockaudit
 
 demo: deps $(OUT)/lockaudit
 	bash tests/e2e/demo.sh

@@ -4,22 +4,35 @@
 set -euo pipefail
 
 pkgs=(
-	# build
+	# build (x86_64)
 	make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 	libjson-c-dev
+	# cross-build for arm64 (make ARCH=arm64)
+	gcc-aarch64-linux-gnu libbpf-dev:arm64 libelf-dev:arm64
+	zlib1g-dev:arm64 libjson-c-dev:arm64
 	# unit tests, schema validation, CLI tests
 	libcmocka-dev python3 python3-jsonschema util-linux
 	# guests: qemu, initramfs, kernel packages, test module for 6.1
-	qemu-system-x86 busybox-static cpio xz-utils zstd
-	linux-headers-6.1.0-56-amd64
+	qemu-system-x86 qemu-system-arm busybox-static cpio xz-utils zstd
+	binutils linux-headers-6.1.0-56-amd64
+	# boot integration tests: Debian's initramfs, root image, units, man page
+	initramfs-tools udev kmod e2fsprogs systemd groff-base man-db
 )
 
+if [ "$(id -u)" = 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64
+	need_update=1
+fi
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
 		missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && [ -z "${need_update:-}" ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	apt-get update -qq
+	exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "make deps: missing packages: ${missing[*]}; run 'sudo make deps'" >&2

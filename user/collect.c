@@ -46,13 +46,49 @@ static unsigned long modules_sum(const char *path)
 	return h;
 }
 
+/*
+ * Module records kept by the kernel side: text ranges of loaded modules
+ * (known from the moment a module loads, before kallsyms lists it) and of
+ * unloaded ones (so their frames can still be named).
+ */
+static int read_module_records(struct la_collector *c, struct ksyms *ks)
+{
+	struct la_mod_key key, next, *prev = NULL;
+	struct la_mod m;
+	char name[LA_MOD_NAME_LEN + 1];
+	int fd = c->h->maps.mods;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &m) == 0) {
+			memcpy(name, m.name, LA_MOD_NAME_LEN);
+			name[LA_MOD_NAME_LEN] = 0;
+			if (m.unload_ns ?
+				    ksyms__add_gone(ks, name, next.base, m.size,
+						    next.load_ns, m.unload_ns) :
+				    ksyms__add_range(ks, name, next.base,
+						     m.size))
+				return -ENOMEM;
+		}
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
 static int reload_ksyms(struct la_collector *c)
 {
 	unsigned long sum = modules_sum(c->o.modules);
 	struct ksyms *ks = ksyms__load_live(c->o.kallsyms, c->o.modules);
+	int ret;
 
 	if (!ks)
 		return -errno;
+	/* after kallsyms: a range known here with no symbols reads unknown */
+	ret = read_module_records(c, ks);
+	if (ret) {
+		ksyms__free(ks);
+		return ret;
+	}
 	ksyms__free(c->ks);
 	c->ks = ks;
 	c->modules_sum = sum;
@@ -377,28 +413,6 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 	}
 }
 
-/* Modules unloaded since attach, so their frames can still be named. */
-static int read_gone_modules(struct la_collector *c)
-{
-	struct la_mod_key key, next, *prev = NULL;
-	struct la_mod m;
-	char name[LA_MOD_NAME_LEN + 1];
-	int fd = c->h->maps.mods;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, &m) == 0 && m.unload_ns) {
-			memcpy(name, m.name, LA_MOD_NAME_LEN);
-			name[LA_MOD_NAME_LEN] = 0;
-			if (ksyms__add_gone(c->ks, name, next.base, m.size,
-					    next.load_ns, m.unload_ns))
-				return -ENOMEM;
-		}
-		key = next;
-		prev = &key;
-	}
-	return errno == ENOENT ? 0 : -errno;
-}
-
 int collect__snapshot(struct la_collector *c, struct la_report *r)
 {
 	int fd = c->h->maps.sites;
@@ -409,9 +423,6 @@ int collect__snapshot(struct la_collector *c, struct la_report *r)
 	int ret;
 
 	ret = reload_ksyms(c);
-	if (ret)
-		return ret;
-	ret = read_gone_modules(c);
 	if (ret)
 		return ret;
 	ret = read_counters(c, cnt);

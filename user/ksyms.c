@@ -168,7 +168,8 @@ struct ksyms *ksyms__load_live(const char *path, const char *modules)
 		lines++;
 		if (addr)
 			nonzero++;
-		if (!is_text(type))
+		/* arm64 mapping symbols ($x code, $d data) name no function */
+		if (!is_text(type) || name[0] == '$')
 			continue;
 		if (ks->nr == ks->cap) {
 			size_t cap = ks->cap ? ks->cap * 2 : 65536;
@@ -401,4 +402,20 @@ char *ksyms__format_at(const struct ksyms *ks, uint64_t addr, uint64_t t_ns,
 		}
 	}
 	return ksyms__format(ks, addr, buf, len);
+}
+
+int ksyms__add_range(struct ksyms *ks, const char *name, uint64_t base,
+		     uint64_t size)
+{
+	struct mod_range *m = realloc(ks->mods, (ks->nr_mods + 1) * sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	ks->mods = m;
+	m = &ks->mods[ks->nr_mods++];
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->start = base;
+	m->end = base + size;
+	m->live = false; /* only restricts lookups, never drops symbols */
+	return 0;
 }

@@ -51,6 +51,14 @@ char *ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf,
 		    size_t len);
 
 /*
+ * A loaded module's text range learned elsewhere (lockaudit records module
+ * loads in the kernel): addresses inside it resolve only to that module's
+ * symbols, even before /proc/modules lists it. 0 or -ENOMEM.
+ */
+int ksyms__add_range(struct ksyms *ks, const char *name, uint64_t base,
+		     uint64_t size);
+
+/*
  * A module that was unloaded: its text was [base, base+size) from load_ns
  * to unload_ns (CLOCK_BOOTTIME; load_ns 0: loaded before recording began).
  * kallsyms no longer knows it, and its addresses may belong to another

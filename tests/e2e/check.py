@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Exact assertions on what lockaudit reported in a guest (tests/e2e/run.sh).
 
-Usage: check.py CONSOLE_LOG KERNEL U L O N K
+Usage: check.py CONSOLE_LOG ARCH KERNEL U L O N K
+
+What each cell is expected to do is in CELLS below: which entry point
+la_test calls (acpi_dma_configure_id on x86, of_dma_configure_id on arm64),
+which entry points one such call reaches, and how lockaudit attaches there.
 """
 import json
 import re
@@ -11,8 +15,32 @@ import tempfile
 import os
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-log_path, kernel = sys.argv[1], sys.argv[2]
-U, L, O, N, K = (int(x) for x in sys.argv[3:8])
+log_path, arch, kver = sys.argv[1], sys.argv[2], sys.argv[3]
+kernel = f"{arch}-{kver}"
+U, L, O, N, K = (int(x) for x in sys.argv[4:9])
+
+
+def cell(arch, kver):
+    """Facts per cell, measured with ftrace in each guest (tests/vm/README.md)."""
+    c = {
+        "entry": "acpi_dma_configure_id",   # what la_test calls
+        "chain": ["acpi_dma_configure_id"],  # what one la_test call reaches
+        "fresh": False,                      # la_test makes one device per call
+        "auto": "fentry",                    # attach mode chosen by --attach auto
+    }
+    if arch == "arm64":
+        # of_dma_configure_id -> of_iommu_configure -> iommu_probe_device,
+        # each call on its own new device (fresh=1) so each reaches all three
+        c.update(entry="of_dma_configure_id", fresh=True,
+                 chain=["of_dma_configure_id", "of_iommu_configure", "iommu_fwspec_init",
+                        "iommu_probe_device"])
+        if kver == "6.1":
+            c["auto"] = "kprobe"  # BPF trampolines: ENOTSUPP on arm64 6.1
+    return c
+
+
+C = cell(arch, kver)
+E = C["entry"]
 text = open(log_path, errors="replace").read()
 passed = failed = 0
 
@@ -76,34 +104,48 @@ def exact_totals(rep, label):
           f"{label}: totals consistent ({t['calls_audited']} audited)")
 
 
+def is_la_dev(d):
+    return d["bus"] == "platform" and (d["name"].startswith("la_test.") if C["fresh"] else d["name"] == "la_test")
+
+
 def la_test_sites(rep, mode, u, l, o):
     drv = {g["module"]: g for g in rep["drivers"]}
     check(set(drv) == {"la_test"}, f"{mode}: the only driver finding is la_test (got {sorted(drv)})")
-    got = sorted((s["entry_point"], s["lock_state"], s["function"], s["count"])
-                 for s in drv.get("la_test", {"sites": []})["sites"])
-    want = sorted([("acpi_dma_configure_id", "unlocked", "la_call_unlocked", u),
-                   ("acpi_dma_configure_id", "held_by_other", "la_call_other", o)])
+    sites = drv.get("la_test", {"sites": []})["sites"]
+    got = sorted((s["entry_point"], s["lock_state"], s["function"], s["count"]) for s in sites)
+    want = sorted([(f, "unlocked", "la_call_unlocked", u) for f in C["chain"]] +
+                  [(f, "held_by_other", "la_call_other", o) for f in C["chain"]])
     check(got == want, f"{mode}: la_test sites exactly {want} (got {got})")
-    other = [s for s in drv.get("la_test", {"sites": []})["sites"] if s["lock_state"] == "held_by_other"]
-    check(bool(other) and other[0]["holder"]["comm"] == "la_test_holder" and other[0]["holder"]["pid"] > 0,
+    other = [s for s in sites if s["lock_state"] == "held_by_other"]
+    check(bool(other) and all(s["holder"]["comm"] == "la_test_holder" and s["holder"]["pid"] > 0 for s in other),
           f"{mode}: holder task named (la_test_holder)")
-    locked = [s for s in rep["held"] if s.get("function") == "la_call_locked"]
-    check([(s["entry_point"], s["count"]) for s in locked] == [("acpi_dma_configure_id", l)],
-          f"{mode}: locked calls counted as held, {l}, and never as violations")
+    locked = sorted((s["entry_point"], s["count"]) for s in rep["held"] if s.get("function") == "la_call_locked")
+    check(locked == sorted((f, l) for f in C["chain"]),
+          f"{mode}: locked calls counted as held, {l} per entry point, never as violations (got {locked})")
     check(not rep["unclassified"], f"{mode}: nothing unclassified")
-    for s in drv.get("la_test", {"sites": []})["sites"]:
-        check(s["devices"] and s["devices"][0]["name"] == "la_test" and s["devices"][0]["bus"] == "platform",
-              f"{mode}: {s['function']} device la_test on platform bus")
-    a = hook(rep, "acpi_dma_configure_id")
-    return a
+    check(all(s["devices"] and all(is_la_dev(d) for d in s["devices"]) for s in sites),
+          f"{mode}: la_test's sites name la_test's own platform device(s)")
+    # high, or medium where the caller held the global iommu_probe_device_lock
+    # (of_iommu_configure takes it inside of_dma_configure_id on 6.7+)
+    sev = sorted((s["entry_point"], s["severity"], s["iommu_probe_device_lock"]) for s in sites)
+    check(all(s["severity"] == ("medium" if s["iommu_probe_device_lock"] == "held" else "high")
+              for s in sites) and
+          all(s["severity"] == "high" for s in sites if s["entry_point"] == E),
+          f"{mode}: la_test's sites are high severity ({E}), medium under iommu_probe_device_lock ({sev})")
+    return hook(rep, E)
 
 
 probes = json.loads(section("probes"))
 validate(probes, "probes.schema.json")
 p = {h["function"]: h for h in probes["hooks"]}
-check(p["acpi_dma_configure_id"]["attach"] == "fentry", "probes: acpi_dma_configure_id attaches with fentry")
-check(p["of_dma_configure_id"]["attach"] == "absent" and "kallsyms" in p["of_dma_configure_id"]["reason"],
-      "probes: of_dma_configure_id absent on x86 (no CONFIG_OF), with a reason")
+for f in C["chain"]:
+    check(p[f]["attach"] == C["auto"], f"probes: {f} attaches with {C['auto']} (got {p[f]['attach']})")
+if C["auto"] == "kprobe":
+    check("fentry: not supported by this kernel (ENOTSUPP)" in p[E]["reason"],
+          f"probes: says why not fentry ({p[E]['reason']})")
+if arch == "x86_64":
+    check(p["of_dma_configure_id"]["attach"] == "absent" and "kallsyms" in p["of_dma_configure_id"]["reason"],
+          "probes: of_dma_configure_id absent on x86 (no CONFIG_OF), with a reason")
 
 # ---- phase 1: fentry ----
 rep = json.loads(section("fentry"))
@@ -112,8 +154,8 @@ check(re.search(r"^run1 exit 0$", text, re.M) is not None, "run (fentry) exits 0
 exact_totals(rep, "fentry")
 a = la_test_sites(rep, "fentry", U, L, O)
 # held: L from la_test, plus e1000e's probe: once at insmod and once per rescan
-check(a["attach"] == "fentry" and a["calls"] == {"held": L + N + 1, "unlocked": U, "held_by_other": O},
-      f"fentry: acpi_dma_configure_id calls exactly held={L + N + 1} unlocked={U} other={O} (got {a['calls']})")
+check(a["attach"] == C["auto"] and a["calls"] == {"held": L + N + 1, "unlocked": U, "held_by_other": O},
+      f"fentry: {E} calls exactly held={L + N + 1} unlocked={U} other={O}, attached {C['auto']} (got {a['calls']}, {a['attach']})")
 pcidev = {d["name"] for s in rep["held"] if s["entry_point"] == "pci_dma_configure"
           for d in s["devices"] if d["driver"] == "e1000e"}
 check(len(pcidev) == 1, f"fentry: e1000e's probe path seen with the lock held ({pcidev})")
@@ -123,22 +165,26 @@ check(pci_held == N + 1 and hook(rep, "pci_dma_configure")["calls"]["unlocked"] 
 core = {g["path"]: g for g in rep["core"]}
 check(set(core) == {"device add (iommu_bus_notifier)"}, f"fentry: core group is the bus notifier ({sorted(core)})")
 bn = core.get("device add (iommu_bus_notifier)", {"sites": []})["sites"]
-per_dev = {}
+per_dev = {"nic": 0, "la_test": 0}
 for s in bn:
     check(s["entry_point"] == "iommu_probe_device" and s["lock_state"] == "unlocked",
           "fentry: bus-notifier site is an unlocked iommu_probe_device")
-    for d in s["devices"]:
-        per_dev[d["name"]] = per_dev.get(d["name"], 0) + s["count"]
-want = {list(pcidev)[0] if pcidev else "?": N, "la_test": 1}
-check(per_dev == want, f"fentry: bus-notifier calls per device exactly {want} (got {per_dev})")
-check(hook(rep, "iommu_probe_device")["calls"]["unlocked"] == N + 1,
-      f"fentry: iommu_probe_device unlocked exactly {N + 1} (rescans + la_test's device add)")
+    kind = {"nic" if d["name"] in pcidev else "la_test" if is_la_dev(d) else d["name"] for d in s["devices"]}
+    check(len(kind) == 1, f"fentry: a bus-notifier site is one kind of device ({kind})")
+    k = kind.pop()
+    per_dev[k] = per_dev.get(k, 0) + s["count"]
+ndev = U + L + O if C["fresh"] else 1
+want = {"nic": N, "la_test": ndev}
+check(per_dev == want, f"fentry: bus-notifier calls exactly {N} for the NIC's re-adds, {ndev} for la_test's devices (got {per_dev})")
+direct = U if "iommu_probe_device" in C["chain"] else 0
+check(hook(rep, "iommu_probe_device")["calls"]["unlocked"] == N + ndev + direct,
+      f"fentry: iommu_probe_device unlocked exactly {N + ndev + direct} (rescans, la_test's device adds, la_test's own calls)")
 
 events = [json.loads(l) for l in section("events").splitlines() if l.strip()]
 ev = {}
 for e in events:
     for f in ("la_call_unlocked", "la_call_locked", "la_call_other"):
-        if any(fr.startswith(f + "+") for fr in e["stack"]) and e["entry_point"] == "acpi_dma_configure_id":
+        if any(fr.startswith(f + "+") for fr in e["stack"]) and e["entry_point"] == E:
             ev[f] = ev.get(f, 0) + 1
 check(ev == {"la_call_unlocked": U, "la_call_locked": L, "la_call_other": O},
       f"events: one JSON line per la_test call (got {ev})")
@@ -150,11 +196,11 @@ rep = json.loads(section("kprobe"))
 validate(rep, "report.schema.json")
 check(re.search(r"^run2 exit 0$", text, re.M) is not None, "run (kprobe) exits 0 on SIGTERM")
 check(all(h["attach"] in ("kprobe", "absent") for h in rep["hooks"]) and
-      hook(rep, "acpi_dma_configure_id")["attach"] == "kprobe", "kprobe: every present hook attached as kprobe")
+      hook(rep, E)["attach"] == "kprobe", "kprobe: every present hook attached as kprobe")
 exact_totals(rep, "kprobe")
 a = la_test_sites(rep, "kprobe", K, K, K)
 check(a["calls"] == {"held": K, "unlocked": K, "held_by_other": K},
-      f"kprobe: acpi_dma_configure_id calls exactly {K}/{K}/{K} (got {a['calls']})")
+      f"kprobe: {E} calls exactly {K}/{K}/{K} (got {a['calls']})")
 
 # ---- hostile environments ----
 check(re.search(r"^kptr exit 6$", text, re.M) is not None and "kptr_restrict" in text,

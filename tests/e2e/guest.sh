@@ -1,10 +1,12 @@
 #!/bin/sh
-# Runs inside the guest (see tests/e2e/run.sh). Usage: guest.sh U L O N K
-#   U/L/O: la_test's unlocked / locked / held-by-other calls (fentry phase)
+# Runs inside the guest (see tests/e2e/run.sh). Usage: guest.sh U L O N K [ARG...]
+#   U/L/O: la_test's unlocked / locked / held-by-other calls (auto attach)
 #   N: remove+rescan cycles of the e1000e PCI device
 #   K: the same la_test calls again, each K, with --attach kprobe
+#   ARG: more la_test parameters (e.g. fresh=1)
 # Prints each result file between "@@BEGIN name" and "@@END name" lines.
 U=$1 L=$2 O=$3 N=$4 K=$5
+shift 5
 dmesg -n 1
 fail() { echo "guest: FAIL $*"; exit 1; }
 dump() { echo "@@BEGIN $1"; cat "$2"; echo "@@END $1"; }
@@ -33,7 +35,7 @@ pid=$!
 wait_for /tmp/run1.out watching
 insmod "$LA_E1000E" || fail "insmod e1000e"
 wait_eth
-insmod "$LA_TESTMOD" unlocked="$U" locked="$L" other="$O" || fail "insmod la_test"
+insmod "$LA_TESTMOD" unlocked="$U" locked="$L" other="$O" "$@" || fail "insmod la_test"
 j=0
 while [ $j -lt "$N" ]; do
 	dev=$(ls /sys/bus/pci/drivers/e1000e/ | grep '^0000' | head -n 1)
@@ -54,7 +56,7 @@ rmmod la_test || fail "rmmod la_test"
 lockaudit run --attach kprobe --json /tmp/kprobe.json >/tmp/run2.out 2>&1 &
 pid=$!
 wait_for /tmp/run2.out watching
-insmod "$LA_TESTMOD" unlocked="$K" locked="$K" other="$K" || fail "insmod la_test (2)"
+insmod "$LA_TESTMOD" unlocked="$K" locked="$K" other="$K" "$@" || fail "insmod la_test (2)"
 kill -TERM $pid
 wait $pid
 echo "run2 exit $?"
@@ -67,7 +69,9 @@ lockaudit run --duration 1 >/tmp/kptr.out 2>&1
 echo "kptr exit $?"
 cat /tmp/kptr.out
 sysctl -w kernel.kptr_restrict=0 >/dev/null
-lockaudit run --duration 1 --hooks of_dma_configure_id >/tmp/none.out 2>&1
+absent=$(grep -o '"function":"[a-z_0-9]*","present":false' /tmp/probes.json |
+	head -n 1 | cut -d'"' -f4)
+lockaudit run --duration 1 --hooks "$absent" >/tmp/none.out 2>&1
 echo "nohooks exit $?"
 cat /tmp/none.out
 echo "guest: done"

@@ -41,7 +41,7 @@ USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
 
 .PHONY: all deps check unit unit-asan cli-test vm-test boot-test demo \
-	vmlinux format clean bench install
+	vmlinux format clean bench install kernels-doc
 .DELETE_ON_ERROR:
 
 all: $(OUT)/lockaudit
@@ -105,6 +105,13 @@ cli-test: $(OUT)/lockaudit
 vm-test: $(OUT)/lockaudit
 	$(MAKE) ARCH=arm64
 	bash tests/e2e/run.sh
+	/usr/bin/python3 tests/e2e/kernels_md.py build/e2e build/kernels.md
+	@diff -u docs/kernels.md build/kernels.md || \
+		{ echo "docs/kernels.md is out of date: make kernels-doc"; exit 1; }
+
+# docs/kernels.md from the probes of the last full vm-test run
+kernels-doc:
+	/usr/bin/python3 tests/e2e/kernels_md.py build/e2e docs/kernels.md
 
 # the real Debian initramfs and the install layout (systemd units, man page)
 boot-test: $(OUT)/lockaudit

@@ -12,10 +12,10 @@
 #   apt-trixie/                   private apt list (trixie-backports, trixie)
 #   hostlibs/trixie/              trixie's libc6 etc. for the 7.x kbuild tools
 #
-# To add a kernel (e.g. 7.x): add its package names below and one case arm in
+# To add a kernel: add its package names below and one case arm in
 # la_kernel_select.  Kernel keys: x86_64/{6.1,6.12,6.1-rt,6.12-rt,7.3,7.3-rt},
 # arm64/{6.1,6.12,7.3}.  Foreign-arch packages are named PKG:ARCH (apt
-# syntax); PKG[:ARCH]/SUITE comes from the private apt list (la_apt_private).
+# syntax); PKG[:ARCH]/SUITE comes from the private apt list (la_apt_update).
 
 LA_TOP=${LA_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 LA_CACHE=${LA_CACHE:-$LA_TOP/.cache/vm}
@@ -41,7 +41,7 @@ LA_PKG_ARM64_6_12=${LA_PKG_ARM64_6_12:-linux-image-6.12.117+deb12-arm64-unsigned
 LA_HDR_ARM64_6_12=${LA_HDR_ARM64_6_12:-"linux-headers-6.12.117+deb12-arm64:arm64 linux-headers-6.12.117+deb12-common linux-kbuild-6.12.117+deb12"}
 # 7.x (Debian 13 backports).  Not in bookworm's lists: a package named
 # PKG/SUITE (optionally PKG:ARCH/SUITE) is fetched through a private apt list
-# of trixie-backports + trixie (la_apt_private; the system's sources are never
+# of trixie-backports + trixie (la_apt_update; the system's sources are never
 # touched).  The 7.x packaging is split: binary-unsigned (the kernel, at
 # usr/lib/modules/KREL/vmlinuz.unsigned), modules (.ko.xz), base (config).
 # LA_K73_REL pins the ABI (package names); verified: 7.3.4+deb13 =
@@ -236,7 +236,7 @@ la_apt_update() {
 	touch "$d/.updated"
 }
 
-# la_apt_private_uri PKGSPEC -> prints the .deb file name apt would download
+# la_apt_private_file PKGSPEC -> prints the .deb file name apt would download
 la_apt_private_file() {
 	la_apt_opts
 	apt-get "${LA_APT_OPTS[@]}" -q download --print-uris "$1" 2>/dev/null |

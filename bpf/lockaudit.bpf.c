@@ -60,6 +60,32 @@ struct {
 	__type(value, struct la_mod);
 } mods SEC(".maps");
 
+/* bumped at every module load and unload: an event's symbols can only be
+ * resolved by a kallsyms read that saw the same generation */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} modgen SEC(".maps");
+
+static __always_inline __u64 module_generation(void)
+{
+	__u32 zero = 0;
+	__u64 *g = bpf_map_lookup_elem(&modgen, &zero);
+
+	return g ? *g : 0;
+}
+
+static __always_inline void module_changed(void)
+{
+	__u32 zero = 0;
+	__u64 *g = bpf_map_lookup_elem(&modgen, &zero);
+
+	if (g)
+		__sync_fetch_and_add(g, 1);
+}
+
 /* text base of a loaded module -> its load time (key of its "mods" entry) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -85,6 +111,7 @@ struct module_layout___old {
 
 struct module___old {
 	struct module_layout___old core_layout;
+	struct module_layout___old init_layout;
 } __attribute__((preserve_access_index));
 
 /* struct mutex on PREEMPT_RT: built on rt_mutex_base, owner has one flag bit */
@@ -202,6 +229,7 @@ static __always_inline void emit(struct la_key *key, struct la_site *site,
 	e->cpu = bpf_get_smp_processor_id();
 	e->holder_pid = site ? site->holder_pid : 0;
 	e->ts_ns = now;
+	e->modgen = module_generation();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	if (site)
 		__builtin_memcpy(e->holder_comm, site->holder_comm,
@@ -367,16 +395,25 @@ LA_SLOT(15)
 /* ---- module text ranges over time ------------------------------------ */
 
 static __always_inline void module_text(struct module *mod, __u64 *base,
-					__u64 *size)
+					__u64 *size, struct la_mod *m)
 {
 	if (bpf_core_field_exists(struct module___old, core_layout)) {
-		struct module___old *m = (void *)mod;
+		struct module___old *o = (void *)mod;
 
-		*base = (__u64)BPF_CORE_READ(m, core_layout.base);
-		*size = BPF_CORE_READ(m, core_layout.text_size);
+		*base = (__u64)BPF_CORE_READ(o, core_layout.base);
+		*size = BPF_CORE_READ(o, core_layout.text_size);
+		if (m) {
+			m->init_base = (__u64)BPF_CORE_READ(o, init_layout.base);
+			m->init_size = BPF_CORE_READ(o, init_layout.text_size);
+		}
 	} else {
 		*base = (__u64)BPF_CORE_READ(mod, mem[MOD_TEXT].base);
 		*size = BPF_CORE_READ(mod, mem[MOD_TEXT].size);
+		if (m) {
+			m->init_base =
+				(__u64)BPF_CORE_READ(mod, mem[MOD_INIT_TEXT].base);
+			m->init_size = BPF_CORE_READ(mod, mem[MOD_INIT_TEXT].size);
+		}
 	}
 }
 
@@ -386,7 +423,8 @@ int BPF_PROG(la_module_load, struct module *mod)
 	struct la_mod_key key = { .load_ns = bpf_ktime_get_boot_ns() };
 	struct la_mod m = {};
 
-	module_text(mod, &key.base, &m.size);
+	module_changed();
+	module_text(mod, &key.base, &m.size, &m);
 	BPF_CORE_READ_STR_INTO(&m.name, mod, name);
 	if (bpf_map_update_elem(&mods, &key, &m, BPF_ANY) ||
 	    bpf_map_update_elem(&mods_live, &key.base, &key.load_ns, BPF_ANY))
@@ -401,7 +439,8 @@ int BPF_PROG(la_module_free, struct module *mod)
 	struct la_mod m = {}, *cur;
 	__u64 *load_ns;
 
-	module_text(mod, &key.base, &m.size);
+	module_changed();
+	module_text(mod, &key.base, &m.size, NULL);
 	load_ns = bpf_map_lookup_elem(&mods_live, &key.base);
 	if (load_ns) {
 		key.load_ns = *load_ns;

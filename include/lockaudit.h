@@ -89,6 +89,7 @@ struct la_event {
 	__u32 cpu;
 	__u32 holder_pid;
 	__u64 ts_ns; /* CLOCK_BOOTTIME */
+	__u64 modgen; /* module loads+unloads so far (map "modgen") */
 	char comm[LA_COMM_LEN];
 	char holder_comm[LA_COMM_LEN];
 	struct la_dev dev;
@@ -118,7 +119,9 @@ struct la_mod_key {
 
 struct la_mod {
 	char name[LA_MOD_NAME_LEN];
-	__u64 size;
+	__u64 size; /* text at key.base */
+	__u64 init_base; /* __init text, freed (and reused) once the module */
+	__u64 init_size; /* is Live; 0 if unknown */
 	__u64 unload_ns;
 };
 
@@ -126,7 +129,7 @@ struct la_mod {
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI 1 /* bump when any shared layout changes */
+#define LA_META_ABI 3 /* bump when any shared layout changes */
 #define LA_FUNC_LEN 64
 #define LA_REASON_LEN 200
 

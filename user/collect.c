@@ -27,6 +27,7 @@ struct la_collector {
 	unsigned long modules_sum; /* of /proc/modules when kallsyms was read */
 	bool modules_checked; /* in this poll round */
 	unsigned long long reloaded_ns; /* CLOCK_BOOTTIME of the last read */
+	__u64 ks_gen; /* module generation the last kallsyms read saw */
 	unsigned long new_sites;
 	bool events_failed;
 };
@@ -62,11 +63,12 @@ static int read_module_records(struct la_collector *c, struct ksyms *ks)
 		if (bpf_map_lookup_elem(fd, &next, &m) == 0) {
 			memcpy(name, m.name, LA_MOD_NAME_LEN);
 			name[LA_MOD_NAME_LEN] = 0;
-			if (m.unload_ns ?
-				    ksyms__add_gone(ks, name, next.base, m.size,
-						    next.load_ns, m.unload_ns) :
-				    ksyms__add_range(ks, name, next.base,
-						     m.size))
+			if (ksyms__add_module_record(ks, name, next.base,
+						     m.size, next.load_ns,
+						     m.unload_ns, false) ||
+			    ksyms__add_module_record(ks, name, m.init_base,
+						     m.init_size, next.load_ns,
+						     m.unload_ns, true))
 				return -ENOMEM;
 		}
 		key = next;
@@ -75,8 +77,20 @@ static int read_module_records(struct la_collector *c, struct ksyms *ks)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+static __u64 module_generation(struct la_collector *c)
+{
+	__u32 zero = 0;
+	__u64 gen = 0;
+
+	if (c->h->maps.modgen >= 0)
+		bpf_map_lookup_elem(c->h->maps.modgen, &zero, &gen);
+	return gen;
+}
+
 static int reload_ksyms(struct la_collector *c)
 {
+	/* before kallsyms: a module loading meanwhile bumps it again */
+	__u64 gen = module_generation(c);
 	unsigned long sum = modules_sum(c->o.modules);
 	struct ksyms *ks = ksyms__load_live(c->o.kallsyms, c->o.modules);
 	int ret;
@@ -92,23 +106,27 @@ static int reload_ksyms(struct la_collector *c)
 	ksyms__free(c->ks);
 	c->ks = ks;
 	c->modules_sum = sum;
+	c->ks_gen = gen;
 	c->reloaded_ns = env__boot_ns();
 	return 0;
 }
 
 /*
- * Symbolize ips into frames[] (each FRAME_LEN bytes). A module loaded or
- * unloaded since kallsyms was read changes /proc/modules (checked once per
- * poll round, and again when an address resolves to nothing): reread
- * kallsyms then. An unknown address with no module change rereads it too,
- * at most every RELOAD_MIN_NS: code that stays unknown must not cost a
- * reread per event.
+ * Symbolize ips into frames[] (each FRAME_LEN bytes). Each event carries
+ * the kernel's count of module loads and unloads: a newer count than the
+ * last kallsyms read saw means reread first (exact, and free otherwise).
+ * Without module records (they failed to attach) /proc/modules is checked
+ * once per poll round and when an address resolves to nothing; an unknown
+ * address with no module change rereads at most every RELOAD_MIN_NS.
  */
 static void symbolize(struct la_collector *c, const __u64 *ips, size_t n,
-		      char (*frames)[FRAME_LEN])
+		      __u64 modgen, char (*frames)[FRAME_LEN])
 {
 	size_t i;
 
+	/* exact: the kernel counts module loads and unloads */
+	if (modgen > c->ks_gen)
+		reload_ksyms(c);
 	if (!c->modules_checked) {
 		c->modules_checked = true;
 		if (modules_sum(c->o.modules) != c->modules_sum)
@@ -233,7 +251,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	entry = c->h->hook[e->hook].def->func;
 	n = e->nr_ips < LA_MAX_STACK ? e->nr_ips : LA_MAX_STACK;
-	symbolize(c, e->ips, n, frames);
+	symbolize(c, e->ips, n, e->modgen, frames);
 	if (c->o.events)
 		write_event(c, e, entry, frames, n);
 	if (c->o.live && (e->flags & LA_F_NEW_SITE) && e->state != LA_HELD) {

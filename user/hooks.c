@@ -252,6 +252,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		.settings = bpf_map__fd(h->skel->maps.settings),
 		.mods = bpf_map__fd(h->skel->maps.mods),
 		.meta = bpf_map__fd(h->skel->maps.meta),
+		.modgen = bpf_map__fd(h->skel->maps.modgen),
 	};
 	/* module load/unload records: without them only attribution of
 	 * modules unloaded before the report suffers */
@@ -328,9 +329,10 @@ void hooks__detach(struct la_hooks *h)
 		lockaudit_bpf__destroy(h->skel);
 		h->skel = NULL;
 	} else if (h->adopted) {
-		int *fds[] = { &h->maps.sites, &h->maps.counters,
-			       &h->maps.events, &h->maps.settings,
-			       &h->maps.mods, &h->maps.meta };
+		int *fds[] = { &h->maps.sites,	  &h->maps.counters,
+			       &h->maps.events,	  &h->maps.settings,
+			       &h->maps.mods,	  &h->maps.meta,
+			       &h->maps.modgen };
 
 		for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)

@@ -48,7 +48,7 @@ struct la_hook {
 
 /* The maps collect reads: from the loaded object, or pinned (pin.c). */
 struct la_maps {
-	int sites, counters, events, settings, mods, meta;
+	int sites, counters, events, settings, mods, meta, modgen;
 };
 
 struct la_hooks {

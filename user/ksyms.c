@@ -18,16 +18,17 @@ struct mod_range {
 	bool live;
 };
 
-struct gone_mod {
+struct mod_record {
 	char *name;
 	uint64_t base, size, load_ns, unload_ns;
+	bool init;
 };
 
 struct ksyms {
 	struct ksym *syms;
 	size_t nr, cap;
-	struct gone_mod *gone;
-	size_t nr_gone;
+	struct mod_record *recs;
+	size_t nr_recs;
 	struct mod_range *mods; /* from /proc/modules, NULL if not known */
 	size_t nr_mods;
 	char **strs; /* owned name and module strings */
@@ -251,9 +252,9 @@ void ksyms__free(struct ksyms *ks)
 		return;
 	for (i = 0; i < ks->nr_strs; i++)
 		free(ks->strs[i]);
-	for (i = 0; i < ks->nr_gone; i++)
-		free(ks->gone[i].name);
-	free(ks->gone);
+	for (i = 0; i < ks->nr_recs; i++)
+		free(ks->recs[i].name);
+	free(ks->recs);
 	free(ks->mods);
 	free(ks->strs);
 	free(ks->syms);
@@ -286,6 +287,31 @@ uint64_t ksyms__addr_of(const char *path, const char *name)
 size_t ksyms__count(const struct ksyms *ks)
 {
 	return ks ? ks->nr : 0;
+}
+
+/*
+ * Can addr, outside every known core range, be code of module mod? With
+ * lockaudit's records of mod (core and __init text as loaded), only inside
+ * them; without, unless mod is Live (then only its core range counts).
+ */
+static bool module_may_hold(const struct ksyms *ks, const char *mod,
+			    uint64_t addr)
+{
+	bool recorded = false;
+	size_t i;
+
+	for (i = 0; i < ks->nr_recs; i++) {
+		const struct mod_record *g = &ks->recs[i];
+
+		if (g->unload_ns || strcmp(g->name, mod))
+			continue;
+		recorded = true;
+		if (addr >= g->base && addr - g->base < g->size)
+			return true;
+	}
+	if (recorded)
+		return false;
+	return !outside_live(ks->mods, ks->nr_mods, mod, addr);
 }
 
 const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr)
@@ -325,8 +351,7 @@ const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr)
 				       &ks->syms[lo] :
 				       NULL;
 	}
-	if (ks->syms[lo].module &&
-	    outside_live(ks->mods, ks->nr_mods, ks->syms[lo].module, addr))
+	if (ks->syms[lo].module && !module_may_hold(ks, ks->syms[lo].module, addr))
 		return NULL;
 	return &ks->syms[lo];
 }
@@ -365,16 +390,19 @@ char *ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf,
 	return buf;
 }
 
-int ksyms__add_gone(struct ksyms *ks, const char *name, uint64_t base,
-		    uint64_t size, uint64_t load_ns, uint64_t unload_ns)
+int ksyms__add_module_record(struct ksyms *ks, const char *name, uint64_t base,
+			     uint64_t size, uint64_t load_ns,
+			     uint64_t unload_ns, bool init)
 {
-	struct gone_mod *g;
+	struct mod_record *g;
 
-	g = realloc(ks->gone, (ks->nr_gone + 1) * sizeof(*g));
+	if (!size)
+		return 0;
+	g = realloc(ks->recs, (ks->nr_recs + 1) * sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	ks->gone = g;
-	g = &ks->gone[ks->nr_gone];
+	ks->recs = g;
+	g = &ks->recs[ks->nr_recs];
 	g->name = strdup(name);
 	if (!g->name)
 		return -ENOMEM;
@@ -382,40 +410,53 @@ int ksyms__add_gone(struct ksyms *ks, const char *name, uint64_t base,
 	g->size = size;
 	g->load_ns = load_ns;
 	g->unload_ns = unload_ns;
-	ks->nr_gone++;
+	g->init = init;
+	ks->nr_recs++;
+	/* a loaded module's core text restricts lookups from now on */
+	if (!init && !unload_ns) {
+		struct mod_range *m =
+			realloc(ks->mods, (ks->nr_mods + 1) * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		ks->mods = m;
+		m = &ks->mods[ks->nr_mods++];
+		snprintf(m->name, sizeof(m->name), "%s", name);
+		m->start = base;
+		m->end = base + size;
+		m->live = false; /* restricts lookups, drops no symbol */
+	}
 	return 0;
 }
 
 char *ksyms__format_at(const struct ksyms *ks, uint64_t addr, uint64_t t_ns,
 		       char *buf, size_t len)
 {
+	const struct mod_record *best = NULL;
 	size_t i;
 
-	for (i = 0; ks && i < ks->nr_gone; i++) {
-		const struct gone_mod *g = &ks->gone[i];
+	for (i = 0; ks && i < ks->nr_recs; i++) {
+		const struct mod_record *g = &ks->recs[i];
 
-		if (addr >= g->base && addr - g->base < g->size &&
-		    t_ns >= g->load_ns && t_ns <= g->unload_ns) {
-			snprintf(buf, len, "%s.ko+0x%" PRIx64 " [%s]", g->name,
-				 addr - g->base, g->name);
-			return buf;
-		}
+		if (addr < g->base || addr - g->base >= g->size ||
+		    t_ns < g->load_ns || (g->unload_ns && t_ns > g->unload_ns))
+			continue;
+		if (!best || g->load_ns > best->load_ns)
+			best = g;
 	}
-	return ksyms__format(ks, addr, buf, len);
-}
+	if (best && best->init) {
+		const struct ksym *s = ksyms__find(ks, addr);
 
-int ksyms__add_range(struct ksyms *ks, const char *name, uint64_t base,
-		     uint64_t size)
-{
-	struct mod_range *m = realloc(ks->mods, (ks->nr_mods + 1) * sizeof(*m));
-
-	if (!m)
-		return -ENOMEM;
-	ks->mods = m;
-	m = &ks->mods[ks->nr_mods++];
-	snprintf(m->name, sizeof(m->name), "%s", name);
-	m->start = base;
-	m->end = base + size;
-	m->live = false; /* only restricts lookups, never drops symbols */
-	return 0;
+		/* still listed under its own module: the real name */
+		if (s && s->module && !strcmp(s->module, best->name))
+			return ksyms__format(ks, addr, buf, len);
+		snprintf(buf, len, "%s.init+0x%" PRIx64 " [%s]", best->name,
+			 addr - best->base, best->name);
+	}
+	else if (best && best->unload_ns)
+		snprintf(buf, len, "%s.ko+0x%" PRIx64 " [%s]", best->name,
+			 addr - best->base, best->name);
+	else
+		ksyms__format(ks, addr, buf, len);
+	return buf;
 }

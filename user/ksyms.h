@@ -3,6 +3,7 @@
 #ifndef LA_KSYMS_H
 #define LA_KSYMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,26 +52,23 @@ char *ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf,
 		    size_t len);
 
 /*
- * A loaded module's text range learned elsewhere (lockaudit records module
- * loads in the kernel): addresses inside it resolve only to that module's
- * symbols, even before /proc/modules lists it. 0 or -ENOMEM.
+ * What lockaudit's module records say about a module's text over time
+ * (CLOCK_BOOTTIME): [base, base+size) held its code from load_ns (0: loaded
+ * before recording began) to unload_ns (0: still loaded). init: the range
+ * is the module's __init text, which is freed once the module is Live and
+ * may then hold another module's code. 0 or -ENOMEM.
  */
-int ksyms__add_range(struct ksyms *ks, const char *name, uint64_t base,
-		     uint64_t size);
+int ksyms__add_module_record(struct ksyms *ks, const char *name, uint64_t base,
+			     uint64_t size, uint64_t load_ns,
+			     uint64_t unload_ns, bool init);
 
 /*
- * A module that was unloaded: its text was [base, base+size) from load_ns
- * to unload_ns (CLOCK_BOOTTIME; load_ns 0: loaded before recording began).
- * kallsyms no longer knows it, and its addresses may belong to another
- * module now. 0 or -ENOMEM.
- */
-int ksyms__add_gone(struct ksyms *ks, const char *name, uint64_t base,
-		    uint64_t size, uint64_t load_ns, uint64_t unload_ns);
-
-/*
- * Like ksyms__format, for code that ran at t_ns: an address inside a module
- * that was loaded then and is gone now formats as "module.ko+0xoff
- * [module]" (offset from the module's text base).
+ * Like ksyms__format, for code that ran at t_ns: of the module records
+ * whose range holds addr at t_ns, the latest loaded decides. A loaded
+ * module's text formats from kallsyms; an unloaded module's as
+ * "module.ko+0xoff [module]"; __init text as "module.init+0xoff [module]"
+ * (kallsyms no longer knows freed init code). Without a matching record,
+ * plain ksyms__format.
  */
 char *ksyms__format_at(const struct ksyms *ks, uint64_t addr, uint64_t t_ns,
 		       char *buf, size_t len);

@@ -14,13 +14,14 @@
 #include "pin.h"
 
 /* map name in the object -> file name under the pin directory */
-static const char *const map_files[] = { "sites",    "counters", "events",
-					 "settings", "mods",	 "meta" };
+static const char *const map_files[] = { "modgen", "sites", "counters",
+					 "events", "settings", "mods",
+					 "meta" };
 
 static int *map_fd(struct la_maps *m, size_t i)
 {
-	int *fds[] = { &m->sites,    &m->counters, &m->events,
-		       &m->settings, &m->mods,	   &m->meta };
+	int *fds[] = { &m->modgen, &m->sites,	 &m->counters, &m->events,
+		       &m->settings, &m->mods, &m->meta };
 
 	return fds[i];
 }

@@ -120,7 +120,7 @@ static int reload_ksyms(struct la_collector *c)
  * address with no module change rereads at most every RELOAD_MIN_NS.
  */
 static void symbolize(struct la_collector *c, const __u64 *ips, size_t n,
-		      __u64 modgen, char (*frames)[FRAME_LEN])
+		      __u64 modgen, __u64 t_ns, char (*frames)[FRAME_LEN])
 {
 	size_t i;
 
@@ -141,8 +141,9 @@ static void symbolize(struct la_collector *c, const __u64 *ips, size_t n,
 			reload_ksyms(c);
 		break;
 	}
+	/* the module records know what each address held at time t */
 	for (i = 0; i < n; i++)
-		ksyms__format(c->ks, ips[i], frames[i], FRAME_LEN);
+		ksyms__format_at(c->ks, ips[i], t_ns, frames[i], FRAME_LEN);
 }
 
 static json_object *json_dev(const struct la_dev *d)
@@ -251,7 +252,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	entry = c->h->hook[e->hook].def->func;
 	n = e->nr_ips < LA_MAX_STACK ? e->nr_ips : LA_MAX_STACK;
-	symbolize(c, e->ips, n, e->modgen, frames);
+	symbolize(c, e->ips, n, e->modgen, e->ts_ns, frames);
 	if (c->o.events)
 		write_event(c, e, entry, frames, n);
 	if (c->o.live && (e->flags & LA_F_NEW_SITE) && e->state != LA_HELD) {

@@ -169,8 +169,12 @@ struct ksyms *ksyms__load_live(const char *path, const char *modules)
 		lines++;
 		if (addr)
 			nonzero++;
-		/* arm64 mapping symbols ($x code, $d data) name no function */
-		if (!is_text(type) || name[0] == '$')
+		/*
+		 * arm64 mapping symbols ($x code, $d data) and the padding
+		 * before functions (__pfx_, __cfi_: 6.2+) name no function
+		 */
+		if (!is_text(type) || name[0] == '$' ||
+		    !strncmp(name, "__pfx_", 6) || !strncmp(name, "__cfi_", 6))
 			continue;
 		if (ks->nr == ks->cap) {
 			size_t cap = ks->cap ? ks->cap * 2 : 65536;
@@ -314,6 +318,53 @@ static bool module_may_hold(const struct ksyms *ks, const char *mod,
 	return !outside_live(ks->mods, ks->nr_mods, mod, addr);
 }
 
+/*
+ * Is sym really the code at addr? Module memory is reused: an address may
+ * hold a module loaded after kallsyms was read, or one whose freed __init
+ * text ftrace still lists. lockaudit's records of module loads give exact
+ * text ranges; /proc/modules gives [text base, + total size), which from
+ * 6.4 (each kind of module memory allocated apart) may also span other
+ * modules' text, so it only vouches for its own module.
+ */
+static const struct ksym *check_module(const struct ksyms *ks,
+				       const struct ksym *sym, uint64_t addr)
+{
+	const char *mod = sym->module;
+	size_t i;
+
+	for (i = 0; i < ks->nr_recs; i++) {
+		const struct mod_record *g = &ks->recs[i];
+		const struct ksym *k;
+
+		if (g->init || g->unload_ns || addr < g->base ||
+		    addr - g->base >= g->size)
+			continue;
+		if (mod && !strcmp(mod, g->name))
+			return sym;
+		/* a stale symbol in between: the module's own one below
+		 * (aliases at sym's address first) */
+		k = sym;
+		while (k + 1 < ks->syms + ks->nr && k[1].addr == sym->addr)
+			k++;
+		for (; k >= ks->syms && k->addr >= g->base; k--)
+			if (k->module && !strcmp(k->module, g->name))
+				return k;
+		return NULL;
+	}
+	if (mod) {
+		for (i = 0; i < ks->nr_mods; i++)
+			if (!strcmp(mod, ks->mods[i].name) &&
+			    addr >= ks->mods[i].start && addr < ks->mods[i].end)
+				return sym;
+		return module_may_hold(ks, mod, addr) ? sym : NULL;
+	}
+	/* a vmlinux symbol below an address inside a module: unknown code */
+	for (i = 0; i < ks->nr_mods; i++)
+		if (addr >= ks->mods[i].start && addr < ks->mods[i].end)
+			return NULL;
+	return sym;
+}
+
 const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr)
 {
 	size_t lo = 0, hi;
@@ -336,24 +387,7 @@ const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr)
 	/* first alias at that address */
 	while (lo > 0 && ks->syms[lo - 1].addr == ks->syms[lo].addr)
 		lo--;
-	/*
-	 * Inside a module's range only that module's symbols count; a Live
-	 * module's symbol below an address outside its range means the
-	 * address belongs to code loaded after kallsyms was read: unknown.
-	 */
-	for (size_t i = 0; i < ks->nr_mods; i++) {
-		const struct mod_range *m = &ks->mods[i];
-
-		if (addr >= m->start && addr < m->end)
-			return ks->syms[lo].module &&
-					       !strcmp(ks->syms[lo].module,
-						       m->name) ?
-				       &ks->syms[lo] :
-				       NULL;
-	}
-	if (ks->syms[lo].module && !module_may_hold(ks, ks->syms[lo].module, addr))
-		return NULL;
-	return &ks->syms[lo];
+	return check_module(ks, &ks->syms[lo], addr);
 }
 
 const struct ksym *ksyms__by_name(const struct ksyms *ks, const char *name,
@@ -412,20 +446,6 @@ int ksyms__add_module_record(struct ksyms *ks, const char *name, uint64_t base,
 	g->unload_ns = unload_ns;
 	g->init = init;
 	ks->nr_recs++;
-	/* a loaded module's core text restricts lookups from now on */
-	if (!init && !unload_ns) {
-		struct mod_range *m =
-			realloc(ks->mods, (ks->nr_mods + 1) * sizeof(*m));
-
-		if (!m)
-			return -ENOMEM;
-		ks->mods = m;
-		m = &ks->mods[ks->nr_mods++];
-		snprintf(m->name, sizeof(m->name), "%s", name);
-		m->start = base;
-		m->end = base + size;
-		m->live = false; /* restricts lookups, drops no symbol */
-	}
 	return 0;
 }
 

@@ -27,7 +27,17 @@ def cell(arch, kver):
         "chain": ["acpi_dma_configure_id"],  # what one la_test call reaches
         "fresh": False,                      # la_test makes one device per call
         "auto": "fentry",                    # attach mode chosen by --attach auto
+        # IOMMU-core calls, unlocked, per device add (bus notifier): of the
+        # NIC's re-adds, and of la_test's platform devices
+        "core_nic": ["iommu_probe_device"],
+        "core_la": ["iommu_probe_device"],
     }
+    if kver.startswith("7."):
+        # since 6.15 the core configures DMA itself: __iommu_probe_device ->
+        # bus dma_configure -> acpi/of_dma_configure_id, for every device add
+        c["core_nic"] = ["iommu_probe_device", "pci_dma_configure", "acpi_dma_configure_id",
+                         "iommu_fwspec_init"]
+        c["core_la"] = ["iommu_probe_device", "platform_dma_configure"]
     if arch == "arm64":
         # of_dma_configure_id -> of_iommu_configure -> iommu_probe_device,
         # each call on its own new device (fresh=1) so each reaches all three
@@ -36,6 +46,9 @@ def cell(arch, kver):
                         "iommu_probe_device"])
         if kver == "6.1":
             c["auto"] = "kprobe"  # BPF trampolines: ENOTSUPP on arm64 6.1
+        if kver.startswith("7."):
+            c["core_nic"] = ["iommu_probe_device", "pci_dma_configure", "of_dma_configure_id",
+                             "of_iommu_configure", "iommu_fwspec_init"]
     return c
 
 
@@ -154,28 +167,34 @@ check(re.search(r"^run1 exit 0$", text, re.M) is not None, "run (fentry) exits 0
 exact_totals(rep, "fentry")
 a = la_test_sites(rep, "fentry", U, L, O)
 # held: L from la_test, plus e1000e's probe: once at insmod and once per rescan
-check(a["attach"] == C["auto"] and a["calls"] == {"held": L + N + 1, "unlocked": U, "held_by_other": O},
-      f"fentry: {E} calls exactly held={L + N + 1} unlocked={U} other={O}, attached {C['auto']} (got {a['calls']}, {a['attach']})")
+core_e = N if E in C["core_nic"] else 0
+check(a["attach"] == C["auto"] and
+      a["calls"] == {"held": L + N + 1, "unlocked": U + core_e, "held_by_other": O},
+      f"fentry: {E} calls exactly held={L + N + 1} unlocked={U}+{core_e} other={O}, attached {C['auto']} "
+      f"(got {a['calls']}, {a['attach']})")
 pcidev = {d["name"] for s in rep["held"] if s["entry_point"] == "pci_dma_configure"
           for d in s["devices"] if d["driver"] == "e1000e"}
 check(len(pcidev) == 1, f"fentry: e1000e's probe path seen with the lock held ({pcidev})")
 pci_held = sum(s["count"] for s in rep["held"] if s["entry_point"] == "pci_dma_configure")
-check(pci_held == N + 1 and hook(rep, "pci_dma_configure")["calls"]["unlocked"] == 0,
-      f"fentry: pci_dma_configure held exactly {N + 1} times, never unlocked")
+pci_core = N if "pci_dma_configure" in C["core_nic"] else 0
+check(pci_held == N + 1 and hook(rep, "pci_dma_configure")["calls"]["unlocked"] == pci_core,
+      f"fentry: pci_dma_configure held exactly {N + 1} times (the NIC's probes), unlocked {pci_core} (core)")
 core = {g["path"]: g for g in rep["core"]}
 check(set(core) == {"device add (iommu_bus_notifier)"}, f"fentry: core group is the bus notifier ({sorted(core)})")
 bn = core.get("device add (iommu_bus_notifier)", {"sites": []})["sites"]
-per_dev = {"nic": 0, "la_test": 0}
-for s in bn:
-    check(s["entry_point"] == "iommu_probe_device" and s["lock_state"] == "unlocked",
-          "fentry: bus-notifier site is an unlocked iommu_probe_device")
-    kind = {"nic" if d["name"] in pcidev else "la_test" if is_la_dev(d) else d["name"] for d in s["devices"]}
-    check(len(kind) == 1, f"fentry: a bus-notifier site is one kind of device ({kind})")
-    k = kind.pop()
-    per_dev[k] = per_dev.get(k, 0) + s["count"]
 ndev = U + L + O if C["fresh"] else 1
-want = {"nic": N, "la_test": ndev}
-check(per_dev == want, f"fentry: bus-notifier calls exactly {N} for the NIC's re-adds, {ndev} for la_test's devices (got {per_dev})")
+per = {}
+for s_ in bn:
+    check(s_["lock_state"] == "unlocked" and s_["severity"] == "info",
+          f"fentry: bus-notifier site at {s_['entry_point']} is unlocked, severity info")
+    kind = {"nic" if d["name"] in pcidev else "la_test" if is_la_dev(d) else d["name"] for d in s_["devices"]}
+    check(len(kind) == 1, f"fentry: a bus-notifier site is one kind of device ({kind})")
+    k = (kind.pop(), s_["entry_point"])
+    per[k] = per.get(k, 0) + s_["count"]
+want = {("nic", e): N for e in C["core_nic"]}
+want.update({("la_test", e): ndev for e in C["core_la"]})
+check(per == want, f"fentry: core calls per device kind and entry point exactly {sorted(want.items())} "
+      f"(got {sorted(per.items())})")
 direct = U if "iommu_probe_device" in C["chain"] else 0
 check(hook(rep, "iommu_probe_device")["calls"]["unlocked"] == N + ndev + direct,
       f"fentry: iommu_probe_device unlocked exactly {N + ndev + direct} (rescans, la_test's device adds, la_test's own calls)")

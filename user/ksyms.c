@@ -449,6 +449,25 @@ int ksyms__add_module_record(struct ksyms *ks, const char *name, uint64_t base,
 	return 0;
 }
 
+/* the last symbol at or below addr (last of its aliases), or NULL */
+static const struct ksym *below(const struct ksyms *ks, uint64_t addr)
+{
+	size_t lo = 0, hi;
+
+	if (!ks || !ks->nr || addr < ks->syms[0].addr)
+		return NULL;
+	hi = ks->nr;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &ks->syms[lo];
+}
+
 char *ksyms__format_at(const struct ksyms *ks, uint64_t addr, uint64_t t_ns,
 		       char *buf, size_t len)
 {
@@ -465,11 +484,15 @@ char *ksyms__format_at(const struct ksyms *ks, uint64_t addr, uint64_t t_ns,
 			best = g;
 	}
 	if (best && best->init) {
-		const struct ksym *s = ksyms__find(ks, addr);
+		const struct ksym *s = below(ks, addr);
 
-		/* still listed under its own module: the real name */
-		if (s && s->module && !strcmp(s->module, best->name))
-			return ksyms__format(ks, addr, buf, len);
+		/* ftrace may still list the freed init code: its real name */
+		for (; s && s >= ks->syms && s->addr >= best->base; s--)
+			if (s->module && !strcmp(s->module, best->name)) {
+				snprintf(buf, len, "%s+0x%" PRIx64 " [%s]",
+					 s->name, addr - s->addr, s->module);
+				return buf;
+			}
 		snprintf(buf, len, "%s.init+0x%" PRIx64 " [%s]", best->name,
 			 addr - best->base, best->name);
 	}

@@ -19,7 +19,7 @@ def cells(logdir):
     out = {}
     for path in glob.glob(os.path.join(logdir, "console-*.log")):
         name = os.path.basename(path)[len("console-"):-len(".log")]
-        if name.endswith("-boot"):
+        if name.endswith("-boot") or name.endswith("-sample"):
             continue
         m = re.search(r"^@@BEGIN probes\n(.*?)^@@END probes$", open(path, errors="replace").read(),
                       re.S | re.M)

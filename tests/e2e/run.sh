@@ -44,6 +44,17 @@ for c in "${cells[@]}"; do
 		fail=$((fail + 1))
 	fi
 
+	if [ "$arch/$k" = x86_64/7.3 ]; then
+		log=$logdir/console-$arch-$k-sample.log
+		echo "== e2e $arch $k boot sample (console log: ${log#$top/})"
+		if LA_NO_EARLY=1 guest "$arch" "$k" "$log" guest-sample.sh &&
+			/usr/bin/python3 "$top/tests/e2e/check_sample.py" "$log" "$arch-$k"; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+		fi
+	fi
+
 	case "$arch/$k" in x86_64/6.1 | x86_64/6.12) ;; *) continue ;; esac
 	log=$logdir/console-$arch-$k-boot.log
 	echo "== e2e $arch $k boot/collect (console log: ${log#$top/})"

@@ -21,7 +21,7 @@ outdir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "stack
 os.makedirs(outdir, exist_ok=True)
 for path in sorted(glob.glob(os.path.join(logdir, "console-*.log"))):
     cell = os.path.basename(path)[len("console-"):-len(".log")]
-    if cell.endswith("-boot"):
+    if cell.endswith("-boot") or cell.endswith("-sample"):
         continue
     text = open(path, errors="replace").read()
     seen, cases = set(), []

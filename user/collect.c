@@ -441,9 +441,14 @@ int collect__snapshot(struct la_collector *c, struct la_report *r)
 	size_t i;
 	int ret;
 
-	ret = reload_ksyms(c);
-	if (ret)
-		return ret;
+	/* symbols as they are now: reread only what changed (snapshots may
+	 * come every second) */
+	if (module_generation(c) != c->ks_gen ||
+	    modules_sum(c->o.modules) != c->modules_sum) {
+		ret = reload_ksyms(c);
+		if (ret)
+			return ret;
+	}
 	ret = read_counters(c, cnt);
 	if (ret)
 		return ret;

@@ -18,6 +18,7 @@
 #include "env.h"
 #include "hooks.h"
 #include "ksyms.h"
+#include "live.h"
 #include "pin.h"
 #include "report.h"
 
@@ -63,11 +64,13 @@ struct opts {
 	bool pretty;
 	bool verbose;
 	bool detach;
+	bool live;
+	double interval; /* 0: none */
 	char **files;
 	int nr_files;
 };
 
-enum { OPT_BTF = 256, OPT_PRETTY, OPT_DETACH };
+enum { OPT_BTF = 256, OPT_PRETTY, OPT_DETACH, OPT_LIVE, OPT_INTERVAL };
 
 static const struct argp_option run_options[] = {
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds (default: until SIGINT/SIGTERM)", 0 },
@@ -76,6 +79,8 @@ static const struct argp_option run_options[] = {
 	{ "attach", 'a', "MODE", 0, "auto (default): fentry, else kprobe; fentry; kprobe", 0 },
 	{ "hooks", 'H', "LIST", 0, "Comma-separated entry points to watch (default: all)", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "BTF of the running kernel if it exposes none (kprobes only)", 0 },
+	{ "live", OPT_LIVE, NULL, 0, "Redraw a per-driver table every second on a terminal (else a progress line per --interval)", 0 },
+	{ "interval", OPT_INTERVAL, "SEC", 0, "With --json: rewrite the report atomically every SEC seconds; progress lines without a terminal", 0 },
 	{ "pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages (verifier log, attach errors)", 0 },
 	{ 0 },
@@ -158,6 +163,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_DETACH:
 		o->detach = true;
+		break;
+	case OPT_LIVE:
+		o->live = true;
+		break;
+	case OPT_INTERVAL:
+		errno = 0;
+		o->interval = strtod(arg, &end);
+		if (errno || end == arg || *end || !(o->interval >= 0.1) ||
+		    o->interval > 1e6)
+			argp_error(state, "invalid interval '%s': want seconds >= 0.1", arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (strcmp(o->cmd, "report"))
@@ -367,19 +382,54 @@ static int snapshot(struct la_collector *c, const struct la_hooks *h,
 	return 0;
 }
 
+/*
+ * Every tick: a snapshot for the live view or progress line, and (with
+ * --json --interval) the report rewritten atomically, so a crash leaves
+ * the last complete one.
+ */
+static int tick_frame(const struct opts *o, struct la_collector *c,
+		      const struct la_hooks *h, struct la_live *live,
+		      double elapsed)
+{
+	struct la_report r;
+	int ret;
+
+	ret = snapshot(c, h, &r);
+	if (ret)
+		return ret;
+	report__sort(&r);
+	if (live)
+		live__frame(live, &r, elapsed);
+	if (o->json && o->interval > 0 && strcmp(o->json, "-")) {
+		int e = report__save_json(&r, o->json, o->pretty);
+
+		if (e)
+			fprintf(stderr, "lockaudit: cannot rewrite the report '%s': %s\n",
+				o->json, strerror(-e));
+	}
+	report__free(&r);
+	return 0;
+}
+
 static int cmd_run(struct opts *o)
 {
 	bool stdout_taken = (o->json && !strcmp(o->json, "-")) ||
 			    (o->events && !strcmp(o->events, "-"));
 	FILE *human = stdout_taken ? stderr : stdout, *events = NULL;
+	bool tty = o->live && isatty(fileno(human));
 	struct la_collect_opts co = { .kallsyms = KALLSYMS,
 				      .modules = MODULES,
-				      .live = human };
+				      /* the live table replaces the lines */
+				      .live = tty ? NULL : human };
 	struct la_collector *c = NULL;
+	struct la_live *live = NULL;
 	struct la_report r;
 	struct la_hooks h;
 	struct sigaction sa = { .sa_handler = on_signal };
-	unsigned long long t0;
+	unsigned long long t0, next_tick;
+	/* a frame per second on a terminal, else per --interval (10 s) */
+	double tick = tty ? 1.0 : o->interval > 0 ? o->interval : 10.0;
+	bool ticking = o->live || o->interval > 0;
 	size_t nfe, nkp;
 	char err[256];
 	int ret;
@@ -416,15 +466,30 @@ static int cmd_run(struct opts *o)
 	fprintf(human, "; Ctrl-C to stop\n");
 	fflush(human);
 
+	if (o->live || (o->interval > 0 && !o->json)) {
+		live = live__new(o->live ? human : stderr, tty);
+		if (!live) {
+			ret = fail(EXIT_FAIL, "out of memory");
+			goto detach;
+		}
+	}
 	t0 = env__boot_ns();
+	next_tick = t0 + (unsigned long long)(tick * 1e9);
 	while (!stop) {
+		unsigned long long now = env__boot_ns();
 		double left = o->duration > 0 ?
-				      o->duration - (double)(env__boot_ns() - t0) / 1e9 :
+				      o->duration - (double)(now - t0) / 1e9 :
 				      0.2;
 		int ms;
 
 		if (left <= 0)
 			break;
+		if (ticking && now >= next_tick) {
+			next_tick = now + (unsigned long long)(tick * 1e9);
+			ret = tick_frame(o, c, &h, live, (double)(now - t0) / 1e9);
+			if (ret)
+				goto detach;
+		}
 		ms = left > 0.2 ? 200 : (int)(left * 1000) + 1;
 		ret = collect__poll(c, ms);
 		if (ret) {
@@ -439,6 +504,8 @@ static int cmd_run(struct opts *o)
 		goto detach;
 	collect__free(c);
 	c = NULL;
+	live__free(live);
+	live = NULL;
 	/* adopted state goes on counting; our own attachment ends here */
 	hooks__detach(&h);
 
@@ -449,6 +516,7 @@ static int cmd_run(struct opts *o)
 	return ret;
 detach:
 	collect__free(c);
+	live__free(live);
 	hooks__detach(&h);
 	if (events && events != stdout)
 		fclose(events);

@@ -60,6 +60,58 @@ struct {
 	__type(value, struct la_mod);
 } mods SEC(".maps");
 
+/* ---- concurrency: which task is inside a watched function, per device */
+struct la_inflight {
+	__u64 task;
+	__u32 pid;
+	__u32 depth; /* nested watched calls of that task for this device */
+	__u32 hook;
+	__u32 nr_ips;
+	char comm[LA_COMM_LEN];
+	__u64 ips[LA_MAX_STACK];
+};
+
+struct la_task_devs {
+	__u64 dev[LA_MAX_NEST];
+	__u32 depth;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64); /* struct device * */
+	__type(value, struct la_inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct la_task_devs);
+} task_devs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LA_MAX_RACES);
+	__type(key, struct la_race_key);
+	__type(value, struct la_race);
+} races SEC(".maps");
+
+/* too big for the BPF stack: per-CPU scratch */
+struct la_scratch {
+	struct la_race_key rkey;
+	struct la_inflight in;
+	struct la_race race;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct la_scratch);
+} scratch SEC(".maps");
+
 /* bumped at every module load and unload: an event's symbols can only be
  * resolved by a kallsyms read that saw the same generation */
 struct {
@@ -249,6 +301,115 @@ static __always_inline __u32 event_mode(void)
 	return c ? c->event_mode : LA_EVENTS_NONE;
 }
 
+static __always_inline void record_race(struct la_inflight *in, __u32 slot,
+					struct la_key *key, struct device *dev,
+					__u64 now)
+{
+	__u32 zero = 0;
+	struct la_scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	struct la_race *r;
+
+	if (!sc)
+		return;
+	__builtin_memset(&sc->rkey, 0, sizeof(sc->rkey));
+	sc->rkey.hook[0] = in->hook;
+	sc->rkey.hook[1] = slot;
+	sc->rkey.nr_ips[0] = in->nr_ips;
+	sc->rkey.nr_ips[1] = key->nr_ips;
+	__builtin_memcpy(sc->rkey.ips[0], in->ips, sizeof(in->ips));
+	__builtin_memcpy(sc->rkey.ips[1], key->ips, sizeof(key->ips));
+	r = bpf_map_lookup_elem(&races, &sc->rkey);
+	if (!r) {
+		__builtin_memset(&sc->race, 0, sizeof(sc->race));
+		sc->race.first_ns = now;
+		bpf_map_update_elem(&races, &sc->rkey, &sc->race, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(&races, &sc->rkey);
+		if (!r) {
+			count(LA_CNT_RACE_DROPS);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&r->count, 1);
+	r->last_ns = now;
+	r->pid[0] = in->pid;
+	r->pid[1] = (__u32)bpf_get_current_pid_tgid();
+	__builtin_memcpy(r->comm[0], in->comm, sizeof(in->comm));
+	bpf_get_current_comm(r->comm[1], sizeof(r->comm[1]));
+	read_dev(&r->dev, dev);
+}
+
+/* Entry: note that this task is inside for dev; another task inside for
+ * the same device is the race the missing lock permits. */
+static __always_inline void track_enter(__u32 slot, void *obj,
+					struct la_key *key, __u64 task,
+					__u64 now)
+{
+	__u64 dev = (__u64)obj, id = bpf_get_current_pid_tgid();
+	struct la_task_devs *td, tdz = {};
+	struct la_inflight *in;
+	__u32 zero = 0;
+
+	td = bpf_map_lookup_elem(&task_devs, &id);
+	if (!td) {
+		bpf_map_update_elem(&task_devs, &id, &tdz, BPF_NOEXIST);
+		td = bpf_map_lookup_elem(&task_devs, &id);
+		if (!td) {
+			count(LA_CNT_TRACK_DROPS);
+			return;
+		}
+	}
+	if (td->depth < LA_MAX_NEST)
+		td->dev[td->depth & (LA_MAX_NEST - 1)] = dev;
+	td->depth++;
+
+	in = bpf_map_lookup_elem(&inflight, &dev);
+	if (in && in->task == task) {
+		in->depth++;
+		return;
+	}
+	if (in) {
+		record_race(in, slot, key, obj, now);
+		return;
+	}
+	{
+		struct la_scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+
+		if (!sc)
+			return;
+		sc->in.task = task;
+		sc->in.pid = (__u32)id;
+		sc->in.depth = 1;
+		sc->in.hook = slot;
+		sc->in.nr_ips = key->nr_ips;
+		bpf_get_current_comm(sc->in.comm, sizeof(sc->in.comm));
+		__builtin_memcpy(sc->in.ips, key->ips, sizeof(key->ips));
+		if (bpf_map_update_elem(&inflight, &dev, &sc->in, BPF_NOEXIST))
+			count(LA_CNT_TRACK_DROPS);
+	}
+}
+
+/* Exit: this task leaves its innermost watched call. */
+static __always_inline int track_exit(void)
+{
+	__u64 id = bpf_get_current_pid_tgid(), task = bpf_get_current_task();
+	struct la_task_devs *td = bpf_map_lookup_elem(&task_devs, &id);
+	struct la_inflight *in;
+	__u64 dev;
+
+	if (!td || !td->depth)
+		return 0;
+	td->depth--;
+	if (td->depth < LA_MAX_NEST) {
+		dev = td->dev[td->depth & (LA_MAX_NEST - 1)];
+		in = bpf_map_lookup_elem(&inflight, &dev);
+		if (in && in->task == task && --in->depth == 0)
+			bpf_map_delete_elem(&inflight, &dev);
+	}
+	if (!td->depth)
+		bpf_map_delete_elem(&task_devs, &id);
+	return 0;
+}
+
 static __always_inline int audit(void *ctx, __u32 slot, void *obj,
 				 __u32 flags)
 {
@@ -316,6 +477,8 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj,
 			return 0;
 		}
 	}
+	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX)
+		track_enter(slot, obj, &key, task, now);
 	if (new_site)
 		site->first_ns = now;
 	__sync_fetch_and_add(&site->count, 1);
@@ -373,6 +536,16 @@ static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 	int la_kprobe_##n(struct pt_regs *ctx)                              \
 	{                                                                   \
 		return audit(ctx, n, kprobe_arg(ctx, n), LA_F_KPROBE);      \
+	}                                                                   \
+	SEC("fexit")                                                        \
+	int la_fexit_##n(void *ctx)                                         \
+	{                                                                   \
+		return track_exit();                                        \
+	}                                                                   \
+	SEC("kretprobe")                                                    \
+	int la_kretprobe_##n(struct pt_regs *ctx)                           \
+	{                                                                   \
+		return track_exit();                                        \
 	}
 
 LA_SLOT(0)

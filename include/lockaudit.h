@@ -96,6 +96,29 @@ struct la_event {
 	__u64 ips[LA_MAX_STACK];
 };
 
+/*
+ * Concurrent configuration of one device, seen happening: a task entered a
+ * watched function for a device while another task was still inside one
+ * for the same device (map "races"). Entry and exit are both hooked.
+ */
+#define LA_MAX_NEST 4 /* watched calls nested in one task, tracked */
+#define LA_MAX_RACES 1024
+
+struct la_race_key {
+	__u32 hook[2]; /* [0] the task already inside, [1] the one entering */
+	__u32 nr_ips[2];
+	__u64 ips[2][LA_MAX_STACK];
+};
+
+struct la_race {
+	__u64 count;
+	__u64 first_ns;
+	__u64 last_ns;
+	__u32 pid[2];
+	char comm[2][LA_COMM_LEN];
+	struct la_dev dev; /* the last device seen */
+};
+
 /* Runtime settings (one-entry array map "settings"): changed while attached,
  * e.g. when `run` adopts state pinned by `boot`. */
 struct la_config {
@@ -129,7 +152,7 @@ struct la_mod {
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI 3 /* bump when any shared layout changes */
+#define LA_META_ABI 4 /* bump when any shared layout changes */
 #define LA_FUNC_LEN 64
 #define LA_REASON_LEN 200
 
@@ -158,6 +181,8 @@ enum la_counter {
 	LA_CNT_STACK_ERRS, /* bpf_get_stack failed: site has no stack */
 	LA_CNT_DEV_ERRS, /* device fields unreadable */
 	LA_CNT_MOD_DROPS, /* module records that did not fit */
+	LA_CNT_RACE_DROPS, /* concurrent findings that did not fit */
+	LA_CNT_TRACK_DROPS, /* calls not tracked for concurrency (map full) */
 	LA_NR_COUNTERS,
 };
 

@@ -432,6 +432,62 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 	}
 }
 
+/* The concurrent findings: symbolized, BPF frames dropped. */
+static int read_races(struct la_collector *c, struct la_report *r)
+{
+	static char frames[2][LA_MAX_STACK][FRAME_LEN];
+	char name[LA_NAME_LEN + 1], bus[LA_BUS_LEN + 1], drv[LA_NAME_LEN + 1];
+	char comm[2][LA_COMM_LEN + 1];
+	struct la_race_key key, next, *prev = NULL;
+	struct la_race v;
+	int fd = c->h->maps.races;
+
+	if (fd < 0)
+		return 0;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct la_rrace in = { 0 };
+		char *ptrs[2][LA_MAX_STACK];
+		bool ok = true;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &next, &v))
+			continue;
+		for (int t = 0; t < 2; t++) {
+			size_t n = next.nr_ips[t] < LA_MAX_STACK ? next.nr_ips[t] :
+								   LA_MAX_STACK;
+			struct la_attr a;
+
+			if (next.hook[t] >= c->h->nr) {
+				ok = false;
+				break;
+			}
+			for (size_t i = 0; i < n; i++) {
+				ksyms__format_at(c->ks, next.ips[t][i], v.last_ns,
+						 frames[t][i], FRAME_LEN);
+				ptrs[t][i] = frames[t][i];
+			}
+			in.task[t].entry = (char *)c->h->hook[next.hook[t]].def->func;
+			la_attribute(in.task[t].entry, ptrs[t], n, &a);
+			in.task[t].frames = ptrs[t] + a.first;
+			in.task[t].nr_frames = n - (size_t)a.first;
+			in.task[t].pid = (int)v.pid[t];
+			in.task[t].comm = (char *)kstr(v.comm[t], LA_COMM_LEN, comm[t]);
+		}
+		if (!ok)
+			continue;
+		in.count = v.count;
+		in.first_s = (double)v.first_ns / 1e9;
+		in.last_s = (double)v.last_ns / 1e9;
+		in.dev.name = (char *)kstr(v.dev.name, LA_NAME_LEN, name);
+		in.dev.bus = (char *)kstr(v.dev.bus, LA_BUS_LEN, bus);
+		in.dev.driver = (char *)kstr(v.dev.driver, LA_NAME_LEN, drv);
+		in.dev.registered = v.dev.registered;
+		report__add_race(r, &in);
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
 int collect__snapshot(struct la_collector *c, struct la_report *r)
 {
 	int fd = c->h->maps.sites;
@@ -466,6 +522,7 @@ int collect__snapshot(struct la_collector *c, struct la_report *r)
 			rh->calls[s] = cnt[LA_CNT_CALLS + i * LA_NR_STATES + s];
 	}
 	r->dropped_sites = cnt[LA_CNT_SITE_DROPS];
+	r->dropped_races = cnt[LA_CNT_RACE_DROPS];
 	r->dropped_events = cnt[LA_CNT_EVENT_DROPS];
 	r->stack_errors = cnt[LA_CNT_STACK_ERRS];
 
@@ -480,5 +537,5 @@ int collect__snapshot(struct la_collector *c, struct la_report *r)
 	}
 	if (errno != ENOENT)
 		return -errno;
-	return 0;
+	return read_races(c, r);
 }

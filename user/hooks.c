@@ -122,7 +122,7 @@ int hooks__select(struct la_hooks *h, const char *list, char *err,
 static struct bpf_program *slot_prog(struct la_hooks *h, const char *kind,
 				     size_t slot)
 {
-	char name[32];
+	char name[48];
 
 	snprintf(name, sizeof(name), "la_%s_%zu", kind, slot);
 	return bpf_object__find_program_by_name(h->skel->obj, name);
@@ -177,22 +177,29 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 	for (i = 0; i < LA_MAX_HOOKS; i++) {
 		struct bpf_program *fe = slot_prog(h, "fentry", i);
 		struct bpf_program *kp = slot_prog(h, "kprobe", i);
+		struct bpf_program *fx = slot_prog(h, "fexit", i);
+		struct bpf_program *kr = slot_prog(h, "kretprobe", i);
 		struct la_hook *hk = i < h->nr ? &h->hook[i] : NULL;
 		bool want_fe = hk && use_fentry && hk->in_btf;
 		bool want_kp = hk && o->mode != LA_MODE_FENTRY && hk->in_kallsyms;
 
-		if (!fe || !kp) {
+		if (!fe || !kp || !fx || !kr) {
 			snprintf(err, errlen, "BPF object lacks slot %zu", i);
 			return -ENOENT;
 		}
 		bpf_program__set_autoload(fe, want_fe);
 		bpf_program__set_autoload(kp, want_kp);
+		bpf_program__set_autoload(fx, want_fe);
+		bpf_program__set_autoload(kr, want_kp);
 		if (!hk)
 			continue;
 		h->skel->rodata->hook_arg[i] = hk->def->arg;
 		h->skel->rodata->hook_lock[i] = hk->def->lock;
 		if (want_fe) {
 			ret = bpf_program__set_attach_target(fe, 0, hk->def->func);
+			if (!ret)
+				ret = bpf_program__set_attach_target(fx, 0,
+								     hk->def->func);
 			if (ret) {
 				snprintf(err, errlen, "%s: cannot target fentry: %s",
 					 hk->def->func, strerror(-ret));
@@ -206,6 +213,28 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 			 "cannot load the BPF programs: %s (run with -v for the verifier log)",
 			 strerror(-ret));
 	return ret;
+}
+
+/*
+ * The exit twin (fexit, or kretprobe after a kprobe) for concurrency
+ * tracking. Without it the lock state is still judged: say so and go on.
+ */
+static void attach_exit(struct la_hook *hk, struct bpf_program *prog,
+			bool kretprobe)
+{
+	char ebuf[80];
+	size_t n;
+
+	hk->exit_link = kretprobe ?
+				bpf_program__attach_kprobe(prog, true,
+							   hk->def->func) :
+				bpf_program__attach(prog);
+	if (hk->exit_link)
+		return;
+	n = strlen(hk->reason);
+	snprintf(hk->reason + n, sizeof(hk->reason) - n,
+		 "%sexit not hooked (%s): no concurrency tracking",
+		 n ? "; " : "", errstr(-errno, ebuf, sizeof(ebuf)));
 }
 
 int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
@@ -253,6 +282,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		.mods = bpf_map__fd(h->skel->maps.mods),
 		.meta = bpf_map__fd(h->skel->maps.meta),
 		.modgen = bpf_map__fd(h->skel->maps.modgen),
+		.races = bpf_map__fd(h->skel->maps.races),
 	};
 	/* module load/unload records: without them only attribution of
 	 * modules unloaded before the report suffers */
@@ -293,6 +323,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 			if (hk->link) {
 				hk->attached = LA_ATTACHED_FENTRY;
 				attached++;
+				attach_exit(hk, slot_prog(h, "fexit", i), false);
 				continue;
 			}
 			n = snprintf(hk->reason, sizeof(hk->reason),
@@ -305,6 +336,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		if (hk->link) {
 			hk->attached = LA_ATTACHED_KPROBE;
 			attached++;
+			attach_exit(hk, slot_prog(h, "kretprobe", i), true);
 			continue;
 		}
 		snprintf(hk->reason + n, sizeof(hk->reason) - n, "%skprobe: %s",
@@ -320,6 +352,8 @@ void hooks__detach(struct la_hooks *h)
 	for (i = 0; i < h->nr; i++) {
 		bpf_link__destroy(h->hook[i].link);
 		h->hook[i].link = NULL;
+		bpf_link__destroy(h->hook[i].exit_link);
+		h->hook[i].exit_link = NULL;
 	}
 	for (i = 0; i < 2; i++) {
 		bpf_link__destroy(h->mod_links[i]);
@@ -332,7 +366,7 @@ void hooks__detach(struct la_hooks *h)
 		int *fds[] = { &h->maps.sites,	  &h->maps.counters,
 			       &h->maps.events,	  &h->maps.settings,
 			       &h->maps.mods,	  &h->maps.meta,
-			       &h->maps.modgen };
+			       &h->maps.modgen,	  &h->maps.races };
 
 		for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)

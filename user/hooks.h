@@ -44,11 +44,12 @@ struct la_hook {
 	enum la_attached attached;
 	char reason[200]; /* why not fentry, or why absent; "" if none */
 	struct bpf_link *link;
+	struct bpf_link *exit_link; /* fexit/kretprobe: concurrency tracking */
 };
 
 /* The maps collect reads: from the loaded object, or pinned (pin.c). */
 struct la_maps {
-	int sites, counters, events, settings, mods, meta, modgen;
+	int sites, counters, events, settings, mods, meta, modgen, races;
 };
 
 struct la_hooks {

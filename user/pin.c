@@ -14,14 +14,14 @@
 #include "pin.h"
 
 /* map name in the object -> file name under the pin directory */
-static const char *const map_files[] = { "modgen", "sites", "counters",
-					 "events", "settings", "mods",
-					 "meta" };
+static const char *const map_files[] = { "races",  "modgen", "sites",
+					 "counters", "events", "settings",
+					 "mods",   "meta" };
 
 static int *map_fd(struct la_maps *m, size_t i)
 {
-	int *fds[] = { &m->modgen, &m->sites,	 &m->counters, &m->events,
-		       &m->settings, &m->mods, &m->meta };
+	int *fds[] = { &m->races,    &m->modgen, &m->sites, &m->counters,
+		       &m->events,   &m->settings, &m->mods, &m->meta };
 
 	return fds[i];
 }
@@ -93,6 +93,15 @@ int pin__save(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 		if (ret)
 			goto fail;
 	}
+	for (i = 0; i < h->nr; i++) {
+		if (!h->hook[i].exit_link)
+			continue;
+		snprintf(name, sizeof(name), "link_exit_%zu", i);
+		ret = pin_fd(bpf_link__fd(h->hook[i].exit_link), dir, name,
+			     err, errlen);
+		if (ret)
+			goto fail;
+	}
 	for (i = 0; i < 2; i++) {
 		if (!h->mod_links[i])
 			continue;
@@ -112,9 +121,12 @@ int pin__save(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 			goto fail;
 	}
 	/* the pins hold the links now: closing ours must not detach them */
-	for (i = 0; i < h->nr; i++)
+	for (i = 0; i < h->nr; i++) {
 		if (h->hook[i].link)
 			bpf_link__disconnect(h->hook[i].link);
+		if (h->hook[i].exit_link)
+			bpf_link__disconnect(h->hook[i].exit_link);
+	}
 	for (i = 0; i < 2; i++)
 		if (h->mod_links[i])
 			bpf_link__disconnect(h->mod_links[i]);

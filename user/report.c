@@ -102,6 +102,72 @@ static void site_free(struct la_rsite *s)
 	free(s->caller);
 }
 
+static void race_free(struct la_rrace *x)
+{
+	for (int t = 0; t < 2; t++) {
+		free(x->task[t].entry);
+		free(x->task[t].comm);
+		for (size_t i = 0; i < x->task[t].nr_frames; i++)
+			free(x->task[t].frames[i]);
+		free(x->task[t].frames);
+	}
+	free(x->dev.name);
+	free(x->dev.bus);
+	free(x->dev.driver);
+}
+
+static bool same_race(const struct la_rrace *a, const struct la_rrace *b)
+{
+	for (int t = 0; t < 2; t++) {
+		if (strcmp(a->task[t].entry, b->task[t].entry) ||
+		    a->task[t].nr_frames != b->task[t].nr_frames)
+			return false;
+		for (size_t i = 0; i < a->task[t].nr_frames; i++)
+			if (strcmp(a->task[t].frames[i], b->task[t].frames[i]))
+				return false;
+	}
+	return true;
+}
+
+struct la_rrace *report__add_race(struct la_report *r, const struct la_rrace *in)
+{
+	struct la_rrace *x;
+	size_t i;
+
+	for (i = 0; i < r->nr_races; i++) {
+		x = &r->races[i];
+		if (!same_race(x, in))
+			continue;
+		x->count += in->count;
+		if (in->first_s < x->first_s)
+			x->first_s = in->first_s;
+		if (in->last_s > x->last_s)
+			x->last_s = in->last_s;
+		return x;
+	}
+	r->races = xrealloc(r->races, (r->nr_races + 1) * sizeof(*r->races));
+	x = &r->races[r->nr_races++];
+	memset(x, 0, sizeof(*x));
+	x->count = in->count;
+	x->first_s = in->first_s;
+	x->last_s = in->last_s;
+	x->dev.name = xstrdup(in->dev.name);
+	x->dev.bus = xstrdup(in->dev.bus);
+	x->dev.driver = xstrdup(in->dev.driver);
+	x->dev.registered = in->dev.registered;
+	for (int t = 0; t < 2; t++) {
+		x->task[t].entry = xstrdup(in->task[t].entry);
+		x->task[t].pid = in->task[t].pid;
+		x->task[t].comm = xstrdup(in->task[t].comm);
+		x->task[t].nr_frames = in->task[t].nr_frames;
+		x->task[t].frames = xrealloc(NULL, (in->task[t].nr_frames + 1) *
+							   sizeof(char *));
+		for (i = 0; i < in->task[t].nr_frames; i++)
+			x->task[t].frames[i] = xstrdup(in->task[t].frames[i]);
+	}
+	return x;
+}
+
 void report__free(struct la_report *r)
 {
 	size_t i;
@@ -119,6 +185,9 @@ void report__free(struct la_report *r)
 	for (i = 0; i < r->nr_sites; i++)
 		site_free(&r->sites[i]);
 	free(r->sites);
+	for (i = 0; i < r->nr_races; i++)
+		race_free(&r->races[i]);
+	free(r->races);
 	report__init(r);
 }
 
@@ -378,6 +447,26 @@ int report__write_text(const struct la_report *r, FILE *out)
 			" live events, %" PRIu64 " stacks unreadable\n",
 			r->dropped_sites, r->dropped_events, r->stack_errors);
 
+	if (r->nr_races) {
+		fprintf(out, "\nCONCURRENT configuration of one device (the race the missing lock permits)\n");
+		for (i = 0; i < r->nr_races; i++) {
+			const struct la_rrace *x = &r->races[i];
+
+			fprintf(out, "  %" PRIu64 " time%s on %s (bus %s): %s[%d] in %s while %s[%d] entered %s\n",
+				x->count, x->count == 1 ? "" : "s", x->dev.name,
+				x->dev.bus[0] ? x->dev.bus : "none",
+				x->task[0].comm, x->task[0].pid,
+				x->task[0].entry, x->task[1].comm,
+				x->task[1].pid, x->task[1].entry);
+			for (int t = 0; t < 2; t++) {
+				fprintf(out, "      %s:\n", t ? "entering" : "inside");
+				for (j = 0; j < x->task[t].nr_frames; j++)
+					fprintf(out, "        %s\n",
+						x->task[t].frames[j]);
+			}
+		}
+	}
+
 	/* drivers: one block per module */
 	fprintf(out, "\nDRIVERS calling without the device lock\n");
 	printed = 0;
@@ -590,6 +679,42 @@ static json_object *json_sites(const struct la_report *r, int want_rank)
 	return arr;
 }
 
+static json_object *json_dev(const struct la_rdev *dv)
+{
+	json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "name", jstr(dv->name));
+	json_object_object_add(d, "bus", jstr(dv->bus));
+	json_object_object_add(d, "driver", dv->driver[0] ? jstr(dv->driver) : NULL);
+	json_object_object_add(d, "registered", json_object_new_boolean(dv->registered));
+	return d;
+}
+
+static json_object *json_race(const struct la_rrace *x)
+{
+	json_object *o = json_object_new_object(), *ts = json_object_new_array();
+
+	json_object_object_add(o, "entry_point", jstr(x->task[1].entry));
+	json_object_object_add(o, "count", jcount(x->count));
+	json_object_object_add(o, "first_seen_s", jsec(x->first_s));
+	json_object_object_add(o, "last_seen_s", jsec(x->last_s));
+	json_object_object_add(o, "device", json_dev(&x->dev));
+	for (int t = 0; t < 2; t++) {
+		json_object *to = json_object_new_object(), *st = json_object_new_array();
+
+		json_object_object_add(to, "role", jstr(t ? "entering" : "inside"));
+		json_object_object_add(to, "pid", json_object_new_int(x->task[t].pid));
+		json_object_object_add(to, "comm", jstr(x->task[t].comm));
+		json_object_object_add(to, "entry_point", jstr(x->task[t].entry));
+		for (size_t i = 0; i < x->task[t].nr_frames; i++)
+			json_object_array_add(st, jstr(x->task[t].frames[i]));
+		json_object_object_add(to, "stack", st);
+		json_object_array_add(ts, to);
+	}
+	json_object_object_add(o, "tasks", ts);
+	return o;
+}
+
 static json_object *report_json(const struct la_report *r)
 {
 	json_object *o = json_object_new_object(), *a, *t, *d;
@@ -646,9 +771,14 @@ static json_object *report_json(const struct la_report *r)
 	json_object_object_add(d, "sites", jcount(r->dropped_sites));
 	json_object_object_add(d, "events", jcount(r->dropped_events));
 	json_object_object_add(d, "stack_errors", jcount(r->stack_errors));
+	json_object_object_add(d, "concurrent", jcount(r->dropped_races));
 	json_object_object_add(t, "dropped", d);
 	json_object_object_add(o, "totals", t);
 
+	a = json_object_new_array();
+	for (i = 0; i < r->nr_races; i++)
+		json_object_array_add(a, json_race(&r->races[i]));
+	json_object_object_add(o, "concurrent", a);
 	json_object_object_add(o, "drivers", json_groups(&sorted, 0, "module"));
 	json_object_object_add(o, "core", json_groups(&sorted, 1, "path"));
 	json_object_object_add(o, "unclassified", json_sites(&sorted, 2));
@@ -906,6 +1036,49 @@ static int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 	return 0;
 }
 
+static void read_race(struct jreader *jr, json_object *o, struct la_report *r)
+{
+	struct la_rrace in;
+	json_object *d, *ts, *v;
+	char *frames[2][LA_MAX_STACK * 2];
+
+	memset(&in, 0, sizeof(in));
+	in.count = jget_count(jr, o, "count");
+	in.first_s = jget_double(jr, o, "first_seen_s");
+	in.last_s = jget_double(jr, o, "last_seen_s");
+	d = jget(jr, o, "device", json_type_object);
+	in.dev.name = (char *)(d ? jget_str(jr, d, "name") : "");
+	in.dev.bus = (char *)(d ? jget_str(jr, d, "bus") : "");
+	in.dev.driver = "";
+	if (d && json_object_object_get_ex(d, "driver", &v) &&
+	    json_object_is_type(v, json_type_string))
+		in.dev.driver = (char *)json_object_get_string(v);
+	v = d ? jget(jr, d, "registered", json_type_boolean) : NULL;
+	in.dev.registered = v && json_object_get_boolean(v);
+	ts = jget(jr, o, "tasks", json_type_array);
+	if (!ts || json_object_array_length(ts) != 2) {
+		jfail(jr, "want two tasks in", "concurrent");
+		return;
+	}
+	for (int t = 0; t < 2; t++) {
+		json_object *to = json_object_array_get_idx(ts, t), *st;
+
+		in.task[t].entry = (char *)jget_str(jr, to, "entry_point");
+		in.task[t].pid = (int)jget_count(jr, to, "pid");
+		in.task[t].comm = (char *)jget_str(jr, to, "comm");
+		st = jget(jr, to, "stack", json_type_array);
+		in.task[t].nr_frames = st ? json_object_array_length(st) : 0;
+		if (in.task[t].nr_frames > LA_MAX_STACK * 2)
+			in.task[t].nr_frames = LA_MAX_STACK * 2;
+		for (size_t i = 0; i < in.task[t].nr_frames; i++)
+			frames[t][i] = (char *)json_object_get_string(
+				json_object_array_get_idx(st, i));
+		in.task[t].frames = frames[t];
+	}
+	if (!jr->failed)
+		report__add_race(r, &in);
+}
+
 static int read_sites(struct jreader *jr, json_object *arr, struct la_report *r)
 {
 	size_t i;
@@ -1041,7 +1214,11 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 		r->dropped_sites += jget_count(&jr, d, "sites");
 		r->dropped_events += jget_count(&jr, d, "events");
 		r->stack_errors += jget_count(&jr, d, "stack_errors");
+		r->dropped_races += jget_count(&jr, d, "concurrent");
 	}
+	a = jget(&jr, o, "concurrent", json_type_array);
+	for (i = 0; a && !jr.failed && i < json_object_array_length(a); i++)
+		read_race(&jr, json_object_array_get_idx(a, i), r);
 	if (jr.failed ||
 	    read_groups(&jr, jget(&jr, o, "drivers", json_type_array), r) ||
 	    read_groups(&jr, jget(&jr, o, "core", json_type_array), r) ||

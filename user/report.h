@@ -45,6 +45,20 @@ struct la_rsite {
 	char *caller; /* LA_GROUP_DRIVER: culprit frame, "func+0xoff [mod]" */
 };
 
+/* Two tasks inside watched functions for one device at once. */
+struct la_rrace {
+	uint64_t count;
+	double first_s, last_s;
+	struct la_rdev dev; /* the last device seen */
+	struct {
+		char *entry; /* [0] inside first, [1] entering */
+		int pid;
+		char *comm;
+		size_t nr_frames;
+		char **frames;
+	} task[2];
+};
+
 struct la_rhook {
 	char *function;
 	char *attach; /* "fentry", "kprobe" or "absent" */
@@ -64,7 +78,14 @@ struct la_report {
 	uint64_t dropped_sites, dropped_events, stack_errors;
 	size_t nr_sites, cap_sites;
 	struct la_rsite *sites;
+	size_t nr_races;
+	struct la_rrace *races;
+	uint64_t dropped_races;
 };
+
+/* Add a concurrent finding (strings and frames copied), merging it into an
+ * identical one (same entry points and stacks). */
+struct la_rrace *report__add_race(struct la_report *r, const struct la_rrace *in);
 
 void report__init(struct la_report *r);
 void report__free(struct la_report *r);

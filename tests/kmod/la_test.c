@@ -25,6 +25,22 @@
  *             into iommu_probe_device; with it every call does (where the
  *             firmware describes the device: arm64 entry=of).
  *
+ * Stress modes (after the calls above, in this order; all on la_test's own
+ * device, or the pci= device; with fresh=1 on la_test.0):
+ *   flood=N threads=T  T kthreads "la_flood/I", released together (one
+ *               completion), together make exactly N unlocked calls from
+ *               la_flood_call; init waits for all of them and prints
+ *               la_test: flood=N threads=T done=D ns=ELAPSED
+ *   race=R      two kthreads "la_race_a" / "la_race_b", released together,
+ *               each make R unlocked calls on the same device at the same
+ *               time (from la_race_call_a / la_race_call_b); race_locked=1:
+ *               each call inside device_lock/device_unlock, so they never
+ *               overlap.  Prints
+ *               la_test: race=R race_locked=L done_a=A done_b=B ns=ELAPSED
+ *   bench=N     one loop of N unlocked calls from la_bench_call, timed
+ *               with ktime_get_ns() around the loop; prints
+ *               la_test: bench=N ns_per_call=X.YY ns=ELAPSED
+ *
  * Each kind is made from its own noinline function and the entry point is
  * called directly from it (sibling calls are disabled in Kbuild), so the
  * immediate caller on the stack names the kind.  No function is __init/__exit
@@ -47,6 +63,9 @@
 #include <linux/string.h>
 #include <linux/slab.h>
 #include <linux/minmax.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/sched.h>
 
 /*
  * noinline is not enough: gcc's IPA-SRA would rename the callers to
@@ -93,6 +112,24 @@ static bool fresh;
 module_param(fresh, bool, 0444);
 MODULE_PARM_DESC(fresh, "one new platform device la_test.N per call (not with pci=)");
 
+static int flood;
+module_param(flood, int, 0444);
+MODULE_PARM_DESC(flood, "total unlocked calls made by the flood threads (from la_flood_call)");
+static int threads = 1;
+module_param(threads, int, 0444);
+MODULE_PARM_DESC(threads, "flood: number of kthreads (1..64), released together");
+static int race;
+module_param(race, int, 0444);
+MODULE_PARM_DESC(race, "calls per thread of la_race_a and la_race_b on the same device at once");
+static bool race_locked;
+module_param(race_locked, bool, 0444);
+MODULE_PARM_DESC(race_locked, "race: each call inside device_lock/device_unlock");
+static int bench;
+module_param(bench, int, 0444);
+MODULE_PARM_DESC(bench, "one timed loop of this many unlocked calls (from la_bench_call)");
+
+#define LA_MAX_THREADS 64
+
 enum la_entry { LA_ENTRY_ACPI, LA_ENTRY_OF };
 
 static enum la_entry la_entry_kind;
@@ -104,15 +141,20 @@ static struct pci_dev *la_pci_dev;
 static int la_ret_zero, la_ret_err, la_last_err;
 static int la_done_unlocked, la_done_locked, la_done_other;
 
+/* The entry point itself; inlined, so its caller is the la_*_call function. */
+static __always_inline int la_entry_raw(struct device *dev)
+{
+	if (la_entry_kind == LA_ENTRY_OF)
+		return of_dma_configure_id(dev, la_of_np, true, &of_id);
+	return acpi_dma_configure_id(dev, DEV_DMA_COHERENT, NULL);
+}
+
 /* Inlined into each la_call_*: the entry point's caller is la_call_*. */
 static __always_inline int la_entry_call(struct device *dev)
 {
 	int ret;
 
-	if (la_entry_kind == LA_ENTRY_OF)
-		ret = of_dma_configure_id(dev, la_of_np, true, &of_id);
-	else
-		ret = acpi_dma_configure_id(dev, DEV_DMA_COHERENT, NULL);
+	ret = la_entry_raw(dev);
 	if (ret) {
 		la_ret_err++;
 		la_last_err = ret;
@@ -220,6 +262,207 @@ static la_caller int la_run_other(struct device **devs, int k)
 	return 0;
 }
 
+/* ---- stress modes: flood, race, bench ------------------------------------ */
+
+/* Shared by the flood and race workers. */
+struct la_worker {
+	struct task_struct *task;
+	struct device *dev;
+	int k;			/* calls to make */
+	int done;		/* calls made */
+	int errs;		/* calls returning an error */
+	bool locked;		/* race_locked */
+	int which;		/* -1 flood, race: 0 = a, 1 = b */
+	char name[TASK_COMM_LEN];
+	struct completion *go;	/* shared: released together */
+	bool *abort;
+	struct completion finished;
+};
+
+static la_caller int la_flood_call(struct la_worker *w)
+{
+	int i, ret;
+
+	for (i = 0; i < w->k; i++) {
+		ret = la_entry_raw(w->dev);
+		if (ret)
+			w->errs++;
+		w->done++;
+	}
+	barrier();
+	return w->done;
+}
+
+static la_caller int la_race_call_a(struct la_worker *w)
+{
+	int i, ret;
+
+	for (i = 0; i < w->k; i++) {
+		if (w->locked)
+			device_lock(w->dev);
+		ret = la_entry_raw(w->dev);
+		if (w->locked)
+			device_unlock(w->dev);
+		if (ret)
+			w->errs++;
+		w->done++;
+	}
+	barrier();
+	return w->done;
+}
+
+static la_caller int la_race_call_b(struct la_worker *w)
+{
+	int i, ret;
+
+	for (i = 0; i < w->k; i++) {
+		if (w->locked)
+			device_lock(w->dev);
+		ret = la_entry_raw(w->dev);
+		if (w->locked)
+			device_unlock(w->dev);
+		if (ret)
+			w->errs++;
+		w->done++;
+	}
+	barrier();
+	return w->done;
+}
+
+static la_caller int la_bench_call(struct device *dev, int k)
+{
+	int i, errs = 0;
+
+	for (i = 0; i < k; i++)
+		if (la_entry_raw(dev))
+			errs++;
+	barrier();
+	return errs;
+}
+
+static int la_worker_fn(void *arg)
+{
+	struct la_worker *w = arg;
+
+	wait_for_completion(w->go);
+	if (!READ_ONCE(*w->abort)) {
+		if (w->which < 0)
+			la_flood_call(w);
+		else if (w->which == 0)
+			la_race_call_a(w);
+		else
+			la_race_call_b(w);
+	}
+	complete(&w->finished);
+	/* Stay around until kthread_stop() so the task can be joined safely. */
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/*
+ * Start n workers (already filled in: dev, k, which, locked), release them
+ * together, wait for all, stop them.  Returns the elapsed ns from the release
+ * to the last one finishing, or a negative errno.
+ */
+static la_caller s64 la_run_workers(struct la_worker *w, int n)
+{
+	DECLARE_COMPLETION_ONSTACK(go);
+	bool abort = false;
+	u64 t0, t1;
+	int i, started = 0, err = 0;
+
+	for (i = 0; i < n; i++) {
+		w[i].go = &go;
+		w[i].abort = &abort;
+		init_completion(&w[i].finished);
+		w[i].task = kthread_run(la_worker_fn, &w[i], "%s", w[i].name);
+		if (IS_ERR(w[i].task)) {
+			err = PTR_ERR(w[i].task);
+			w[i].task = NULL;
+			WRITE_ONCE(abort, true);
+			break;
+		}
+		started++;
+	}
+	t0 = ktime_get_ns();
+	complete_all(&go);
+	for (i = 0; i < started; i++)
+		wait_for_completion(&w[i].finished);
+	t1 = ktime_get_ns();
+	for (i = 0; i < started; i++)
+		kthread_stop(w[i].task);
+	return err ? err : (s64)(t1 - t0);
+}
+
+static void la_run_flood(struct device *dev)
+{
+	struct la_worker *w;
+	int t = clamp(threads, 1, LA_MAX_THREADS), i, done = 0, errs = 0;
+	s64 ns;
+
+	w = kcalloc(t, sizeof(*w), GFP_KERNEL);
+	if (!w) {
+		pr_err("la_test: flood: out of memory\n");
+		return;
+	}
+	for (i = 0; i < t; i++) {
+		w[i].dev = dev;
+		w[i].which = -1;
+		w[i].k = flood / t + (i < flood % t);
+		snprintf(w[i].name, sizeof(w[i].name), "la_flood/%d", i);
+	}
+	ns = la_run_workers(w, t);
+	for (i = 0; i < t; i++) {
+		done += w[i].done;
+		errs += w[i].errs;
+	}
+	if (ns < 0)
+		pr_err("la_test: flood: kthread_run failed: %lld\n", ns);
+	pr_info("la_test: flood=%d threads=%d done=%d ns=%lld ret_err=%d\n",
+		flood, t, done, ns < 0 ? 0 : ns, errs);
+	kfree(w);
+}
+
+static void la_run_race(struct device *dev)
+{
+	struct la_worker w[2] = {};
+	s64 ns;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		w[i].dev = dev;
+		w[i].which = i;
+		w[i].k = race;
+		w[i].locked = race_locked;
+		strscpy(w[i].name, i ? "la_race_b" : "la_race_a", sizeof(w[i].name));
+	}
+	ns = la_run_workers(w, 2);
+	if (ns < 0)
+		pr_err("la_test: race: kthread_run failed: %lld\n", ns);
+	pr_info("la_test: race=%d race_locked=%d done_a=%d done_b=%d ns=%lld ret_err=%d\n",
+		race, race_locked ? 1 : 0, w[0].done, w[1].done, ns < 0 ? 0 : ns,
+		w[0].errs + w[1].errs);
+}
+
+static void la_run_bench(struct device *dev)
+{
+	u64 t0, t1, c;
+	int errs;
+
+	t0 = ktime_get_ns();
+	errs = la_bench_call(dev, bench);
+	t1 = ktime_get_ns();
+	c = div64_u64((t1 - t0) * 100, bench);
+	pr_info("la_test: bench=%d ns_per_call=%llu.%02llu ns=%llu ret_err=%d\n",
+		bench, c / 100, c % 100, t1 - t0, errs);
+}
+
 static void la_put_devs(void)
 {
 	int i;
@@ -237,7 +480,9 @@ static int la_test_init(void)
 {
 	struct platform_device *pdev;
 	struct device **devs = NULL;
+	struct device *sdev;	/* the device of flood/race/bench */
 	int ret, i, n;
+	bool stress;
 
 	if (!strcmp(entry, "acpi")) {
 		la_entry_kind = LA_ENTRY_ACPI;
@@ -272,6 +517,10 @@ static int la_test_init(void)
 	unlocked = max(unlocked, 0);
 	locked = max(locked, 0);
 	other = max(other, 0);
+	flood = max(flood, 0);
+	race = max(race, 0);
+	bench = max(bench, 0);
+	stress = flood > 0 || race > 0 || bench > 0;
 	n = unlocked + locked + other;
 	if (pci && fresh) {
 		pr_err("la_test: fresh=1 does not work with pci=\n");
@@ -301,7 +550,8 @@ static int la_test_init(void)
 		for (i = 0; i < n; i++)
 			devs[i] = &la_pci_dev->dev;
 	} else {
-		for (i = 0; i < (fresh ? n : 1); i++) {
+		/* fresh=1 with only stress modes: la_test.0 for them */
+		for (i = 0; i < (fresh ? (n ? n : stress) : 1); i++) {
 			pdev = platform_device_register_simple("la_test",
 					fresh ? i : PLATFORM_DEVID_NONE, NULL, 0);
 			if (IS_ERR(pdev)) {
@@ -332,6 +582,13 @@ static int la_test_init(void)
 		fresh ? " fresh" : "");
 	if (la_of_np)
 		pr_info("la_test: np=%pOF of_id=0x%x\n", la_of_np, of_id);
+	sdev = la_pci_dev ? &la_pci_dev->dev : la_npdevs ? &la_pdevs[0]->dev : NULL;
+	if (sdev && flood > 0)
+		la_run_flood(sdev);
+	if (sdev && race > 0)
+		la_run_race(sdev);
+	if (sdev && bench > 0)
+		la_run_bench(sdev);
 	kfree(devs);
 	return 0;
 

@@ -118,7 +118,8 @@ la_kernel_select() {
 		LA_QEMU=qemu-system-x86_64
 		LA_QEMU_ARGS=(-machine q35 -cpu max -device virtio-iommu-pci "${nic[@]}")
 		LA_APPEND="$x86_append"
-		LA_MODS="virtio_iommu e1000e"
+		# virtio_net: shipped (not loaded) for tests/stress/hotplug.sh
+		LA_MODS="virtio_iommu e1000e virtio_net"
 		LA_EARLY_MODS="virtio_iommu"
 		;;
 	arm64/6.1|arm64/6.12)

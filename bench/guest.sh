@@ -1,0 +1,175 @@
+#!/bin/sh
+# Runs inside the guest (see bench/run.sh). Usage: guest.sh N REPS CYCLES BPFTRACE
+#   N:       calls of the entry point per measurement
+#   REPS:    repetitions of every configuration
+#   CYCLES:  e1000e remove + rescan cycles per hotplug measurement
+#   BPFTRACE: 1 to measure bpftrace too (/usr/bin/bpftrace in the initramfs)
+# Machine-readable lines (parsed by bench/run.sh):
+#   @@MODE bench|insmod
+#   @@CALL <config> <rep> <ns_per_call>
+#   @@HP <config> <rep> <cycles> <seconds>
+#   @@MEM <config> <VmHWM kB> <VmRSS kB>
+#   @@SKIP <config> <reason>
+N=$1 REPS=$2 CYCLES=$3 BPFTRACE=$4
+FN=acpi_dma_configure_id
+dmesg -n 1
+fail() { echo "bench-guest: FAIL $*"; exit 1; }
+
+# kernel timestamp (seconds, us resolution) of the last dmesg line matching $1
+kts() { dmesg | grep "$1" | tail -n 1 | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'; }
+# seconds a - b as decimal string -> microseconds (integer)
+us() { echo "$1" | sed 's/\.//; s/^0*//'; }
+
+wait_for() { # wait_for FILE PATTERN [TENTHS]
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt "${3:-600}" ] && return 1
+		sleep 0.1
+	done
+}
+
+# Prefer the module's own in-kernel timing (bench=N); else time unlocked=N
+# from kernel log timestamps and subtract a 1-call load.
+if grep -q 'parmtype=bench:' "$LA_TESTMOD"; then MODE=bench; else MODE=insmod; fi
+echo "@@MODE $MODE"
+
+seq_i=0
+measure_once() { # prints ns per call (decimal)
+	if [ $MODE = bench ]; then
+		dmesg -c >/dev/null
+		insmod "$LA_TESTMOD" bench="$N" || return 1
+		rmmod la_test
+		dmesg | sed -n 's/.*la_test: bench=[0-9]* ns_per_call=\([0-9.]*\).*/\1/p' | tail -n 1
+		return 0
+	fi
+	seq_i=$((seq_i + 1))
+	echo "la_bench: mark a$seq_i" >/dev/kmsg
+	insmod "$LA_TESTMOD" unlocked=1 || return 1
+	t1=$(kts "la_test: unlocked=1 ")
+	rmmod la_test
+	echo "la_bench: mark b$seq_i" >/dev/kmsg
+	insmod "$LA_TESTMOD" unlocked="$N" || return 1
+	tn=$(kts "la_test: unlocked=$N ")
+	rmmod la_test
+	a=$(us "$(kts "la_bench: mark a$seq_i\$")") t1=$(us "$t1")
+	b=$(us "$(kts "la_bench: mark b$seq_i\$")") tn=$(us "$tn")
+	# (load of N calls - load of 1 call) / (N - 1), in ns with 2 decimals
+	d=$(( (tn - b) - (t1 - a) ))
+	x=$(( d * 100000 / (N - 1) ))
+	printf '%d.%02d\n' $((x / 100)) $((x % 100))
+}
+
+measure() { # measure CONFIG
+	r=1
+	while [ $r -le "$REPS" ]; do
+		v=$(measure_once) || { echo "@@SKIP $1 insmod failed"; return 1; }
+		[ -n "$v" ] || { echo "@@SKIP $1 no result line in dmesg"; return 1; }
+		echo "@@CALL $1 $r $v"
+		r=$((r + 1))
+	done
+}
+
+mem() { # mem CONFIG PID
+	h=$(sed -n 's/^VmHWM:[ \t]*\([0-9]*\).*/\1/p' "/proc/$2/status")
+	s=$(sed -n 's/^VmRSS:[ \t]*\([0-9]*\).*/\1/p' "/proc/$2/status")
+	echo "@@MEM $1 ${h:-0} ${s:-0}"
+}
+
+stop() { # stop PID: SIGINT and wait (SIGKILL after 60 s)
+	kill -INT "$1" 2>/dev/null
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 600 ]; then
+			echo "bench-guest: pid $1 ignored SIGINT for 60 s, killing it"
+			kill -KILL "$1"
+			break
+		fi
+		usleep 100000
+	done
+	wait "$1"
+}
+
+# start_bg CONFIG LOG PATTERN CMD...: start CMD in the background, wait until
+# LOG shows PATTERN; sets $bg
+start_bg() {
+	cfg=$1 log=$2 pat=$3
+	shift 3
+	"$@" >"$log" 2>&1 &
+	bg=$!
+	if ! wait_for "$log" "$pat" 1200; then
+		echo "@@SKIP $cfg did not attach: $(tr '\n' ' ' <"$log" | cut -c1-300)"
+		kill -INT $bg 2>/dev/null; wait $bg
+		return 1
+	fi
+}
+
+# ---- per-call cost of the hooked entry point ----
+measure none
+if start_bg empty-fentry /tmp/ef.out attached /add/empty fentry $FN; then
+	measure empty-fentry; stop $bg
+fi
+if start_bg empty-kprobe /tmp/ek.out attached /add/empty kprobe $FN; then
+	measure empty-kprobe; stop $bg
+fi
+if start_bg lockaudit-fentry /tmp/lf.out watching \
+	lockaudit run --hooks $FN --attach fentry; then
+	measure lockaudit-fentry; mem lockaudit-fentry $bg; stop $bg
+	echo "lockaudit-fentry exit $?"
+fi
+if start_bg lockaudit-kprobe /tmp/lk.out watching \
+	lockaudit run --hooks $FN --attach kprobe; then
+	measure lockaudit-kprobe; mem lockaudit-kprobe $bg; stop $bg
+	echo "lockaudit-kprobe exit $?"
+fi
+# ---- hotplug throughput: e1000e remove + rescan ----
+insmod "$LA_E1000E" || fail "insmod e1000e"
+eth() { ls /sys/bus/pci/drivers/e1000e/ 2>/dev/null | grep '^0000' | head -n 1; }
+wait_eth() {
+	i=0
+	while [ -z "$(eth)" ]; do
+		i=$((i + 1)); [ $i -gt 3000 ] && fail "e1000e did not bind"
+		usleep 10000
+	done
+}
+wait_eth
+hp_seq=0
+hotplug() { # hotplug CONFIG REP
+	hp_seq=$((hp_seq + 1))
+	echo "la_bench: hp start$hp_seq" >/dev/kmsg
+	j=0
+	while [ $j -lt "$CYCLES" ]; do
+		echo 1 >"/sys/bus/pci/devices/$(eth)/remove"
+		echo 1 >/sys/bus/pci/rescan
+		wait_eth
+		j=$((j + 1))
+	done
+	echo "la_bench: hp end$hp_seq" >/dev/kmsg
+	a=$(us "$(kts "la_bench: hp start$hp_seq\$")")
+	b=$(us "$(kts "la_bench: hp end$hp_seq\$")")
+	d=$((b - a))
+	printf '@@HP %s %s %s %d.%06d\n' "$1" "$2" "$CYCLES" $((d / 1000000)) $((d % 1000000))
+}
+# interleave the two configurations, so drift over the boot hits both alike
+r=1
+while [ $r -le "$REPS" ]; do
+	hotplug none $r
+	if start_bg lockaudit-all /tmp/la.out watching lockaudit run; then
+		hotplug lockaudit-all $r
+		mem lockaudit-all $bg
+		stop $bg
+		echo "lockaudit-all exit $?"
+		[ $r = 1 ] && sed -n '1,12p' /tmp/la.out
+	fi
+	r=$((r + 1))
+done
+
+# ---- bpftrace (last: the heaviest, and the one most likely to misbehave) ----
+if [ "$BPFTRACE" = 1 ]; then
+	if start_bg bpftrace /tmp/bt.out 'bpftrace-ready' bpftrace -e \
+		"BEGIN { printf(\"bpftrace-ready\\n\"); } kfunc:$FN { if ((args->dev->mutex.owner.counter & ~7) != (int64)curtask) { @[kstack] = count(); } }"; then
+		measure bpftrace; mem bpftrace $bg; stop $bg
+		echo "bpftrace exit $? (output lines: $(grep -c . /tmp/bt.out))"
+	fi
+fi
+echo "bench-guest: done"

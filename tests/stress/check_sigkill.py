@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+"""tests/stress/sigkill.sh: after kill -9 the --interval report exists, is
+complete JSON, validates against docs/report.schema.json and holds la_test's
+5 unlocked calls.  Usage: check_sigkill.py CONSOLE_LOG"""
+import json
+import sys
+from stresslib import Checker, validate
+
+c = Checker("sigkill", sys.argv[1])
+c.check(c.value("EXIT") == "137", f"lockaudit killed by SIGKILL (status {c.value('EXIT')})")
+c.check(c.value("EXISTS") == "1", "/tmp/k.json exists after kill -9")
+text = c.section("sigkill")
+if text is not None:
+    try:
+        rep = json.loads(text)
+        c.check(True, "complete JSON")
+    except ValueError as e:
+        rep = None
+        c.check(False, f"complete JSON ({e})")
+    if rep is not None:
+        ok, msg = validate(text)
+        c.check(ok, "validates against docs/report.schema.json" + ("" if ok else f": {msg[:500]}"))
+        n = sum(s["count"] for d in rep["drivers"] if d["module"] == "la_test"
+                for s in d["sites"] if s.get("function") == "la_call_unlocked")
+        c.check(n == 5, f"la_test's 5 unlocked calls in the last periodic report ({n})")
+c.finish()

@@ -365,14 +365,14 @@ static const struct ksym *check_module(const struct ksyms *ks,
 	return sym;
 }
 
-const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr)
+/* the last symbol at or below addr (last of its aliases), or NULL */
+static const struct ksym *below(const struct ksyms *ks, uint64_t addr)
 {
 	size_t lo = 0, hi;
 
 	if (!ks || !ks->nr || addr < ks->syms[0].addr)
 		return NULL;
 	hi = ks->nr;
-	/* last symbol with sym.addr <= addr */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -381,13 +381,20 @@ const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr)
 		else
 			hi = mid;
 	}
+	return &ks->syms[lo];
+}
+
+const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr)
+{
+	const struct ksym *s = below(ks, addr);
+
 	/* past the end of the last function of a region: unknown */
-	if (addr - ks->syms[lo].addr > KSYMS_MAX_FUNC_SIZE)
+	if (!s || addr - s->addr > KSYMS_MAX_FUNC_SIZE)
 		return NULL;
 	/* first alias at that address */
-	while (lo > 0 && ks->syms[lo - 1].addr == ks->syms[lo].addr)
-		lo--;
-	return check_module(ks, &ks->syms[lo], addr);
+	while (s > ks->syms && s[-1].addr == s->addr)
+		s--;
+	return check_module(ks, s, addr);
 }
 
 const struct ksym *ksyms__by_name(const struct ksyms *ks, const char *name,
@@ -447,25 +454,6 @@ int ksyms__add_module_record(struct ksyms *ks, const char *name, uint64_t base,
 	g->init = init;
 	ks->nr_recs++;
 	return 0;
-}
-
-/* the last symbol at or below addr (last of its aliases), or NULL */
-static const struct ksym *below(const struct ksyms *ks, uint64_t addr)
-{
-	size_t lo = 0, hi;
-
-	if (!ks || !ks->nr || addr < ks->syms[0].addr)
-		return NULL;
-	hi = ks->nr;
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ks->syms[mid].addr <= addr)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return &ks->syms[lo];
 }
 
 char *ksyms__format_at(const struct ksyms *ks, uint64_t addr, uint64_t t_ns,

@@ -9,12 +9,10 @@ which entry points one such call reaches, and how lockaudit attaches there.
 """
 import json
 import re
-import subprocess
 import sys
-import tempfile
-import os
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import Checks
+
 log_path, arch, kver = sys.argv[1], sys.argv[2], sys.argv[3]
 kernel = f"{arch}-{kver}"
 U, L, O, N, K = (int(x) for x in sys.argv[4:9])
@@ -54,35 +52,12 @@ def cell(arch, kver):
 
 C = cell(arch, kver)
 E = C["entry"]
-text = open(log_path, errors="replace").read()
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"  ok   {kernel}: {what}")
-    else:
-        failed += 1
-        print(f"  FAIL {kernel}: {what}")
-
-
-def section(name):
-    m = re.search(r"^@@BEGIN %s\n(.*?)^@@END %s$" % (name, name), text, re.S | re.M)
-    if not m:
-        raise SystemExit(f"{kernel}: section {name} missing from the console log")
-    return m.group(1)
+T = Checks(kernel, open(log_path, errors="replace").read())
+check, section, text = T.check, T.section, T.text
 
 
 def validate(doc, schema):
-    path = os.path.join(TOP, "docs", schema)
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
-        json.dump(doc, f)
-        f.flush()
-        r = subprocess.run([sys.executable, os.path.join(TOP, "tests/unit/validate.py"), path, f.name],
-                           text=True, capture_output=True)
-    check(r.returncode == 0, f"{schema} validates ({r.stdout.strip()}{r.stderr.strip()})")
+    T.validate(doc, schema, schema.split(".")[0])
 
 
 def all_sites(rep):
@@ -227,5 +202,4 @@ check(re.search(r"^kptr exit 6$", text, re.M) is not None and "kptr_restrict" in
       "kptr_restrict=2: exit 6 naming the sysctl")
 check(re.search(r"^nohooks exit 8$", text, re.M) is not None, "only absent hooks selected: exit 8")
 
-print(f"{kernel}: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+T.done()

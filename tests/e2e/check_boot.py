@@ -4,52 +4,26 @@
 Usage: check_boot.py CONSOLE_LOG KERNEL U O K
 """
 import json
-import os
-import re
-import subprocess
 import sys
-import tempfile
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import Checks
+
 log_path, kernel = sys.argv[1], sys.argv[2]
 U, O, K = (int(x) for x in sys.argv[3:6])
-text = open(log_path, errors="replace").read()
-passed = failed = 0
-
-
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"  ok   {kernel}: {what}")
-    else:
-        failed += 1
-        print(f"  FAIL {kernel}: {what}")
+T = Checks(kernel, open(log_path, errors="replace").read())
+check, exit_is = T.check, T.exits
 
 
 def section(name):
-    m = re.search(r"^@@BEGIN %s\n(.*?)^@@END %s$" % (name, name), text, re.S | re.M)
-    if not m:
-        raise SystemExit(f"{kernel}: section {name} missing from the console log")
-    return json.loads(m.group(1))
+    return json.loads(T.section(name))
 
 
 def validate(doc, label):
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
-        json.dump(doc, f)
-        f.flush()
-        r = subprocess.run(["/usr/bin/python3", os.path.join(TOP, "tests/unit/validate.py"),
-                            os.path.join(TOP, "docs/report.schema.json"), f.name],
-                           text=True, capture_output=True)
-    check(r.returncode == 0, f"{label}: report validates against the schema {r.stderr.strip()}")
+    T.validate(doc, what=label)
 
 
 def la_test(rep):
     return [s for g in rep["drivers"] if g["module"] == "la_test" for s in g["sites"]]
-
-
-def exit_is(name, code):
-    check(re.search(rf"^{name} exit {code}$", text, re.M) is not None, f"{name} exits {code}")
 
 
 exit_is("boot", 0)
@@ -57,7 +31,7 @@ exit_is("boot-again", 10)
 exit_is("collect1", 0)
 exit_is("collect2", 0)
 exit_is("collect3", 11)
-check("pinned state left behind" not in text, "collect --detach removed the pinned state")
+check("pinned state left behind" not in T.text, "collect --detach removed the pinned state")
 
 r1 = section("collect1")
 validate(r1, "collect1")
@@ -85,5 +59,4 @@ check([s["count"] for s in named] == [K], f"the loaded la_test's {K} calls named
 d = r2["totals"]["dropped"]
 check(d["sites"] == 0 and d["stack_errors"] == 0, f"nothing dropped {d}")
 
-print(f"{kernel} (boot/collect): {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+T.done(" (boot/collect)")

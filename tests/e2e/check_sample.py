@@ -11,22 +11,11 @@ import json
 import re
 import sys
 
-text = open(sys.argv[1], errors="replace").read()
-cell = sys.argv[2]
-passed = failed = 0
+from common import Checks
 
-
-def check(cond, what):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(f"  {'ok  ' if cond else 'FAIL'} {cell} (sample): {what}")
-
-
-m = re.search(r"^@@BEGIN sample\n(.*?)^@@END sample$", text, re.S | re.M)
-if not m:
-    raise SystemExit(f"{cell}: sample report missing from the console log")
-rep = json.loads(m.group(1))
+T = Checks(f"{sys.argv[2]} (sample)", open(sys.argv[1], errors="replace").read())
+check, text = T.check, T.text
+rep = json.loads(T.section("sample"))
 groups = int(re.search(r"^pci devices in iommu groups: (\d+)$", text, re.M).group(1))
 check(re.search(r"^collect exit 0$", text, re.M), "collect --detach exits 0")
 check(rep["drivers"] == [] and rep["unclassified"] == [], "no driver finding, nothing unclassified")
@@ -53,5 +42,4 @@ check(sum(s["count"] for s in held) == 1, "e1000e's probe: pci_dma_configure onc
 t = rep["totals"]
 check(t["violations"] == sum(per.values()) and t["dropped"]["sites"] == 0,
       f"every violation is the core's ({t['violations']})")
-print(f"{cell} (sample): {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+T.done()

@@ -33,7 +33,9 @@ WARN := -Wall -Wextra -Werror
 ALL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DLA_VERSION=\"$(VERSION)\" \
 	-Iinclude -I$(OUT) $(CFLAGS)
 LDLIBS := -ljson-c -lbpf -lelf -lz
+# vmlinux.h from 7.x BTF has ms-extension anonymous members (testbed.md)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
+	-fms-extensions -Wno-microsoft-anon-tag \
 	-Ivmlinux/$(ARCH) -Iinclude -Wall -Werror
 
 USER_SRCS := $(wildcard user/*.c)

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * empty - attach an empty fentry or kprobe BPF program to one kernel function
- * and wait for SIGINT/SIGTERM (the baseline of bench/run.sh).
+ * empty - attach empty BPF programs to one kernel function and wait for
+ * SIGINT/SIGTERM (the baseline of bench/run.sh).
  *
- * Usage: empty fentry|kprobe FUNCTION
+ * Usage: empty fentry|kprobe|fentry+fexit|kprobe+kretprobe FUNCTION
  * Prints "empty: attached MODE FUNCTION" on stdout once attached.
  * Exit: 0 after a signal, 1 load/attach failure, 2 usage.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,16 +34,22 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt,
 
 int main(int argc, char **argv)
 {
+	struct bpf_link *links[2] = { NULL, NULL };
 	struct empty_bpf *skel;
-	struct bpf_link *link;
+	bool fentry, kprobe, fexit, kretprobe;
+	const char *fn;
 	sigset_t set, old;
-	int fentry, err;
+	int err, i;
 
-	if (argc != 3 || (strcmp(argv[1], "fentry") && strcmp(argv[1], "kprobe"))) {
-		fprintf(stderr, "usage: empty fentry|kprobe FUNCTION\n");
-		return 2;
-	}
-	fentry = !strcmp(argv[1], "fentry");
+	if (argc != 3)
+		goto usage;
+	fn = argv[2];
+	fentry = !strcmp(argv[1], "fentry") || !strcmp(argv[1], "fentry+fexit");
+	fexit = !strcmp(argv[1], "fentry+fexit");
+	kprobe = !strcmp(argv[1], "kprobe") || !strcmp(argv[1], "kprobe+kretprobe");
+	kretprobe = !strcmp(argv[1], "kprobe+kretprobe");
+	if (!fentry && !kprobe)
+		goto usage;
 	libbpf_set_print(quiet_print);
 
 	skel = empty_bpf__open();
@@ -50,29 +57,39 @@ int main(int argc, char **argv)
 		fprintf(stderr, "empty: open failed: %s\n", strerror(errno));
 		return 1;
 	}
-	bpf_program__set_autoload(fentry ? skel->progs.empty_kprobe
-					 : skel->progs.empty_fentry, false);
-	if (fentry) {
-		err = bpf_program__set_attach_target(skel->progs.empty_fentry, 0,
-						     argv[2]);
-		if (err) {
-			fprintf(stderr, "empty: set_attach_target %s: %s\n",
-				argv[2], strerror(-err));
-			goto fail;
-		}
+	bpf_program__set_autoload(skel->progs.empty_fentry, fentry);
+	bpf_program__set_autoload(skel->progs.empty_fexit, fexit);
+	bpf_program__set_autoload(skel->progs.empty_kprobe, kprobe);
+	bpf_program__set_autoload(skel->progs.empty_kretprobe, kretprobe);
+	if (fentry)
+		err = bpf_program__set_attach_target(skel->progs.empty_fentry, 0, fn);
+	else
+		err = 0;
+	if (!err && fexit)
+		err = bpf_program__set_attach_target(skel->progs.empty_fexit, 0, fn);
+	if (err) {
+		fprintf(stderr, "empty: set_attach_target %s: %s\n", fn,
+			strerror(-err));
+		goto fail;
 	}
 	err = empty_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "empty: load failed: %s\n", strerror(-err));
 		goto fail;
 	}
-	if (fentry)
-		link = bpf_program__attach_trace(skel->progs.empty_fentry);
-	else
-		link = bpf_program__attach_kprobe(skel->progs.empty_kprobe,
-						  false, argv[2]);
-	if (!link) {
-		fprintf(stderr, "empty: attach %s %s: %s\n", argv[1], argv[2],
+	if (fentry) {
+		links[0] = bpf_program__attach_trace(skel->progs.empty_fentry);
+		if (links[0] && fexit)
+			links[1] = bpf_program__attach_trace(skel->progs.empty_fexit);
+	} else {
+		links[0] = bpf_program__attach_kprobe(skel->progs.empty_kprobe,
+						      false, fn);
+		if (links[0] && kretprobe)
+			links[1] = bpf_program__attach_kprobe(
+				skel->progs.empty_kretprobe, true, fn);
+	}
+	if (!links[0] || ((fexit || kretprobe) && !links[1])) {
+		fprintf(stderr, "empty: attach %s %s: %s\n", argv[1], fn,
 			strerror(errno));
 		goto fail;
 	}
@@ -84,15 +101,21 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, &old);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	printf("empty: attached %s %s\n", argv[1], argv[2]);
+	printf("empty: attached %s %s\n", argv[1], fn);
 	fflush(stdout);
 	while (!stop)
 		sigsuspend(&old);
 
-	bpf_link__destroy(link);
+	for (i = 1; i >= 0; i--)
+		bpf_link__destroy(links[i]);
 	empty_bpf__destroy(skel);
 	return 0;
 fail:
+	for (i = 1; i >= 0; i--)
+		bpf_link__destroy(links[i]);
 	empty_bpf__destroy(skel);
 	return 1;
+usage:
+	fprintf(stderr, "usage: empty fentry|kprobe|fentry+fexit|kprobe+kretprobe FUNCTION\n");
+	return 2;
 }

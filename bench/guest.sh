@@ -1,16 +1,20 @@
 #!/bin/sh
-# Runs inside the guest (see bench/run.sh). Usage: guest.sh N REPS CYCLES BPFTRACE
+# Runs inside the guest (see bench/run.sh).
+# Usage: guest.sh N REPS CYCLES BPFTRACE [TIMING]
 #   N:       calls of the entry point per measurement
 #   REPS:    repetitions of every configuration
 #   CYCLES:  e1000e remove + rescan cycles per hotplug measurement
 #   BPFTRACE: 1 to measure bpftrace too (/usr/bin/bpftrace in the initramfs)
+#   TIMING:  auto (default: bench=N if la_test has it, else insmod) or insmod
 # Machine-readable lines (parsed by bench/run.sh):
 #   @@MODE bench|insmod
+#   @@KREL <uname -r>
 #   @@CALL <config> <rep> <ns_per_call>
 #   @@HP <config> <rep> <cycles> <seconds>
 #   @@MEM <config> <VmHWM kB> <VmRSS kB>
 #   @@SKIP <config> <reason>
-N=$1 REPS=$2 CYCLES=$3 BPFTRACE=$4
+#   @@ATTACH <config> <lockaudit's "watching ..." line>
+N=$1 REPS=$2 CYCLES=$3 BPFTRACE=$4 TIMING=${5:-auto}
 FN=acpi_dma_configure_id
 dmesg -n 1
 fail() { echo "bench-guest: FAIL $*"; exit 1; }
@@ -30,8 +34,10 @@ wait_for() { # wait_for FILE PATTERN [TENTHS]
 
 # Prefer the module's own in-kernel timing (bench=N); else time unlocked=N
 # from kernel log timestamps and subtract a 1-call load.
-if grep -q 'parmtype=bench:' "$LA_TESTMOD"; then MODE=bench; else MODE=insmod; fi
+MODE=insmod
+[ "$TIMING" = auto ] && grep -q 'parmtype=bench:' "$LA_TESTMOD" && MODE=bench
 echo "@@MODE $MODE"
+echo "@@KREL $(uname -r)"
 
 seq_i=0
 measure_once() { # prints ns per call (decimal)
@@ -43,6 +49,7 @@ measure_once() { # prints ns per call (decimal)
 		return 0
 	fi
 	seq_i=$((seq_i + 1))
+	dmesg -c >/dev/null
 	echo "la_bench: mark a$seq_i" >/dev/kmsg
 	insmod "$LA_TESTMOD" unlocked=1 || return 1
 	t1=$(kts "la_test: unlocked=1 ")
@@ -53,6 +60,7 @@ measure_once() { # prints ns per call (decimal)
 	rmmod la_test
 	a=$(us "$(kts "la_bench: mark a$seq_i\$")") t1=$(us "$t1")
 	b=$(us "$(kts "la_bench: mark b$seq_i\$")") tn=$(us "$tn")
+	[ -n "$a" ] && [ -n "$t1" ] && [ -n "$b" ] && [ -n "$tn" ] || return 1
 	# (load of N calls - load of 1 call) / (N - 1), in ns with 2 decimals
 	d=$(( (tn - b) - (t1 - a) ))
 	x=$(( d * 100000 / (N - 1) ))
@@ -112,13 +120,22 @@ fi
 if start_bg empty-kprobe /tmp/ek.out attached /add/empty kprobe $FN; then
 	measure empty-kprobe; stop $bg
 fi
+# lockaudit hooks entry and exit (fexit, kretprobe): the same pair, empty
+if start_bg empty-fentry-fexit /tmp/eff.out attached /add/empty fentry+fexit $FN; then
+	measure empty-fentry-fexit; stop $bg
+fi
+if start_bg empty-kprobe-kretprobe /tmp/ekk.out attached /add/empty kprobe+kretprobe $FN; then
+	measure empty-kprobe-kretprobe; stop $bg
+fi
 if start_bg lockaudit-fentry /tmp/lf.out watching \
 	lockaudit run --hooks $FN --attach fentry; then
+	echo "@@ATTACH lockaudit-fentry $(grep -m1 watching /tmp/lf.out)"
 	measure lockaudit-fentry; mem lockaudit-fentry $bg; stop $bg
 	echo "lockaudit-fentry exit $?"
 fi
 if start_bg lockaudit-kprobe /tmp/lk.out watching \
 	lockaudit run --hooks $FN --attach kprobe; then
+	echo "@@ATTACH lockaudit-kprobe $(grep -m1 watching /tmp/lk.out)"
 	measure lockaudit-kprobe; mem lockaudit-kprobe $bg; stop $bg
 	echo "lockaudit-kprobe exit $?"
 fi
@@ -133,10 +150,11 @@ wait_eth() {
 	done
 }
 wait_eth
-hp_seq=0
+# centiseconds since boot (/proc/uptime; the dmesg ring is too small to keep
+# a start mark across 100 e1000e probes)
+cs() { sed 's/ .*//; s/\.//; s/^0*//' /proc/uptime; }
 hotplug() { # hotplug CONFIG REP
-	hp_seq=$((hp_seq + 1))
-	echo "la_bench: hp start$hp_seq" >/dev/kmsg
+	a=$(cs)
 	j=0
 	while [ $j -lt "$CYCLES" ]; do
 		echo 1 >"/sys/bus/pci/devices/$(eth)/remove"
@@ -144,22 +162,32 @@ hotplug() { # hotplug CONFIG REP
 		wait_eth
 		j=$((j + 1))
 	done
-	echo "la_bench: hp end$hp_seq" >/dev/kmsg
-	a=$(us "$(kts "la_bench: hp start$hp_seq\$")")
-	b=$(us "$(kts "la_bench: hp end$hp_seq\$")")
+	b=$(cs)
 	d=$((b - a))
-	printf '@@HP %s %s %s %d.%06d\n' "$1" "$2" "$CYCLES" $((d / 1000000)) $((d % 1000000))
+	printf '@@HP %s %s %s %d.%02d\n' "$1" "$2" "$CYCLES" $((d / 100)) $((d % 100))
 }
-# interleave the two configurations, so drift over the boot hits both alike
-r=1
-while [ $r -le "$REPS" ]; do
-	hotplug none $r
+one_hp() { # one_hp CONFIG REP
+	if [ "$1" = none ]; then
+		hotplug none "$2"
+		return
+	fi
 	if start_bg lockaudit-all /tmp/la.out watching lockaudit run; then
-		hotplug lockaudit-all $r
+		[ "$2" = 1 ] && echo "@@ATTACH lockaudit-all $(grep -m1 watching /tmp/la.out)"
+		hotplug lockaudit-all "$2"
 		mem lockaudit-all $bg
 		stop $bg
 		echo "lockaudit-all exit $?"
-		[ $r = 1 ] && sed -n '1,12p' /tmp/la.out
+		[ "$2" = 1 ] && sed -n '1,12p' /tmp/la.out
+	fi
+}
+# alternate the order (none first, then lockaudit first, ...) so that any
+# drift over the boot hits both configurations alike
+r=1
+while [ $r -le "$REPS" ]; do
+	if [ $((r % 2)) = 1 ]; then
+		one_hp none $r; one_hp lockaudit-all $r
+	else
+		one_hp lockaudit-all $r; one_hp none $r
 	fi
 	r=$((r + 1))
 done

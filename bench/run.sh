@@ -12,12 +12,16 @@
 # Prints a table and writes docs/benchmarks.md (from bench/report.py).
 #
 # Usage: bench/run.sh [--kernel 6.1|6.12|7.3|...] [--calls N] [--reps R]
-#                     [--cycles C] [--no-bpftrace] [--out FILE]
+#                     [--cycles C] [--no-bpftrace] [--timing auto|insmod]
+#                     [--out FILE]
+# Defaults: --kernel 6.12 --calls 200000 --reps 3 --cycles 100.
+# --timing insmod forces the unlocked=N fallback even if la_test has bench=.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
-kernel=6.12 calls=200000 reps=3 cycles=30 bpftrace=1 out=docs/benchmarks.md
+kernel=6.12 calls=200000 reps=3 cycles=100 bpftrace=1 timing=auto
+out=docs/benchmarks.md
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=${2:?}; shift 2 ;;
@@ -25,8 +29,9 @@ while [ $# -gt 0 ]; do
 	--reps) reps=${2:?}; shift 2 ;;
 	--cycles) cycles=${2:?}; shift 2 ;;
 	--no-bpftrace) bpftrace=0; shift ;;
+	--timing) timing=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -37,7 +42,9 @@ die() { log "$*"; exit 1; }
 make -s all || die "building build/lockaudit failed"
 B=build/bench
 mkdir -p $B
+# the Makefile's BPF_CFLAGS (vmlinux.h from 7.x BTF needs -fms-extensions)
 clang -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Ivmlinux/x86_64 \
+	-fms-extensions -Wno-microsoft-anon-tag \
 	-Wall -Werror -c bench/empty.bpf.c -o $B/empty.bpf.o || die "clang empty.bpf.c"
 bpftool gen skeleton $B/empty.bpf.o name empty_bpf >$B/empty.skel.h.tmp &&
 	mv $B/empty.skel.h.tmp $B/empty.skel.h || die "bpftool gen skeleton"
@@ -66,7 +73,10 @@ else
 fi
 
 console=$B/console-x86_64-$kernel.log
-cmd="sh /add/guest.sh $calls $reps $cycles $bpftrace"
+cmd="sh /add/guest.sh $calls $reps $cycles $bpftrace $timing"
+# other guests on this host share its CPUs: say so in the report
+others=$(pgrep -c -x 'qemu-system-.*' 2>/dev/null || true)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 log "booting x86_64/$kernel: $cmd (console: $console)"
 t0=$(date +%s)
 tests/vm/run --kernel "$kernel" --mem $mem --timeout 1200 "${adds[@]}" \
@@ -83,4 +93,4 @@ fi
 /usr/bin/python3 bench/report.py --console "$console" --out "$out" \
 	--kernel "$kernel" --calls "$calls" --reps "$reps" --cycles "$cycles" \
 	--wall "$((t1 - t0))" --guest-exit "$rc" --bpftrace-note "$bt_note" \
-	--cmd "$cmd" --mem "$mem"
+	--cmd "$cmd" --mem "$mem" --others "${others:-0}" --load0 "$load0"

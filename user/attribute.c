@@ -98,14 +98,13 @@ static bool in_list(const char *func, const char *const *list, size_t n)
 	return false;
 }
 
-static bool is_bpf_frame(const char *frame)
+bool la_frame_is_bpf(const char *frame)
 {
 	char mod[64];
 
 	return !strncmp(frame, "bpf_prog_", 9) ||
 	       !strncmp(frame, "bpf_trampoline_", 15) ||
-	       !strcmp(la_frame_module(frame, mod, sizeof(mod)), "bpf") ||
-	       !strncmp(frame, "0x", 2);
+	       !strcmp(la_frame_module(frame, mod, sizeof(mod)), "bpf");
 }
 
 const char *la_group_name(enum la_group g)
@@ -152,7 +151,9 @@ void la_attribute(const char *entry, char *const *frames, size_t n,
 	out->culprit = -1;
 
 	/* BPF program and trampoline frames (fentry), unknown addresses */
-	for (start = 0; start < n && is_bpf_frame(frames[start]); start++)
+	for (start = 0; start < n && (la_frame_is_bpf(frames[start]) ||
+				      !strncmp(frames[start], "0x", 2));
+	     start++)
 		;
 	out->first = (int)start;
 	/* the hooked function itself (kprobe stacks start there) */
@@ -164,6 +165,8 @@ void la_attribute(const char *entry, char *const *frames, size_t n,
 	for (i = start; i < n; i++) {
 		size_t k;
 
+		if (la_frame_is_bpf(frames[i]))
+			continue;
 		la_frame_func(frames[i], func, sizeof(func));
 		if (!strcmp(func, "really_probe"))
 			break;
@@ -182,6 +185,8 @@ void la_attribute(const char *entry, char *const *frames, size_t n,
 	}
 
 	for (i = start; i < n; i++) {
+		if (la_frame_is_bpf(frames[i]))
+			continue; /* a nested watched call's trampoline */
 		la_frame_func(frames[i], func, sizeof(func));
 		if (!func[0])
 			break; /* unknown address: cannot tell who called */

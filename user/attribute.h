@@ -37,6 +37,10 @@ const char *la_frame_func(const char *frame, char *buf, size_t len);
 const char *la_frame_module(const char *frame, char *buf, size_t len);
 
 const char *la_group_name(enum la_group g);
+/* A BPF program or trampoline frame ([bpf]): not kernel code of interest.
+ * fentry stacks start with them, and with exit hooks (fexit) nested
+ * watched calls leave trampoline frames in the middle too. */
+bool la_frame_is_bpf(const char *frame);
 
 /*
  * How much a site matters, from the facts the kernel recorded:

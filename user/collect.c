@@ -469,8 +469,11 @@ static int read_races(struct la_collector *c, struct la_report *r)
 			}
 			in.task[t].entry = (char *)c->h->hook[next.hook[t]].def->func;
 			la_attribute(in.task[t].entry, ptrs[t], n, &a);
-			in.task[t].frames = ptrs[t] + a.first;
-			in.task[t].nr_frames = n - (size_t)a.first;
+			in.task[t].nr_frames = 0;
+			for (size_t i = (size_t)a.first; i < n; i++)
+				if (!la_frame_is_bpf(ptrs[t][i]))
+					ptrs[t][in.task[t].nr_frames++] = ptrs[t][i];
+			in.task[t].frames = ptrs[t];
 			in.task[t].pid = (int)v.pid[t];
 			in.task[t].comm = (char *)kstr(v.comm[t], LA_COMM_LEN, comm[t]);
 		}

@@ -336,7 +336,16 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		if (hk->link) {
 			hk->attached = LA_ATTACHED_KPROBE;
 			attached++;
+#ifdef __aarch64__
+			/* the kretprobe would replace the link register before
+			 * the entry kprobe reads the immediate caller from it */
+			snprintf(hk->reason + strlen(hk->reason),
+				 sizeof(hk->reason) - strlen(hk->reason),
+				 "%sexit not hooked (a kretprobe hides the caller on arm64): no concurrency tracking",
+				 hk->reason[0] ? "; " : "");
+#else
 			attach_exit(hk, slot_prog(h, "kretprobe", i), true);
+#endif
 			continue;
 		}
 		snprintf(hk->reason + n, sizeof(hk->reason) - n, "%skprobe: %s",

@@ -219,11 +219,13 @@ struct la_rsite *report__add_site(struct la_report *r, const char *entry,
 	s->state = state;
 	s->truncated = truncated;
 	s->holder_comm = xstrdup("");
-	/* keep the stack from the first kernel frame: BPF frames are noise */
-	s->nr_frames = n - (size_t)a.first;
-	s->frames = xrealloc(NULL, (s->nr_frames + 1) * sizeof(char *));
-	for (i = 0; i < s->nr_frames; i++)
-		s->frames[i] = xstrdup(frames[a.first + i]);
+	/* keep the kernel frames from the first one on: BPF program and
+	 * trampoline frames are noise wherever they are */
+	s->frames = xrealloc(NULL, (n + 1) * sizeof(char *));
+	s->nr_frames = 0;
+	for (i = (size_t)a.first; i < n; i++)
+		if (!la_frame_is_bpf(frames[i]))
+			s->frames[s->nr_frames++] = xstrdup(frames[i]);
 	s->group = a.group;
 	s->registered = registered;
 	s->probe_lock = probe_lock;

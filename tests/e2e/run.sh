@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cells=("$@")
 logdir=$top/build/e2e
 if [ ${#cells[@]} -eq 0 ]; then
-	cells=(x86_64/6.1 x86_64/6.12 x86_64/6.1-rt x86_64/7.3 x86_64/7.3-rt
+	cells=(x86_64/6.1 x86_64/6.12 x86_64/6.1-rt x86_64/6.12-rt x86_64/7.3 x86_64/7.3-rt
 		arm64/6.1 arm64/6.12 arm64/7.3)
 	rm -rf "$logdir" # a full run: docs/kernels.md is generated from it
 fi

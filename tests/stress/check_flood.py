@@ -9,6 +9,11 @@ c = Checker("flood", log)
 E = "acpi_dma_configure_id"
 rep = c.json_section("flood")
 c.check(c.value("EXIT") == "0", f"lockaudit exit status 0 (got {c.value('EXIT')})")
+import re
+m = re.search(r"la_test: flood=(\d+) threads=(\d+) done=(\d+) ns=(\d+)", c.text)
+c.check(m is not None and int(m.group(3)) == N, f"la_test made {N} calls ({m and m.group(0)})")
+if m:
+    c.note(f"flood in the module under lockaudit: {int(m.group(4)) / 1e9:.2f} s")
 hwm = c.value("HWM_KB")
 c.note(f"lockaudit VmHWM {hwm} kB, VmRSS {c.value('RSS_KB')} kB; insmod {c.value('INSMOD_S')} s, "
        f"SIGINT to exit {c.value('STOP_S')} s")

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by the tests/stress guest scripts (busybox sh).
 dmesg -n 1
 fail() { echo "guest: FAIL $*"; exit 1; }
@@ -18,7 +19,7 @@ start_la() {
 	i=0
 	while ! grep -q watching "$out" 2>/dev/null; do
 		i=$((i + 1))
-		if [ $i -gt 600 ] || ! kill -0 $la_pid 2>/dev/null; then
+		if [ $i -gt 600 ] || ! kill -0 "$la_pid" 2>/dev/null; then
 			cat "$out"; fail "lockaudit run $* did not start"
 		fi
 		sleep 0.1
@@ -26,7 +27,7 @@ start_la() {
 }
 # stop_la SIG: signal lockaudit, wait, print @@EXIT-<tag> status
 stop_la() {
-	kill -"$1" $la_pid
-	wait $la_pid
+	kill -"$1" "$la_pid"
+	wait "$la_pid"
 	la_rc=$?
 }

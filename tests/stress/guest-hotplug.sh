@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC1091,SC2154 # guest-common.sh is added at /add
 # tests/stress/hotplug.sh, in the guest: load e1000e and virtio_net, run
 # lockaudit (--interval 5, --events), print "@@READY hotplug", then wait for
 # the host's sentinel device (pci-testdev, 1b36:0005) to appear; stop
@@ -27,15 +28,18 @@ while ! sentinel; do
 done
 sleep 1
 echo "@@GUEST_S $(echo "$(now) $t0" | awk '{printf "%.2f", $1 - $2}')"
-echo "@@HWM_KB $(awk '/^VmHWM:/ {print $2}' /proc/$la_pid/status)"
+echo "@@HWM_KB $(awk '/^VmHWM:/ {print $2}' "/proc/$la_pid/status")"
 # progress lines (--interval without a terminal) are those printed before SIGINT
 grep -v -e '^new site' -e '^    ' -e 'watching' /tmp/run.out >/tmp/progress
+# the report as --interval 5 last rewrote it while running
+cp /tmp/hp.json /tmp/hp.pre.json 2>/dev/null && echo "@@PRE_EXISTS 1"
 stop_la INT
 echo "@@EXIT $la_rc"
 echo "@@PROGRESS_LINES $(grep -c . /tmp/progress)"
 head -n 3 /tmp/progress
 tail -n 8 /tmp/run.out
 dump hotplug /tmp/hp.json
+[ -f /tmp/hp.pre.json ] && dump hotplug-pre /tmp/hp.pre.json
 echo "@@EVENTS $(grep -c . /tmp/hp.jsonl)"
 echo "@@BEGIN events-summary"
 awk 'function get(k) {

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC1091,SC2154 # guest-common.sh is added at /add
 # tests/stress/loops.sh, in the guest.  Usage: guest-loops.sh RESCANS BINDS
 # With lockaudit running: insmod e1000e (the initial probe), RESCANS x sysfs
 # remove + rescan of the e1000e device, then BINDS x driver unbind + bind.
@@ -39,7 +40,7 @@ done
 t2=$(now)
 echo "@@BINDS $j"
 echo "@@BIND_S $(echo "$t2 $t1" | awk '{printf "%.2f", $1 - $2}')"
-echo "@@HWM_KB $(awk '/^VmHWM:/ {print $2}' /proc/$la_pid/status)"
+echo "@@HWM_KB $(awk '/^VmHWM:/ {print $2}' "/proc/$la_pid/status")"
 stop_la INT
 echo "@@EXIT $la_rc"
 grep -c . /tmp/run.out | sed 's/^/run output lines: /'

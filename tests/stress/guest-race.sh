@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC1091,SC2154 # guest-common.sh is added at /add
 # tests/stress/race.sh, in the guest.  Usage: guest-race.sh R
 # la_test race=R (two kthreads la_race_a/la_race_b, unlocked, same device),
 # then race=R race_locked=1, each under its own lockaudit run.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC1091,SC2154 # guest-common.sh is added at /add
 # tests/stress/sigkill.sh, in the guest: lockaudit run --json F --interval 1,
 # la_test unlocked=5, sleep 3, kill -9: F must be complete (rewritten atomically).
 . /add/guest-common.sh

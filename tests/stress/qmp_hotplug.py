@@ -16,8 +16,19 @@ ready_tmo = float(sys.argv[4]) if len(sys.argv) > 4 else 300
 KINDS = [("e1000e", "rp1", {"romfile": ""}), ("virtio-net-pci", "rp2", {"romfile": ""})]
 
 
+qmp = None  # (socket, file) once connected
+
+
 def die(msg):
     print(f"qmp_hotplug: FAIL {msg}", flush=True)
+    if qmp:  # still let the guest stop lockaudit and finish: plug the sentinel
+        try:
+            qmp[0].settimeout(10)
+            qmp[1].write(json.dumps({"execute": "device_add", "arguments": {
+                "driver": "pci-testdev", "id": "sentinel", "bus": "rp3"}}) + "\n")
+            qmp[1].flush()
+        except OSError:
+            pass
     sys.exit(1)
 
 
@@ -36,6 +47,7 @@ print(f"qmp_hotplug: guest ready after {time.time() - t0:.1f} s", flush=True)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sock_path)
 f = s.makefile("rw", encoding="utf-8", newline="\n")
+qmp = (s, f)
 events = []
 
 

@@ -24,7 +24,7 @@
 #include "attribute.h"
 
 static const char *const cells[] = {
-	"x86_64-6.1", "x86_64-6.1-rt", "x86_64-6.12", "x86_64-7.3",
+	"x86_64-6.1", "x86_64-6.1-rt", "x86_64-6.12", "x86_64-6.12-rt", "x86_64-7.3",
 	"x86_64-7.3-rt", "arm64-6.1", "arm64-6.12", "arm64-7.3",
 };
 
@@ -146,6 +146,7 @@ CELL(4)
 CELL(5)
 CELL(6)
 CELL(7)
+CELL(8)
 
 int main(void)
 {
@@ -158,6 +159,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cell, setup_5),
 		cmocka_unit_test_setup(test_cell, setup_6),
 		cmocka_unit_test_setup(test_cell, setup_7),
+		cmocka_unit_test_setup(test_cell, setup_8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -188,6 +188,32 @@ static void test_truncated_and_bad_state(void **state)
 	report__free(&r);
 }
 
+/* fexit on a nested watched function leaves its trampoline mid-stack */
+static void test_trampoline_mid_stack(void **state)
+{
+	static const __u64 ips[] = { A_BPF_PROG + 0x5e,	 A_BPF_TRAMP + 0x4f,
+				     A_ACPI_DMA + 0x5,	 A_PCI_DMA + 0x91,
+				     A_BPF_TRAMP + 0x40, A_PCI_DMA + 0x8,
+				     A_LA_CALL + 0x25,	 A_LA_INIT + 0x83 };
+	struct la_key k = { .hook = 1, .state = LA_UNLOCKED,
+			    .flags = LA_F_REGISTERED };
+	struct la_site v = { .count = 2, .last_ns = 1 };
+	struct la_report r;
+	size_t i;
+
+	(void)state;
+	set_stack(&k, ips, 8);
+	report__init(&r);
+	collect__site_to_report(ks, "acpi_dma_configure_id", true, &k, &v, &r);
+	assert_int_equal(r.sites[0].group, LA_GROUP_DRIVER);
+	assert_string_equal(r.sites[0].function, "la_call_unlocked");
+	/* no [bpf] frame anywhere in what the report shows */
+	assert_int_equal(r.sites[0].nr_frames, 5);
+	for (i = 0; i < r.sites[0].nr_frames; i++)
+		assert_null(strstr(r.sites[0].frames[i], "[bpf]"));
+	report__free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_core_site_kprobe_probe_lock),
 		cmocka_unit_test(test_held_other_unterminated_strings),
 		cmocka_unit_test(test_truncated_and_bad_state),
+		cmocka_unit_test(test_trampoline_mid_stack),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

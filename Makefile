@@ -43,7 +43,7 @@ USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
 
 .PHONY: all deps check unit unit-asan cli-test vm-test boot-test demo \
-	vmlinux format clean bench install kernels-doc
+	vmlinux format clean bench install kernels-doc stress stress-test
 .DELETE_ON_ERROR:
 
 all: $(OUT)/lockaudit
@@ -120,9 +120,22 @@ boot-test: $(OUT)/lockaudit
 	bash tests/boot/static.sh $(OUT)/lockaudit
 	bash tests/boot/run.sh
 
-check: unit unit-asan cli-test vm-test boot-test
-	@echo "make check: unit, unit-asan, cli-test, vm-test and boot-test suites all passed"
-	@echo "check: 5 passed, 0 failed"
+# exact counts under load: 1M calls from 4 threads, two tasks racing on one
+# device, SIGKILL during --interval snapshots (hotplug and loops: make stress)
+stress-test: $(OUT)/lockaudit
+	bash tests/stress/run.sh flood race sigkill
+
+check: unit unit-asan cli-test vm-test boot-test stress-test
+	@echo "make check: unit, unit-asan, cli-test, vm-test, boot-test and stress-test suites all passed"
+	@echo "check: 6 passed, 0 failed"
+
+# all stress tests: + 300 QMP hotplug cycles, 100 remove/rescan + 100 rebinds
+stress: $(OUT)/lockaudit
+	bash tests/stress/run.sh
+
+# per-call cost and hotplug throughput with and without lockaudit (docs/benchmarks.md)
+bench:
+	bash bench/run.sh
 
 PREFIX ?= /usr
 install: $(OUT)/lockaudit

@@ -466,8 +466,9 @@ static int cmd_run(struct opts *o)
 	fprintf(human, "; Ctrl-C to stop\n");
 	fflush(human);
 
-	if (o->live || (o->interval > 0 && !o->json)) {
-		live = live__new(o->live ? human : stderr, tty);
+	if (o->live || o->interval > 0) {
+		/* the table on the terminal, else progress lines on stderr */
+		live = live__new(tty ? human : stderr, tty);
 		if (!live) {
 			ret = fail(EXIT_FAIL, "out of memory");
 			goto detach;

@@ -152,7 +152,7 @@ struct la_mod {
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI 4 /* bump when any shared layout changes */
+#define LA_META_ABI 5 /* bump when any shared layout changes */
 #define LA_FUNC_LEN 64
 #define LA_REASON_LEN 200
 
@@ -179,7 +179,6 @@ enum la_counter {
 	LA_CNT_SITE_DROPS = LA_MAX_HOOKS * LA_NR_STATES, /* map full/busy */
 	LA_CNT_EVENT_DROPS, /* ring buffer full */
 	LA_CNT_STACK_ERRS, /* bpf_get_stack failed: site has no stack */
-	LA_CNT_DEV_ERRS, /* device fields unreadable */
 	LA_CNT_MOD_DROPS, /* module records that did not fit */
 	LA_CNT_RACE_DROPS, /* concurrent findings that did not fit */
 	LA_CNT_TRACK_DROPS, /* calls not tracked for concurrency (map full) */

@@ -28,7 +28,6 @@ struct la_collector {
 	bool modules_checked; /* in this poll round */
 	unsigned long long reloaded_ns; /* CLOCK_BOOTTIME of the last read */
 	__u64 ks_gen; /* module generation the last kallsyms read saw */
-	unsigned long new_sites;
 	bool events_failed;
 };
 
@@ -256,7 +255,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (c->o.events)
 		write_event(c, e, entry, frames, n);
 	if (c->o.live && (e->flags & LA_F_NEW_SITE) && e->state != LA_HELD) {
-		c->new_sites++;
 		print_new_site(c, e, entry, frames, n);
 	}
 	return 0;
@@ -342,11 +340,6 @@ int collect__poll(struct la_collector *c, int timeout_ms)
 	if (c->o.events)
 		fflush(c->o.events);
 	return ret < 0 ? ret : 0;
-}
-
-unsigned long collect__new_sites(const struct la_collector *c)
-{
-	return c->new_sites;
 }
 
 static int read_counters(struct la_collector *c, __u64 *sum)

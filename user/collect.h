@@ -50,7 +50,5 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 			     bool probe_lock_known, const struct la_key *k,
 			     const struct la_site *v, struct la_report *r);
 
-/* Number of new violation sites reported live so far. */
-unsigned long collect__new_sites(const struct la_collector *c);
 
 #endif

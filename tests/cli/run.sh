@@ -143,6 +143,13 @@ expect "run --duration nan" 2 "invalid duration 'nan'" "$BIN" run --duration nan
 expect "run --duration 5s" 2 "invalid duration '5s'" "$BIN" run --duration 5s
 expect "run --duration without value" 2 "requires an argument" "$BIN" run --duration
 expect "run --attach bogus" 2 "invalid attach mode 'bogus'" "$BIN" run --attach bogus
+expect "run --interval 0" 2 "invalid interval '0'" "$BIN" run --interval 0
+expect "run --interval abc" 2 "invalid interval 'abc'" "$BIN" run --interval abc
+expect "boot --attach bogus" 2 "invalid attach mode 'bogus'" "$BIN" boot --attach bogus
+expect "boot --hooks nosuchfn" 3 "unknown hook 'nosuchfn'" "$BIN" boot --hooks nosuchfn
+expect "collect --bogus" 2 "unrecognized option '--bogus'" "$BIN" collect --bogus
+expect "collect --json unwritable" 7 "cannot write the report to '/nonexistent/dir/r.json'" \
+	"$BIN" collect --json /nonexistent/dir/r.json
 expect "probes --attach bogus" 2 "invalid attach mode 'bogus'" "$BIN" probes --attach bogus
 expect "run stray argument" 2 "unexpected argument 'extra'" "$BIN" run extra
 expect "run --json - --events -" 2 "cannot both use stdout" \
@@ -185,6 +192,14 @@ else
 		"$BIN" run --btf /nonexistent
 	expect "probes --btf /nonexistent" 5 "cannot read BTF file '/nonexistent'" \
 		"$BIN" probes --btf /nonexistent
+	expect "boot as an unprivileged user" 4 "needs CAP_BPF" \
+		"${NOBODY[@]}" "$T/lockaudit" boot
+	expect "collect as an unprivileged user" 4 "needs CAP_BPF" \
+		"${NOBODY[@]}" "$T/lockaudit" collect
+	if [ ! -e /sys/fs/bpf/lockaudit ]; then
+		expect "collect with nothing pinned" 11 "nothing pinned under /sys/fs/bpf/lockaudit" \
+			"$BIN" collect
+	fi
 fi
 
 # ---- report: bad input, exit 9 --------------------------------------------

@@ -19,7 +19,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Filled by user space before load; frozen, so the verifier sees constants. */
-const volatile __u32 hook_arg[LA_MAX_HOOKS]; /* argument holding the object */
+const volatile __u32 hook_arg[LA_MAX_HOOKS];  /* argument holding the object */
 const volatile __u32 hook_lock[LA_MAX_HOOKS]; /* enum la_lock_kind */
 /* &iommu_probe_device_lock (6.7+, from kallsyms), 0 if the kernel has none */
 const volatile __u64 probe_lock_addr;
@@ -228,10 +228,12 @@ static __always_inline void read_dev(struct la_dev *d, struct device *dev)
 	if (!name)
 		name = BPF_CORE_READ(dev, init_name);
 	d->ptr = (__u64)dev;
-	if (!name || bpf_probe_read_kernel_str(d->name, sizeof(d->name), name) < 0)
+	if (!name ||
+	    bpf_probe_read_kernel_str(d->name, sizeof(d->name), name) < 0)
 		d->name[0] = 0;
 	name = BPF_CORE_READ(dev, bus, name);
-	if (!name || bpf_probe_read_kernel_str(d->bus, sizeof(d->bus), name) < 0)
+	if (!name ||
+	    bpf_probe_read_kernel_str(d->bus, sizeof(d->bus), name) < 0)
 		d->bus[0] = 0;
 	name = BPF_CORE_READ(dev, driver, name);
 	if (!name ||
@@ -340,9 +342,8 @@ static __always_inline void record_race(struct la_inflight *in, __u32 slot,
 
 /* Entry: note that this task is inside for dev; another task inside for
  * the same device is the race the missing lock permits. */
-static __always_inline void track_enter(__u32 slot, void *obj,
-					struct la_key *key, __u64 task,
-					__u64 now)
+static __always_inline void
+track_enter(__u32 slot, void *obj, struct la_key *key, __u64 task, __u64 now)
 {
 	__u64 dev = (__u64)obj, id = bpf_get_current_pid_tgid();
 	struct la_task_devs *td, tdz = {};
@@ -410,13 +411,13 @@ static __always_inline int track_exit(void)
 	return 0;
 }
 
-static __always_inline int audit(void *ctx, __u32 slot, void *obj,
-				 __u32 flags)
+static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 {
 	struct task_struct *holder;
 	struct la_key key;
 	struct la_site *site;
-	__u64 owner, now = bpf_ktime_get_boot_ns(), task = bpf_get_current_task();
+	__u64 owner, now = bpf_ktime_get_boot_ns(),
+		     task = bpf_get_current_task();
 	__u32 new_site = 0, mode = event_mode();
 	long n;
 
@@ -470,7 +471,8 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj,
 			new_site = LA_F_NEW_SITE;
 		site = bpf_map_lookup_elem(&sites, &key);
 		if (!site) {
-			/* map full, or busy on this CPU: counted, never merged */
+			/* map full, or busy on this CPU: counted, never merged
+			 */
 			count(LA_CNT_SITE_DROPS);
 			if (mode != LA_EVENTS_NONE)
 				emit(&key, NULL, obj, now, 0);
@@ -526,26 +528,26 @@ static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 	}
 }
 
-#define LA_SLOT(n)                                                          \
-	SEC("fentry")                                                       \
-	int la_fentry_##n(void *ctx)                                        \
-	{                                                                   \
-		return audit(ctx, n, fentry_arg(ctx, n), 0);                \
-	}                                                                   \
-	SEC("kprobe")                                                       \
-	int la_kprobe_##n(struct pt_regs *ctx)                              \
-	{                                                                   \
-		return audit(ctx, n, kprobe_arg(ctx, n), LA_F_KPROBE);      \
-	}                                                                   \
-	SEC("fexit")                                                        \
-	int la_fexit_##n(void *ctx)                                         \
-	{                                                                   \
-		return track_exit();                                        \
-	}                                                                   \
-	SEC("kretprobe")                                                    \
-	int la_kretprobe_##n(struct pt_regs *ctx)                           \
-	{                                                                   \
-		return track_exit();                                        \
+#define LA_SLOT(n)                                                             \
+	SEC("fentry")                                                          \
+	int la_fentry_##n(void *ctx)                                           \
+	{                                                                      \
+		return audit(ctx, n, fentry_arg(ctx, n), 0);                   \
+	}                                                                      \
+	SEC("kprobe")                                                          \
+	int la_kprobe_##n(struct pt_regs *ctx)                                 \
+	{                                                                      \
+		return audit(ctx, n, kprobe_arg(ctx, n), LA_F_KPROBE);         \
+	}                                                                      \
+	SEC("fexit")                                                           \
+	int la_fexit_##n(void *ctx)                                            \
+	{                                                                      \
+		return track_exit();                                           \
+	}                                                                      \
+	SEC("kretprobe")                                                       \
+	int la_kretprobe_##n(struct pt_regs *ctx)                              \
+	{                                                                      \
+		return track_exit();                                           \
 	}
 
 LA_SLOT(0)
@@ -576,16 +578,18 @@ static __always_inline void module_text(struct module *mod, __u64 *base,
 		*base = (__u64)BPF_CORE_READ(o, core_layout.base);
 		*size = BPF_CORE_READ(o, core_layout.text_size);
 		if (m) {
-			m->init_base = (__u64)BPF_CORE_READ(o, init_layout.base);
+			m->init_base =
+				(__u64)BPF_CORE_READ(o, init_layout.base);
 			m->init_size = BPF_CORE_READ(o, init_layout.text_size);
 		}
 	} else {
 		*base = (__u64)BPF_CORE_READ(mod, mem[MOD_TEXT].base);
 		*size = BPF_CORE_READ(mod, mem[MOD_TEXT].size);
 		if (m) {
-			m->init_base =
-				(__u64)BPF_CORE_READ(mod, mem[MOD_INIT_TEXT].base);
-			m->init_size = BPF_CORE_READ(mod, mem[MOD_INIT_TEXT].size);
+			m->init_base = (__u64)BPF_CORE_READ(
+				mod, mem[MOD_INIT_TEXT].base);
+			m->init_size =
+				BPF_CORE_READ(mod, mem[MOD_INIT_TEXT].size);
 		}
 	}
 }
@@ -593,7 +597,7 @@ static __always_inline void module_text(struct module *mod, __u64 *base,
 SEC("raw_tp/module_load")
 int BPF_PROG(la_module_load, struct module *mod)
 {
-	struct la_mod_key key = { .load_ns = bpf_ktime_get_boot_ns() };
+	struct la_mod_key key = {.load_ns = bpf_ktime_get_boot_ns()};
 	struct la_mod m = {};
 
 	module_changed();

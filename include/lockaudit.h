@@ -10,25 +10,26 @@
 #ifndef LOCKAUDIT_H
 #define LOCKAUDIT_H
 
-#define LA_MAX_HOOKS 16 /* program slots per attach type */
-#define LA_MAX_STACK 32 /* kernel frames kept per site (innermost first) */
-#define LA_MAX_EXAMPLES 4 /* example devices kept per site */
-#define LA_MAX_SITES 8192 /* aggregation map capacity */
-#define LA_NAME_LEN 40 /* device and driver names */
-#define LA_BUS_LEN 16
-#define LA_COMM_LEN 16
+#define LA_MAX_HOOKS	16   /* program slots per attach type */
+#define LA_MAX_STACK	32   /* kernel frames kept per site (innermost first) */
+#define LA_MAX_EXAMPLES 4    /* example devices kept per site */
+#define LA_MAX_SITES	8192 /* aggregation map capacity */
+#define LA_NAME_LEN	40   /* device and driver names */
+#define LA_BUS_LEN	16
+#define LA_COMM_LEN	16
 
 /* Lock state of the watched lock when the entry point runs. */
 enum la_lock_state {
-	LA_HELD = 0, /* held by the calling task: fine */
-	LA_UNLOCKED = 1, /* nobody holds it: violation */
+	LA_HELD = 0,	   /* held by the calling task: fine */
+	LA_UNLOCKED = 1,   /* nobody holds it: violation */
 	LA_HELD_OTHER = 2, /* another task holds it: violation */
 	LA_NR_STATES = 3,
 };
 
 /* How to reach the lock from the hooked argument, and what kind it is. */
 enum la_lock_kind {
-	LA_LOCK_DEV_MUTEX = 0, /* struct device *arg; &arg->mutex (device_lock) */
+	LA_LOCK_DEV_MUTEX =
+		0, /* struct device *arg; &arg->mutex (device_lock) */
 	LA_NR_LOCK_KINDS,
 };
 
@@ -36,13 +37,13 @@ enum la_lock_kind {
 enum la_event_mode {
 	LA_EVENTS_NONE = 0,
 	LA_EVENTS_NEW_SITES = 1, /* one event when a site is first seen */
-	LA_EVENTS_ALL = 2, /* one event per audited call */
+	LA_EVENTS_ALL = 2,	 /* one event per audited call */
 };
 
 /* la_key.flags and la_event.flags */
-#define LA_F_KPROBE (1u << 0) /* recorded by the kprobe twin */
-#define LA_F_LR_FRAME (1u << 1) /* ips[1] is the saved link register */
-#define LA_F_NEW_SITE (1u << 2) /* event: first call seen at this site */
+#define LA_F_KPROBE	(1u << 0) /* recorded by the kprobe twin */
+#define LA_F_LR_FRAME	(1u << 1) /* ips[1] is the saved link register */
+#define LA_F_NEW_SITE	(1u << 2) /* event: first call seen at this site */
 #define LA_F_REGISTERED (1u << 3) /* device was registered (in sysfs) */
 #define LA_F_PROBE_LOCK (1u << 4) /* caller held iommu_probe_device_lock */
 
@@ -52,7 +53,7 @@ enum la_event_mode {
  * Unused ips are zero.
  */
 struct la_key {
-	__u32 hook; /* slot in the watch list */
+	__u32 hook;  /* slot in the watch list */
 	__u32 state; /* enum la_lock_state */
 	__u32 flags; /* LA_F_KPROBE | LA_F_LR_FRAME | LA_F_REGISTERED |
 		      * LA_F_PROBE_LOCK: facts that split a site */
@@ -65,16 +66,16 @@ struct la_dev {
 	char name[LA_NAME_LEN];
 	char bus[LA_BUS_LEN];
 	char driver[LA_NAME_LEN]; /* bound driver, "" if none */
-	__u32 registered; /* kobj.state_in_sysfs */
+	__u32 registered;	  /* kobj.state_in_sysfs */
 	__u32 pad;
 };
 
 struct la_site {
-	__u64 count; /* exact: atomically incremented */
+	__u64 count;	/* exact: atomically incremented */
 	__u64 first_ns; /* CLOCK_BOOTTIME */
 	__u64 last_ns;
 	__u32 holder_pid; /* LA_HELD_OTHER: last holder seen */
-	__u32 nr_devs; /* slots claimed in devs[] */
+	__u32 nr_devs;	  /* slots claimed in devs[] */
 	char holder_comm[LA_COMM_LEN];
 	struct la_dev devs[LA_MAX_EXAMPLES];
 };
@@ -88,7 +89,7 @@ struct la_event {
 	__u32 tgid;
 	__u32 cpu;
 	__u32 holder_pid;
-	__u64 ts_ns; /* CLOCK_BOOTTIME */
+	__u64 ts_ns;  /* CLOCK_BOOTTIME */
 	__u64 modgen; /* module loads+unloads so far (map "modgen") */
 	char comm[LA_COMM_LEN];
 	char holder_comm[LA_COMM_LEN];
@@ -101,7 +102,7 @@ struct la_event {
  * watched function for a device while another task was still inside one
  * for the same device (map "races"). Entry and exit are both hooked.
  */
-#define LA_MAX_NEST 4 /* watched calls nested in one task, tracked */
+#define LA_MAX_NEST  4 /* watched calls nested in one task, tracked */
 #define LA_MAX_RACES 1024
 
 struct la_race_key {
@@ -133,7 +134,7 @@ struct la_config {
  * programs were attached.
  */
 #define LA_MOD_NAME_LEN 56 /* MODULE_NAME_LEN on 64-bit */
-#define LA_MAX_MODS 1024
+#define LA_MAX_MODS	1024
 
 struct la_mod_key {
 	__u64 base;
@@ -142,7 +143,7 @@ struct la_mod_key {
 
 struct la_mod {
 	char name[LA_MOD_NAME_LEN];
-	__u64 size; /* text at key.base */
+	__u64 size;	 /* text at key.base */
 	__u64 init_base; /* __init text, freed (and reused) once the module */
 	__u64 init_size; /* is Live; 0 if unknown */
 	__u64 unload_ns;
@@ -152,8 +153,8 @@ struct la_mod {
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI 5 /* bump when any shared layout changes */
-#define LA_FUNC_LEN 64
+#define LA_META_ABI   5 /* bump when any shared layout changes */
+#define LA_FUNC_LEN   64
 #define LA_REASON_LEN 200
 
 struct la_meta_hook {
@@ -168,7 +169,7 @@ struct la_meta {
 	__u32 nr_hooks;
 	__u64 probe_lock_addr;
 	__u64 attached_boot_ns; /* CLOCK_BOOTTIME when attached */
-	__u64 attached_real_s; /* wall clock when attached */
+	__u64 attached_real_s;	/* wall clock when attached */
 	struct la_meta_hook hooks[LA_MAX_HOOKS];
 };
 
@@ -177,10 +178,10 @@ enum la_counter {
 	/* calls audited: LA_CNT_CALLS + hook * LA_NR_STATES + state */
 	LA_CNT_CALLS = 0,
 	LA_CNT_SITE_DROPS = LA_MAX_HOOKS * LA_NR_STATES, /* map full/busy */
-	LA_CNT_EVENT_DROPS, /* ring buffer full */
-	LA_CNT_STACK_ERRS, /* bpf_get_stack failed: site has no stack */
-	LA_CNT_MOD_DROPS, /* module records that did not fit */
-	LA_CNT_RACE_DROPS, /* concurrent findings that did not fit */
+	LA_CNT_EVENT_DROPS,				 /* ring buffer full */
+	LA_CNT_STACK_ERRS,  /* bpf_get_stack failed: site has no stack */
+	LA_CNT_MOD_DROPS,   /* module records that did not fit */
+	LA_CNT_RACE_DROPS,  /* concurrent findings that did not fit */
 	LA_CNT_TRACK_DROPS, /* calls not tracked for concurrency (map full) */
 	LA_NR_COUNTERS,
 };

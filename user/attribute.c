@@ -12,31 +12,64 @@
  */
 static const char *const generic_frames[] = {
 	/* OF / ACPI DMA and IOMMU glue */
-	"of_dma_configure_id", "of_dma_configure", "of_iommu_configure",
-	"of_iommu_xlate", "of_pci_iommu_init", "of_iommu_configure_dev_id",
-	"of_iommu_configure_device", "acpi_dma_configure_id",
-	"acpi_dma_configure", "acpi_iommu_configure_id",
-	"iort_iommu_configure_id", "viot_iommu_configure",
+	"of_dma_configure_id",
+	"of_dma_configure",
+	"of_iommu_configure",
+	"of_iommu_xlate",
+	"of_pci_iommu_init",
+	"of_iommu_configure_dev_id",
+	"of_iommu_configure_device",
+	"acpi_dma_configure_id",
+	"acpi_dma_configure",
+	"acpi_iommu_configure_id",
+	"iort_iommu_configure_id",
+	"viot_iommu_configure",
 	/* IOMMU core */
-	"iommu_probe_device", "__iommu_probe_device", "iommu_init_device",
-	"iommu_fwspec_init", "dev_iommu_get", "iommu_bus_notifier",
-	"bus_iommu_probe", "probe_iommu_group", "iommu_device_register",
+	"iommu_probe_device",
+	"__iommu_probe_device",
+	"iommu_init_device",
+	"iommu_fwspec_init",
+	"dev_iommu_get",
+	"iommu_bus_notifier",
+	"bus_iommu_probe",
+	"probe_iommu_group",
+	"iommu_device_register",
 	/* bus dma_configure ops */
-	"pci_dma_configure", "platform_dma_configure", "amba_dma_configure",
-	"fsl_mc_dma_configure", "cdx_dma_configure", "host1x_dma_configure",
+	"pci_dma_configure",
+	"platform_dma_configure",
+	"amba_dma_configure",
+	"fsl_mc_dma_configure",
+	"cdx_dma_configure",
+	"host1x_dma_configure",
 	/* driver core */
-	"really_probe", "__driver_probe_device", "driver_probe_device",
-	"__driver_attach", "__driver_attach_async_helper",
-	"__device_attach_driver", "__device_attach",
-	"__device_attach_async_helper", "device_initial_probe",
-	"device_attach", "device_driver_attach", "bus_for_each_drv",
-	"bus_for_each_dev", "bus_probe_device", "driver_attach",
-	"bus_add_driver", "driver_register", "device_add", "device_register",
-	"bind_store", "drivers_probe_store", "__pci_register_driver",
-	"__platform_driver_register", "pci_bus_add_device",
+	"really_probe",
+	"__driver_probe_device",
+	"driver_probe_device",
+	"__driver_attach",
+	"__driver_attach_async_helper",
+	"__device_attach_driver",
+	"__device_attach",
+	"__device_attach_async_helper",
+	"device_initial_probe",
+	"device_attach",
+	"device_driver_attach",
+	"bus_for_each_drv",
+	"bus_for_each_dev",
+	"bus_probe_device",
+	"driver_attach",
+	"bus_add_driver",
+	"driver_register",
+	"device_add",
+	"device_register",
+	"bind_store",
+	"drivers_probe_store",
+	"__pci_register_driver",
+	"__platform_driver_register",
+	"pci_bus_add_device",
 	"pci_bus_add_devices",
 	/* notifier chains */
-	"notifier_call_chain", "blocking_notifier_call_chain",
+	"notifier_call_chain",
+	"blocking_notifier_call_chain",
 	"bus_notify",
 };
 
@@ -48,12 +81,12 @@ static const struct {
 	const char *func;
 	const char *path;
 } core_origins[] = {
-	{ "iommu_bus_notifier", "device add (iommu_bus_notifier)" },
-	{ "bus_iommu_probe", "IOMMU registration (bus_iommu_probe)" },
-	{ "probe_iommu_group", "IOMMU registration (probe_iommu_group)" },
-	{ "iommu_device_register", "IOMMU registration (iommu_device_register)" },
-	{ "__iommu_probe_device", "IOMMU probe (__iommu_probe_device)" },
-	{ "iommu_probe_device", "IOMMU probe (iommu_probe_device)" },
+	{"iommu_bus_notifier", "device add (iommu_bus_notifier)"},
+	{"bus_iommu_probe", "IOMMU registration (bus_iommu_probe)"},
+	{"probe_iommu_group", "IOMMU registration (probe_iommu_group)"},
+	{"iommu_device_register", "IOMMU registration (iommu_device_register)"},
+	{"__iommu_probe_device", "IOMMU probe (__iommu_probe_device)"},
+	{"iommu_probe_device", "IOMMU probe (iommu_probe_device)"},
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -133,8 +166,8 @@ enum la_severity la_severity(enum la_group g, int state, bool registered,
 
 const char *la_severity_name(enum la_severity s)
 {
-	static const char *const names[] = { "none", "info", "low", "medium",
-					     "high" };
+	static const char *const names[] = {"none", "info", "low", "medium",
+					    "high"};
 
 	return s <= LA_SEV_HIGH ? names[s] : "?";
 }

@@ -18,9 +18,11 @@ enum la_group {
 
 struct la_attr {
 	enum la_group group;
-	const char *core_path; /* LA_GROUP_CORE: e.g. "device add (iommu_bus_notifier)" */
-	int culprit; /* index of the responsible frame in frames[], -1 if none */
-	int first; /* index of the first frame after BPF/trampoline frames */
+	const char *core_path; /* LA_GROUP_CORE: e.g. "device add
+				  (iommu_bus_notifier)" */
+	int culprit; /* index of the responsible frame in frames[], -1 if none
+		      */
+	int first;   /* index of the first frame after BPF/trampoline frames */
 };
 
 /*

@@ -16,7 +16,7 @@
 #include "ksyms.h"
 #include "report.h"
 
-#define FRAME_LEN 192
+#define FRAME_LEN     192
 #define RELOAD_MIN_NS 100000000ULL /* 100 ms */
 
 struct la_collector {
@@ -25,7 +25,7 @@ struct la_collector {
 	struct ksyms *ks;
 	struct ring_buffer *rb;
 	unsigned long modules_sum; /* of /proc/modules when kallsyms was read */
-	bool modules_checked; /* in this poll round */
+	bool modules_checked;	   /* in this poll round */
 	unsigned long long reloaded_ns; /* CLOCK_BOOTTIME of the last read */
 	__u64 ks_gen; /* module generation the last kallsyms read saw */
 	bool events_failed;
@@ -152,8 +152,8 @@ static json_object *json_dev(const struct la_dev *d)
 	json_object_object_add(o, "name", json_object_new_string(d->name));
 	json_object_object_add(o, "bus", json_object_new_string(d->bus));
 	json_object_object_add(o, "driver",
-			       d->driver[0] ? json_object_new_string(d->driver) :
-					      NULL);
+			       d->driver[0] ? json_object_new_string(d->driver)
+					    : NULL);
 	json_object_object_add(o, "registered",
 			       json_object_new_boolean(d->registered));
 	return o;
@@ -171,14 +171,16 @@ static void write_event(struct la_collector *c, const struct la_event *e,
 			       json_object_new_double((double)e->ts_ns / 1e9));
 	json_object_object_add(o, "time", json_object_new_double(real_s));
 	json_object_object_add(o, "entry_point", json_object_new_string(entry));
-	json_object_object_add(o, "lock_state",
-			       json_object_new_string(la_state_name((int)e->state)));
-	json_object_object_add(o, "new_site",
-			       json_object_new_boolean(e->flags & LA_F_NEW_SITE));
+	json_object_object_add(
+		o, "lock_state",
+		json_object_new_string(la_state_name((int)e->state)));
+	json_object_object_add(
+		o, "new_site",
+		json_object_new_boolean(e->flags & LA_F_NEW_SITE));
 	json_object_object_add(o, "attach",
-			       json_object_new_string(e->flags & LA_F_KPROBE ?
-							      "kprobe" :
-							      "fentry"));
+			       json_object_new_string(e->flags & LA_F_KPROBE
+							      ? "kprobe"
+							      : "fentry"));
 	json_object_object_add(o, "pid", json_object_new_int((int)e->pid));
 	json_object_object_add(o, "tgid", json_object_new_int((int)e->tgid));
 	json_object_object_add(o, "comm", json_object_new_string(e->comm));
@@ -228,8 +230,8 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 		fprintf(c->o.live, "from IOMMU core, %s", a.core_path);
 	else
 		fprintf(c->o.live, "from an unclassified path");
-	fprintf(c->o.live, " (device %s, %s[%u]", e->dev.name[0] ? e->dev.name : "?",
-		e->comm, e->pid);
+	fprintf(c->o.live, " (device %s, %s[%u]",
+		e->dev.name[0] ? e->dev.name : "?", e->comm, e->pid);
 	if (e->state == LA_HELD_OTHER)
 		fprintf(c->o.live, ", lock held by %s[%u]", e->holder_comm,
 			e->holder_pid);
@@ -262,12 +264,12 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static int set_event_mode(struct la_collector *c, enum la_event_mode mode)
 {
-	struct la_config cfg = { .event_mode = mode };
+	struct la_config cfg = {.event_mode = mode};
 	__u32 zero = 0;
 
-	return bpf_map_update_elem(c->h->maps.settings, &zero, &cfg, BPF_ANY) ?
-		       -errno :
-		       0;
+	return bpf_map_update_elem(c->h->maps.settings, &zero, &cfg, BPF_ANY)
+		       ? -errno
+		       : 0;
 }
 
 struct la_collector *collect__new(struct la_hooks *h,
@@ -327,8 +329,8 @@ int collect__poll(struct la_collector *c, int timeout_ms)
 	int ret;
 
 	if (!c->rb) {
-		struct timespec ts = { timeout_ms / 1000,
-				       (timeout_ms % 1000) * 1000000L };
+		struct timespec ts = {timeout_ms / 1000,
+				      (timeout_ms % 1000) * 1000000L};
 
 		nanosleep(&ts, NULL);
 		return 0;
@@ -396,9 +398,9 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 	}
 	s = report__add_site(r, entry, (int)k->state, ptrs, n,
 			     n == LA_MAX_STACK, k->flags & LA_F_REGISTERED,
-			     !probe_lock_known		     ? -1 :
-			     (k->flags & LA_F_PROBE_LOCK) ? 1 :
-							      0);
+			     !probe_lock_known		    ? -1
+			     : (k->flags & LA_F_PROBE_LOCK) ? 1
+							    : 0);
 	s->count = v->count;
 	s->first_s = (double)(v->first_ns ? v->first_ns : v->last_ns) / 1e9;
 	s->last_s = (double)v->last_ns / 1e9;
@@ -418,10 +420,9 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 		if (!d->ptr)
 			continue;
 		kstr(d->name, LA_NAME_LEN, name);
-		report__add_dev(s, name[0] ? name : "?",
-				kstr(d->bus, LA_BUS_LEN, bus),
-				kstr(d->driver, LA_NAME_LEN, drv),
-				d->registered);
+		report__add_dev(
+			s, name[0] ? name : "?", kstr(d->bus, LA_BUS_LEN, bus),
+			kstr(d->driver, LA_NAME_LEN, drv), d->registered);
 	}
 }
 
@@ -438,7 +439,7 @@ static int read_races(struct la_collector *c, struct la_report *r)
 	if (fd < 0)
 		return 0;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct la_rrace in = { 0 };
+		struct la_rrace in = {0};
 		char *ptrs[2][LA_MAX_STACK];
 		bool ok = true;
 
@@ -447,8 +448,9 @@ static int read_races(struct la_collector *c, struct la_report *r)
 		if (bpf_map_lookup_elem(fd, &next, &v))
 			continue;
 		for (int t = 0; t < 2; t++) {
-			size_t n = next.nr_ips[t] < LA_MAX_STACK ? next.nr_ips[t] :
-								   LA_MAX_STACK;
+			size_t n = next.nr_ips[t] < LA_MAX_STACK
+					   ? next.nr_ips[t]
+					   : LA_MAX_STACK;
 			struct la_attr a;
 
 			if (next.hook[t] >= c->h->nr) {
@@ -456,19 +458,23 @@ static int read_races(struct la_collector *c, struct la_report *r)
 				break;
 			}
 			for (size_t i = 0; i < n; i++) {
-				ksyms__format_at(c->ks, next.ips[t][i], v.last_ns,
-						 frames[t][i], FRAME_LEN);
+				ksyms__format_at(c->ks, next.ips[t][i],
+						 v.last_ns, frames[t][i],
+						 FRAME_LEN);
 				ptrs[t][i] = frames[t][i];
 			}
-			in.task[t].entry = (char *)c->h->hook[next.hook[t]].def->func;
+			in.task[t].entry =
+				(char *)c->h->hook[next.hook[t]].def->func;
 			la_attribute(in.task[t].entry, ptrs[t], n, &a);
 			in.task[t].nr_frames = 0;
 			for (size_t i = (size_t)a.first; i < n; i++)
 				if (!la_frame_is_bpf(ptrs[t][i]))
-					ptrs[t][in.task[t].nr_frames++] = ptrs[t][i];
+					ptrs[t][in.task[t].nr_frames++] =
+						ptrs[t][i];
 			in.task[t].frames = ptrs[t];
 			in.task[t].pid = (int)v.pid[t];
-			in.task[t].comm = (char *)kstr(v.comm[t], LA_COMM_LEN, comm[t]);
+			in.task[t].comm =
+				(char *)kstr(v.comm[t], LA_COMM_LEN, comm[t]);
 		}
 		if (!ok)
 			continue;

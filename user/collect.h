@@ -17,10 +17,10 @@ struct la_report;
 struct la_collector;
 
 struct la_collect_opts {
-	const char *kallsyms; /* path of /proc/kallsyms */
-	const char *modules; /* path of /proc/modules (NULL: none) */
-	FILE *live; /* one line per new violation site, or NULL */
-	FILE *events; /* JSON Lines, one object per event, or NULL */
+	const char *kallsyms;	 /* path of /proc/kallsyms */
+	const char *modules;	 /* path of /proc/modules (NULL: none) */
+	FILE *live;		 /* one line per new violation site, or NULL */
+	FILE *events;		 /* JSON Lines, one object per event, or NULL */
 	enum la_event_mode mode; /* what the programs emit while we read */
 };
 
@@ -49,6 +49,5 @@ struct la_site;
 void collect__site_to_report(const struct ksyms *ks, const char *entry,
 			     bool probe_lock_known, const struct la_key *k,
 			     const struct la_site *v, struct la_report *r);
-
 
 #endif

@@ -13,8 +13,8 @@
 #include "env.h"
 
 #define CAP_SYS_ADMIN_BIT 21
-#define CAP_PERFMON_BIT 38
-#define CAP_BPF_BIT 39
+#define CAP_PERFMON_BIT	  38
+#define CAP_BPF_BIT	  39
 
 bool env__has_bpf_caps(void)
 {
@@ -35,7 +35,8 @@ bool env__has_bpf_caps(void)
 		return geteuid() == 0;
 	if (eff & (1ULL << CAP_SYS_ADMIN_BIT))
 		return true;
-	return (eff & (1ULL << CAP_BPF_BIT)) && (eff & (1ULL << CAP_PERFMON_BIT));
+	return (eff & (1ULL << CAP_BPF_BIT)) &&
+	       (eff & (1ULL << CAP_PERFMON_BIT));
 }
 
 bool env__kernel_btf(void)

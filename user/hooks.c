@@ -19,25 +19,24 @@
  * device first. A new entry point is one line here.
  */
 const struct la_hook_def la_watch_list[] = {
-	{ "of_dma_configure_id", 0, LA_LOCK_DEV_MUTEX },
-	{ "acpi_dma_configure_id", 0, LA_LOCK_DEV_MUTEX },
-	{ "of_iommu_configure", 0, LA_LOCK_DEV_MUTEX },
-	{ "acpi_iommu_configure_id", 0, LA_LOCK_DEV_MUTEX },
-	{ "iommu_probe_device", 0, LA_LOCK_DEV_MUTEX },
-	{ "iommu_fwspec_init", 0, LA_LOCK_DEV_MUTEX },
-	{ "dev_iommu_get", 0, LA_LOCK_DEV_MUTEX },
-	{ "pci_dma_configure", 0, LA_LOCK_DEV_MUTEX },
-	{ "platform_dma_configure", 0, LA_LOCK_DEV_MUTEX },
-	{ "amba_dma_configure", 0, LA_LOCK_DEV_MUTEX },
-	{ "fsl_mc_dma_configure", 0, LA_LOCK_DEV_MUTEX },
-	{ "cdx_dma_configure", 0, LA_LOCK_DEV_MUTEX },
-	{ "host1x_dma_configure", 0, LA_LOCK_DEV_MUTEX },
+	{"of_dma_configure_id", 0, LA_LOCK_DEV_MUTEX},
+	{"acpi_dma_configure_id", 0, LA_LOCK_DEV_MUTEX},
+	{"of_iommu_configure", 0, LA_LOCK_DEV_MUTEX},
+	{"acpi_iommu_configure_id", 0, LA_LOCK_DEV_MUTEX},
+	{"iommu_probe_device", 0, LA_LOCK_DEV_MUTEX},
+	{"iommu_fwspec_init", 0, LA_LOCK_DEV_MUTEX},
+	{"dev_iommu_get", 0, LA_LOCK_DEV_MUTEX},
+	{"pci_dma_configure", 0, LA_LOCK_DEV_MUTEX},
+	{"platform_dma_configure", 0, LA_LOCK_DEV_MUTEX},
+	{"amba_dma_configure", 0, LA_LOCK_DEV_MUTEX},
+	{"fsl_mc_dma_configure", 0, LA_LOCK_DEV_MUTEX},
+	{"cdx_dma_configure", 0, LA_LOCK_DEV_MUTEX},
+	{"host1x_dma_configure", 0, LA_LOCK_DEV_MUTEX},
 };
 const size_t la_watch_list_len =
 	sizeof(la_watch_list) / sizeof(la_watch_list[0]);
 
-_Static_assert(sizeof(la_watch_list) / sizeof(la_watch_list[0]) <=
-		       LA_MAX_HOOKS,
+_Static_assert(sizeof(la_watch_list) / sizeof(la_watch_list[0]) <= LA_MAX_HOOKS,
 	       "watch list larger than the BPF program slots");
 
 static bool verbose;
@@ -102,7 +101,8 @@ int hooks__select(struct la_hooks *h, const char *list, char *err,
 
 		if (!def) {
 			snprintf(err, errlen,
-				 "unknown hook '%s' (see 'lockaudit probes' for the watch list)",
+				 "unknown hook '%s' (see 'lockaudit probes' "
+				 "for the watch list)",
 				 tok);
 			return -ENOENT;
 		}
@@ -181,7 +181,8 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 		struct bpf_program *kr = slot_prog(h, "kretprobe", i);
 		struct la_hook *hk = i < h->nr ? &h->hook[i] : NULL;
 		bool want_fe = hk && use_fentry && hk->in_btf;
-		bool want_kp = hk && o->mode != LA_MODE_FENTRY && hk->in_kallsyms;
+		bool want_kp =
+			hk && o->mode != LA_MODE_FENTRY && hk->in_kallsyms;
 
 		if (!fe || !kp || !fx || !kr) {
 			snprintf(err, errlen, "BPF object lacks slot %zu", i);
@@ -196,12 +197,14 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 		h->skel->rodata->hook_arg[i] = hk->def->arg;
 		h->skel->rodata->hook_lock[i] = hk->def->lock;
 		if (want_fe) {
-			ret = bpf_program__set_attach_target(fe, 0, hk->def->func);
+			ret = bpf_program__set_attach_target(fe, 0,
+							     hk->def->func);
 			if (!ret)
-				ret = bpf_program__set_attach_target(fx, 0,
-								     hk->def->func);
+				ret = bpf_program__set_attach_target(
+					fx, 0, hk->def->func);
 			if (ret) {
-				snprintf(err, errlen, "%s: cannot target fentry: %s",
+				snprintf(err, errlen,
+					 "%s: cannot target fentry: %s",
 					 hk->def->func, strerror(-ret));
 				return ret;
 			}
@@ -210,7 +213,8 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 	ret = lockaudit_bpf__load(h->skel);
 	if (ret)
 		snprintf(err, errlen,
-			 "cannot load the BPF programs: %s (run with -v for the verifier log)",
+			 "cannot load the BPF programs: %s (run with -v for "
+			 "the verifier log)",
 			 strerror(-ret));
 	return ret;
 }
@@ -225,10 +229,9 @@ static void attach_exit(struct la_hook *hk, struct bpf_program *prog,
 	char ebuf[80];
 	size_t n;
 
-	hk->exit_link = kretprobe ?
-				bpf_program__attach_kprobe(prog, true,
-							   hk->def->func) :
-				bpf_program__attach(prog);
+	hk->exit_link = kretprobe ? bpf_program__attach_kprobe(prog, true,
+							       hk->def->func)
+				  : bpf_program__attach(prog);
 	if (hk->exit_link)
 		return;
 	n = strlen(hk->reason);
@@ -251,7 +254,8 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		vmlinux = btf__load_vmlinux_btf();
 	for (i = 0; i < h->nr; i++) {
 		struct la_hook *hk = &h->hook[i];
-		const struct ksym *sym = ksyms__by_name(ks, hk->def->func, NULL);
+		const struct ksym *sym =
+			ksyms__by_name(ks, hk->def->func, NULL);
 
 		hk->in_kallsyms = sym != NULL;
 		hk->in_btf = func_in_btf(vmlinux, sym, hk->def->func);
@@ -290,7 +294,9 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 	h->mod_links[1] = bpf_program__attach(h->skel->progs.la_module_free);
 	if (!h->mod_links[0] || !h->mod_links[1])
 		fprintf(stderr,
-			"lockaudit: warning: cannot record module loads (%s); frames of modules unloaded before the report stay addresses\n",
+			"lockaudit: warning: cannot record module loads (%s); "
+			"frames of modules unloaded before the report stay "
+			"addresses\n",
 			strerror(errno));
 	h->attached_boot_ns = env__boot_ns();
 	h->attached_real_s = (__u64)time(NULL);
@@ -323,7 +329,8 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 			if (hk->link) {
 				hk->attached = LA_ATTACHED_FENTRY;
 				attached++;
-				attach_exit(hk, slot_prog(h, "fexit", i), false);
+				attach_exit(hk, slot_prog(h, "fexit", i),
+					    false);
 				continue;
 			}
 			n = snprintf(hk->reason, sizeof(hk->reason),
@@ -338,10 +345,12 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 			attached++;
 #ifdef __aarch64__
 			/* the kretprobe would replace the link register before
-			 * the entry kprobe reads the immediate caller from it */
+			 * the entry kprobe reads the immediate caller from it
+			 */
 			snprintf(hk->reason + strlen(hk->reason),
 				 sizeof(hk->reason) - strlen(hk->reason),
-				 "%sexit not hooked (a kretprobe hides the caller on arm64): no concurrency tracking",
+				 "%sexit not hooked (a kretprobe hides the "
+				 "caller on arm64): no concurrency tracking",
 				 hk->reason[0] ? "; " : "");
 #else
 			attach_exit(hk, slot_prog(h, "kretprobe", i), true);
@@ -372,10 +381,10 @@ void hooks__detach(struct la_hooks *h)
 		lockaudit_bpf__destroy(h->skel);
 		h->skel = NULL;
 	} else if (h->adopted) {
-		int *fds[] = { &h->maps.sites,	  &h->maps.counters,
-			       &h->maps.events,	  &h->maps.settings,
-			       &h->maps.mods,	  &h->maps.meta,
-			       &h->maps.modgen,	  &h->maps.races };
+		int *fds[] = {&h->maps.sites,  &h->maps.counters,
+			      &h->maps.events, &h->maps.settings,
+			      &h->maps.mods,   &h->maps.meta,
+			      &h->maps.modgen, &h->maps.races};
 
 		for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)

@@ -19,7 +19,7 @@ struct bpf_link;
 /* One rule: "the lock reached from argument `arg` of `func` must be held". */
 struct la_hook_def {
 	const char *func;
-	unsigned int arg; /* which argument holds the object (0-based) */
+	unsigned int arg;	/* which argument holds the object (0-based) */
 	enum la_lock_kind lock; /* how to reach the lock from it, which kind */
 };
 
@@ -58,10 +58,10 @@ struct la_hooks {
 	struct lockaudit_bpf *skel; /* NULL when adopted from pinned state */
 	struct la_maps maps;
 	struct bpf_link *mod_links[2]; /* module load/unload records */
-	__u64 probe_lock_addr; /* as attached: 0 if the kernel has none */
+	__u64 probe_lock_addr;	/* as attached: 0 if the kernel has none */
 	__u64 attached_boot_ns; /* CLOCK_BOOTTIME when attached */
-	__u64 attached_real_s; /* wall clock when attached */
-	bool adopted; /* pinned by an earlier `lockaudit boot` */
+	__u64 attached_real_s;	/* wall clock when attached */
+	bool adopted;		/* pinned by an earlier `lockaudit boot` */
 };
 
 /*
@@ -73,8 +73,8 @@ int hooks__select(struct la_hooks *h, const char *list, char *err,
 
 struct la_attach_opts {
 	enum la_attach_mode mode;
-	const char *btf_path; /* BTF for CO-RE if the kernel exposes none */
-	bool kernel_btf; /* /sys/kernel/btf/vmlinux exists */
+	const char *btf_path;  /* BTF for CO-RE if the kernel exposes none */
+	bool kernel_btf;       /* /sys/kernel/btf/vmlinux exists */
 	__u64 probe_lock_addr; /* &iommu_probe_device_lock, 0 if none */
 };
 

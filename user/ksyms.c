@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ksyms.c - /proc/kallsyms with module names: address -> "func+0xoff [module]" */
+/* ksyms.c - /proc/kallsyms with module names: address -> "func+0xoff [module]"
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <inttypes.h>
@@ -277,7 +278,8 @@ uint64_t ksyms__addr_of(const char *path, const char *name)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
 		mod[0] = 0;
-		if (sscanf(line, "%llx %c %255s %1s", &addr, &type, sym, mod) < 3)
+		if (sscanf(line, "%llx %c %255s %1s", &addr, &type, sym, mod) <
+		    3)
 			continue;
 		if (!mod[0] && !strcmp(sym, name)) {
 			found = addr;
@@ -483,8 +485,7 @@ char *ksyms__format_at(const struct ksyms *ks, uint64_t addr, uint64_t t_ns,
 			}
 		snprintf(buf, len, "%s.init+0x%" PRIx64 " [%s]", best->name,
 			 addr - best->base, best->name);
-	}
-	else if (best && best->unload_ns)
+	} else if (best && best->unload_ns)
 		snprintf(buf, len, "%s.ko+0x%" PRIx64 " [%s]", best->name,
 			 addr - best->base, best->name);
 	else

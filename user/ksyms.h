@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* ksyms.h - /proc/kallsyms with module names: address -> "func+0xoff [module]" */
+/* ksyms.h - /proc/kallsyms with module names: address -> "func+0xoff [module]"
+ */
 #ifndef LA_KSYMS_H
 #define LA_KSYMS_H
 

@@ -10,7 +10,7 @@
 #include "live.h"
 #include "report.h"
 
-#define KEY_LEN 384
+#define KEY_LEN	 384
 #define MAX_ROWS 40 /* sites shown in the table; the rest are summed */
 
 struct seen {
@@ -71,12 +71,11 @@ static uint64_t calls(const struct la_report *r)
 	       report__calls(r, LA_HELD_OTHER);
 }
 
-void live__frame(struct la_live *l, const struct la_report *r,
-		 double elapsed)
+void live__frame(struct la_live *l, const struct la_report *r, double elapsed)
 {
 	uint64_t total = calls(r);
-	uint64_t viol = report__calls(r, LA_UNLOCKED) +
-			report__calls(r, LA_HELD_OTHER);
+	uint64_t viol =
+		report__calls(r, LA_UNLOCKED) + report__calls(r, LA_HELD_OTHER);
 	double dt = elapsed - l->prev_t > 0 ? elapsed - l->prev_t : 1;
 	struct seen *now = calloc(r->nr_sites + 1, sizeof(*now));
 	size_t i, shown = 0, nsites = 0;
@@ -88,7 +87,8 @@ void live__frame(struct la_live *l, const struct la_report *r,
 		nsites += r->sites[i].state != LA_HELD;
 	if (!l->tty) {
 		fprintf(l->out,
-			"lockaudit: %.0f s, %" PRIu64 " calls audited (%.0f/s), %" PRIu64
+			"lockaudit: %.0f s, %" PRIu64
+			" calls audited (%.0f/s), %" PRIu64
 			" violations at %zu sites, %" PRIu64 " dropped\n",
 			elapsed, total, (double)(total - l->prev_calls) / dt,
 			viol, nsites, r->dropped_sites + r->dropped_events);
@@ -96,8 +96,9 @@ void live__frame(struct la_live *l, const struct la_report *r,
 		/* home, clear: redraw in place */
 		fprintf(l->out, "\033[H\033[2J");
 		fprintf(l->out,
-			"lockaudit live  %s  %.0f s  %" PRIu64 " calls (%.0f/s)  %" PRIu64
-			" violations  %" PRIu64 " dropped\n\n",
+			"lockaudit live  %s  %.0f s  %" PRIu64
+			" calls (%.0f/s)  %" PRIu64 " violations  %" PRIu64
+			" dropped\n\n",
 			r->kernel, elapsed, total,
 			(double)(total - l->prev_calls) / dt, viol,
 			r->dropped_sites + r->dropped_events);
@@ -123,17 +124,22 @@ void live__frame(struct la_live *l, const struct la_report *r,
 			continue;
 		}
 		shown++;
-		fprintf(l->out, "  %-3s %-6s %-22.22s %-24.24s %-13s %10" PRIu64 " %8.0f\n",
-			p || !l->frames ? "" : "NEW", la_severity_name(s->severity),
-			s->group == LA_GROUP_CORE ? s->core_path :
-			s->group == LA_GROUP_DRIVER ? s->caller :
-						      "unclassified",
+		fprintf(l->out,
+			"  %-3s %-6s %-22.22s %-24.24s %-13s %10" PRIu64
+			" %8.0f\n",
+			p || !l->frames ? "" : "NEW",
+			la_severity_name(s->severity),
+			s->group == LA_GROUP_CORE     ? s->core_path
+			: s->group == LA_GROUP_DRIVER ? s->caller
+						      : "unclassified",
 			s->entry, la_state_label(s->state), s->count,
 			(double)delta / dt);
 	}
 	if (l->tty) {
 		if (hidden)
-			fprintf(l->out, "  ... %" PRIu64 " more calls at sites not shown\n",
+			fprintf(l->out,
+				"  ... %" PRIu64
+				" more calls at sites not shown\n",
 				hidden);
 		if (!shown)
 			fprintf(l->out, "  no violation yet\n");

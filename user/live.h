@@ -17,7 +17,6 @@ struct la_live *live__new(FILE *out, bool tty);
 void live__free(struct la_live *l);
 
 /* Draw one frame from a fresh snapshot; elapsed: seconds watched. */
-void live__frame(struct la_live *l, const struct la_report *r,
-		 double elapsed);
+void live__frame(struct la_live *l, const struct la_report *r, double elapsed);
 
 #endif

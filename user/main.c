@@ -24,21 +24,21 @@
 
 /* Exit codes: each failure class has its own (documented in README). */
 enum {
-	EXIT_FAIL = 1, /* runtime failure (BPF load, map read, write) */
-	EXIT_USAGE = 2, /* bad command line */
-	EXIT_HOOK = 3, /* unknown hook name */
-	EXIT_PERM = 4, /* missing CAP_BPF/CAP_PERFMON */
-	EXIT_NOBTF = 5, /* no kernel BTF and no --btf */
-	EXIT_KPTR = 6, /* kernel addresses hidden (kptr_restrict) */
-	EXIT_OUTPUT = 7, /* output path not writable */
-	EXIT_NOHOOKS = 8, /* nothing could be attached */
-	EXIT_INPUT = 9, /* report: unreadable or invalid input */
-	EXIT_PINNED = 10, /* boot: state already pinned */
+	EXIT_FAIL = 1,	     /* runtime failure (BPF load, map read, write) */
+	EXIT_USAGE = 2,	     /* bad command line */
+	EXIT_HOOK = 3,	     /* unknown hook name */
+	EXIT_PERM = 4,	     /* missing CAP_BPF/CAP_PERFMON */
+	EXIT_NOBTF = 5,	     /* no kernel BTF and no --btf */
+	EXIT_KPTR = 6,	     /* kernel addresses hidden (kptr_restrict) */
+	EXIT_OUTPUT = 7,     /* output path not writable */
+	EXIT_NOHOOKS = 8,    /* nothing could be attached */
+	EXIT_INPUT = 9,	     /* report: unreadable or invalid input */
+	EXIT_PINNED = 10,    /* boot: state already pinned */
 	EXIT_NOTPINNED = 11, /* collect: nothing pinned */
 };
 
 #define KALLSYMS "/proc/kallsyms"
-#define MODULES "/proc/modules"
+#define MODULES	 "/proc/modules"
 /* 6.7+: the global lock serialising dev->iommu; judged, not required */
 #define PROBE_LOCK "iommu_probe_device_lock"
 
@@ -73,48 +73,69 @@ struct opts {
 enum { OPT_BTF = 256, OPT_PRETTY, OPT_DETACH, OPT_LIVE, OPT_INTERVAL };
 
 static const struct argp_option run_options[] = {
-	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds (default: until SIGINT/SIGTERM)", 0 },
-	{ "json", 'j', "FILE", 0, "Write the JSON report to FILE ('-': stdout)", 0 },
-	{ "events", 'e', "FILE", 0, "Write every audited call as JSON Lines to FILE ('-': stdout)", 0 },
-	{ "attach", 'a', "MODE", 0, "auto (default): fentry, else kprobe; fentry; kprobe", 0 },
-	{ "hooks", 'H', "LIST", 0, "Comma-separated entry points to watch (default: all)", 0 },
-	{ "btf", OPT_BTF, "FILE", 0, "BTF of the running kernel if it exposes none (kprobes only)", 0 },
-	{ "live", OPT_LIVE, NULL, 0, "Redraw a per-driver table every second on a terminal (else a progress line per --interval)", 0 },
-	{ "interval", OPT_INTERVAL, "SEC", 0, "With --json: rewrite the report atomically every SEC seconds; progress lines without a terminal", 0 },
-	{ "pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages (verifier log, attach errors)", 0 },
-	{ 0 },
+	{"duration", 'd', "SEC", 0,
+	 "Stop after SEC seconds (default: until SIGINT/SIGTERM)", 0},
+	{"json", 'j', "FILE", 0, "Write the JSON report to FILE ('-': stdout)",
+	 0},
+	{"events", 'e', "FILE", 0,
+	 "Write every audited call as JSON Lines to FILE ('-': stdout)", 0},
+	{"attach", 'a', "MODE", 0,
+	 "auto (default): fentry, else kprobe; fentry; kprobe", 0},
+	{"hooks", 'H', "LIST", 0,
+	 "Comma-separated entry points to watch (default: all)", 0},
+	{"btf", OPT_BTF, "FILE", 0,
+	 "BTF of the running kernel if it exposes none (kprobes only)", 0},
+	{"live", OPT_LIVE, NULL, 0,
+	 "Redraw a per-driver table every second on a terminal (else a "
+	 "progress line per --interval)",
+	 0},
+	{"interval", OPT_INTERVAL, "SEC", 0,
+	 "With --json: rewrite the report atomically every SEC seconds; "
+	 "progress lines without a terminal",
+	 0},
+	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
+	{"verbose", 'v', NULL, 0,
+	 "Show libbpf's messages (verifier log, attach errors)", 0},
+	{0},
 };
 
 static const struct argp_option probes_options[] = {
-	{ "json", 'j', NULL, 0, "Print JSON instead of a table", 0 },
-	{ "attach", 'a', "MODE", 0, "auto (default), fentry or kprobe", 0 },
-	{ "hooks", 'H', "LIST", 0, "Comma-separated entry points (default: all)", 0 },
-	{ "btf", OPT_BTF, "FILE", 0, "BTF of the running kernel if it exposes none", 0 },
-	{ "pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
-	{ 0 },
+	{"json", 'j', NULL, 0, "Print JSON instead of a table", 0},
+	{"attach", 'a', "MODE", 0, "auto (default), fentry or kprobe", 0},
+	{"hooks", 'H', "LIST", 0, "Comma-separated entry points (default: all)",
+	 0},
+	{"btf", OPT_BTF, "FILE", 0,
+	 "BTF of the running kernel if it exposes none", 0},
+	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
+	{"verbose", 'v', NULL, 0, "Show libbpf's messages", 0},
+	{0},
 };
 
 static const struct argp_option boot_options[] = {
-	{ "attach", 'a', "MODE", 0, "auto (default): fentry, else kprobe; fentry; kprobe", 0 },
-	{ "hooks", 'H', "LIST", 0, "Comma-separated entry points to watch (default: all)", 0 },
-	{ "btf", OPT_BTF, "FILE", 0, "BTF of the running kernel if it exposes none (kprobes only)", 0 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
-	{ 0 },
+	{"attach", 'a', "MODE", 0,
+	 "auto (default): fentry, else kprobe; fentry; kprobe", 0},
+	{"hooks", 'H', "LIST", 0,
+	 "Comma-separated entry points to watch (default: all)", 0},
+	{"btf", OPT_BTF, "FILE", 0,
+	 "BTF of the running kernel if it exposes none (kprobes only)", 0},
+	{"verbose", 'v', NULL, 0, "Show libbpf's messages", 0},
+	{0},
 };
 
 static const struct argp_option collect_options[] = {
-	{ "json", 'j', "FILE", 0, "Write the JSON report to FILE ('-': stdout)", 0 },
-	{ "detach", OPT_DETACH, NULL, 0, "Then detach and unpin (counting stops)", 0 },
-	{ "pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0 },
-	{ 0 },
+	{"json", 'j', "FILE", 0, "Write the JSON report to FILE ('-': stdout)",
+	 0},
+	{"detach", OPT_DETACH, NULL, 0,
+	 "Then detach and unpin (counting stops)", 0},
+	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
+	{0},
 };
 
 static const struct argp_option report_options[] = {
-	{ "json", 'j', "FILE", 0, "Also write the merged report as JSON to FILE ('-': stdout)", 0 },
-	{ "pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0 },
-	{ 0 },
+	{"json", 'j', "FILE", 0,
+	 "Also write the merged report as JSON to FILE ('-': stdout)", 0},
+	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
+	{0},
 };
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -128,7 +149,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->duration = strtod(arg, &end);
 		if (errno || end == arg || *end || !(o->duration > 0) ||
 		    o->duration > 1e9)
-			argp_error(state, "invalid duration '%s': want seconds > 0", arg);
+			argp_error(state,
+				   "invalid duration '%s': want seconds > 0",
+				   arg);
 		break;
 	case 'j':
 		if (!strcmp(o->cmd, "probes"))
@@ -147,7 +170,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else if (!strcmp(arg, "kprobe"))
 			o->mode = LA_MODE_KPROBE;
 		else
-			argp_error(state, "invalid attach mode '%s': want auto, fentry or kprobe", arg);
+			argp_error(state,
+				   "invalid attach mode '%s': want auto, "
+				   "fentry or kprobe",
+				   arg);
 		break;
 	case 'H':
 		o->hooks = arg;
@@ -172,7 +198,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->interval = strtod(arg, &end);
 		if (errno || end == arg || *end || !(o->interval >= 0.1) ||
 		    o->interval > 1e6)
-			argp_error(state, "invalid interval '%s': want seconds >= 0.1", arg);
+			argp_error(state,
+				   "invalid interval '%s': want seconds >= 0.1",
+				   arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (strcmp(o->cmd, "report"))
@@ -187,7 +215,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "no report file given");
 		if (o->json && o->events && !strcmp(o->json, "-") &&
 		    !strcmp(o->events, "-"))
-			argp_error(state, "--json - and --events - cannot both use stdout");
+			argp_error(state, "--json - and --events - cannot both "
+					  "use stdout");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -195,7 +224,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static int fail(int code, const char *fmt, ...)
 {
@@ -227,19 +257,23 @@ static int preflight(const struct opts *o, struct la_hooks *h,
 			    o->events, strerror(-ret));
 	if (!env__has_bpf_caps())
 		return fail(EXIT_PERM,
-			    "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root, e.g. 'sudo lockaudit %s'",
+			    "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): "
+			    "run as root, e.g. 'sudo lockaudit %s'",
 			    o->cmd);
 	if (o->btf && access(o->btf, R_OK))
 		return fail(EXIT_NOBTF, "cannot read BTF file '%s': %s", o->btf,
 			    strerror(errno));
 	if (!o->btf && !env__kernel_btf())
 		return fail(EXIT_NOBTF,
-			    "kernel exposes no BTF (/sys/kernel/btf/vmlinux): use a kernel built with CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE");
+			    "kernel exposes no BTF (/sys/kernel/btf/vmlinux): "
+			    "use a kernel built with CONFIG_DEBUG_INFO_BTF=y, "
+			    "or pass --btf FILE");
 	*ks = ksyms__load(KALLSYMS);
 	if (!*ks && errno == EPERM)
 		return fail(EXIT_KPTR,
 			    "kernel addresses are hidden in " KALLSYMS
-			    " (kernel.kptr_restrict=2): run 'sysctl kernel.kptr_restrict=1' as root");
+			    " (kernel.kptr_restrict=2): run 'sysctl "
+			    "kernel.kptr_restrict=1' as root");
 	if (!*ks)
 		return fail(EXIT_FAIL, "cannot read " KALLSYMS ": %s",
 			    strerror(errno));
@@ -320,13 +354,16 @@ static int get_hooks(const struct opts *o, struct la_hooks *h, bool adopt)
 		ksyms__free(ks);
 		if (!adopt)
 			return fail(EXIT_PINNED,
-				    "already attached (state pinned under %s): read it with 'lockaudit collect', or detach with 'lockaudit collect --detach'",
+				    "already attached (state pinned under %s): "
+				    "read it with 'lockaudit collect', or "
+				    "detach with 'lockaudit collect --detach'",
 				    LA_PIN_DIR);
 		if (pin__open(h, LA_PIN_DIR, err, sizeof(err)))
 			return fail(EXIT_FAIL, "%s", err);
 		if (o->hooks || o->mode != LA_MODE_AUTO)
 			fprintf(stderr,
-				"lockaudit: adopting the hooks pinned under %s; --hooks/--attach do not apply\n",
+				"lockaudit: adopting the hooks pinned under "
+				"%s; --hooks/--attach do not apply\n",
 				LA_PIN_DIR);
 		return 0;
 	}
@@ -339,24 +376,23 @@ static int get_hooks(const struct opts *o, struct la_hooks *h, bool adopt)
 			fprintf(stderr, "lockaudit: %s: %s\n",
 				h->hook[i].def->func, h->hook[i].reason);
 		hooks__detach(h);
-		return fail(EXIT_NOHOOKS,
-			    "no entry point could be attached (see 'lockaudit probes')");
+		return fail(EXIT_NOHOOKS, "no entry point could be attached "
+					  "(see 'lockaudit probes')");
 	}
 	return 0;
 }
 
 /* The text report to human, the JSON report to --json. */
-static int write_report(const struct opts *o, struct la_report *r,
-			FILE *human)
+static int write_report(const struct opts *o, struct la_report *r, FILE *human)
 {
 	int ret = 0;
 
 	fputc('\n', human);
 	report__write_text(r, human);
 	if (o->json) {
-		int e = strcmp(o->json, "-") ?
-				report__save_json(r, o->json, o->pretty) :
-				report__write_json(r, stdout, o->pretty);
+		int e = strcmp(o->json, "-")
+				? report__save_json(r, o->json, o->pretty)
+				: report__write_json(r, stdout, o->pretty);
 
 		if (e)
 			ret = fail(EXIT_OUTPUT,
@@ -404,7 +440,9 @@ static int tick_frame(const struct opts *o, struct la_collector *c,
 		int e = report__save_json(&r, o->json, o->pretty);
 
 		if (e)
-			fprintf(stderr, "lockaudit: cannot rewrite the report '%s': %s\n",
+			fprintf(stderr,
+				"lockaudit: cannot rewrite the report '%s': "
+				"%s\n",
 				o->json, strerror(-e));
 	}
 	report__free(&r);
@@ -417,15 +455,15 @@ static int cmd_run(struct opts *o)
 			    (o->events && !strcmp(o->events, "-"));
 	FILE *human = stdout_taken ? stderr : stdout, *events = NULL;
 	bool tty = o->live && isatty(fileno(human));
-	struct la_collect_opts co = { .kallsyms = KALLSYMS,
-				      .modules = MODULES,
-				      /* the live table replaces the lines */
-				      .live = tty ? NULL : human };
+	struct la_collect_opts co = {.kallsyms = KALLSYMS,
+				     .modules = MODULES,
+				     /* the live table replaces the lines */
+				     .live = tty ? NULL : human};
 	struct la_collector *c = NULL;
 	struct la_live *live = NULL;
 	struct la_report r;
 	struct la_hooks h;
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	unsigned long long t0, next_tick;
 	/* a frame per second on a terminal, else per --interval (10 s) */
 	double tick = tty ? 1.0 : o->interval > 0 ? o->interval : 10.0;
@@ -440,8 +478,9 @@ static int cmd_run(struct opts *o)
 	if (o->events) {
 		events = open_out(o->events);
 		if (!events) {
-			ret = fail(EXIT_OUTPUT, "cannot write events to '%s': %s",
-				   o->events, strerror(errno));
+			ret = fail(EXIT_OUTPUT,
+				   "cannot write events to '%s': %s", o->events,
+				   strerror(errno));
 			goto detach;
 		}
 		co.events = events;
@@ -458,7 +497,8 @@ static int cmd_run(struct opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	count_attached(&h, &nfe, &nkp);
 	fprintf(human,
-		"lockaudit: watching %zu entry points (%zu fentry, %zu kprobe)%s",
+		"lockaudit: watching %zu entry points (%zu fentry, %zu "
+		"kprobe)%s",
 		nfe + nkp, nfe, nkp,
 		h.adopted ? ", adopted from " LA_PIN_DIR : "");
 	if (o->duration > 0)
@@ -478,23 +518,25 @@ static int cmd_run(struct opts *o)
 	next_tick = t0 + (unsigned long long)(tick * 1e9);
 	while (!stop) {
 		unsigned long long now = env__boot_ns();
-		double left = o->duration > 0 ?
-				      o->duration - (double)(now - t0) / 1e9 :
-				      0.2;
+		double left = o->duration > 0
+				      ? o->duration - (double)(now - t0) / 1e9
+				      : 0.2;
 		int ms;
 
 		if (left <= 0)
 			break;
 		if (ticking && now >= next_tick) {
 			next_tick = now + (unsigned long long)(tick * 1e9);
-			ret = tick_frame(o, c, &h, live, (double)(now - t0) / 1e9);
+			ret = tick_frame(o, c, &h, live,
+					 (double)(now - t0) / 1e9);
 			if (ret)
 				goto detach;
 		}
 		ms = left > 0.2 ? 200 : (int)(left * 1000) + 1;
 		ret = collect__poll(c, ms);
 		if (ret) {
-			ret = fail(EXIT_FAIL, "reading events: %s", strerror(-ret));
+			ret = fail(EXIT_FAIL, "reading events: %s",
+				   strerror(-ret));
 			goto detach;
 		}
 	}
@@ -513,7 +555,8 @@ static int cmd_run(struct opts *o)
 	ret = write_report(o, &r, human);
 	report__free(&r);
 	if (events && events != stdout && fclose(events) && !ret)
-		ret = fail(EXIT_OUTPUT, "writing events to '%s' failed", o->events);
+		ret = fail(EXIT_OUTPUT, "writing events to '%s' failed",
+			   o->events);
 	return ret;
 detach:
 	collect__free(c);
@@ -539,7 +582,9 @@ static int cmd_boot(struct opts *o)
 		return fail(EXIT_FAIL, "%s", err);
 	}
 	count_attached(&h, &nfe, &nkp);
-	printf("lockaudit: %zu entry points attached (%zu fentry, %zu kprobe) and pinned under %s; counting goes on without a process: read it with 'lockaudit collect'\n",
+	printf("lockaudit: %zu entry points attached (%zu fentry, %zu kprobe) "
+	       "and pinned under %s; counting goes on without a process: read "
+	       "it with 'lockaudit collect'\n",
 	       nfe + nkp, nfe, nkp, LA_PIN_DIR);
 	/* links were handed to the pins: this only closes our descriptors */
 	hooks__detach(&h);
@@ -549,9 +594,9 @@ static int cmd_boot(struct opts *o)
 static int cmd_collect(struct opts *o)
 {
 	FILE *human = o->json && !strcmp(o->json, "-") ? stderr : stdout;
-	struct la_collect_opts co = { .kallsyms = KALLSYMS,
-				      .modules = MODULES,
-				      .mode = LA_EVENTS_NONE };
+	struct la_collect_opts co = {.kallsyms = KALLSYMS,
+				     .modules = MODULES,
+				     .mode = LA_EVENTS_NONE};
 	struct la_collector *c;
 	struct la_report r;
 	struct la_hooks h;
@@ -563,10 +608,12 @@ static int cmd_collect(struct opts *o)
 			    o->json, strerror(-ret));
 	if (!env__has_bpf_caps())
 		return fail(EXIT_PERM,
-			    "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root, e.g. 'sudo lockaudit collect'");
+			    "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): "
+			    "run as root, e.g. 'sudo lockaudit collect'");
 	if (!pin__exists(LA_PIN_DIR))
 		return fail(EXIT_NOTPINNED,
-			    "nothing pinned under %s: start counting with 'lockaudit boot'",
+			    "nothing pinned under %s: start counting with "
+			    "'lockaudit boot'",
 			    LA_PIN_DIR);
 	if (pin__open(&h, LA_PIN_DIR, err, sizeof(err)))
 		return fail(EXIT_FAIL, "%s", err);
@@ -576,7 +623,8 @@ static int cmd_collect(struct opts *o)
 		if (strstr(err, KALLSYMS) && errno == EPERM)
 			return fail(EXIT_KPTR,
 				    "kernel addresses are hidden in " KALLSYMS
-				    " (kernel.kptr_restrict=2): run 'sysctl kernel.kptr_restrict=1' as root");
+				    " (kernel.kptr_restrict=2): run 'sysctl "
+				    "kernel.kptr_restrict=1' as root");
 		return fail(EXIT_FAIL, "%s", err);
 	}
 	ret = snapshot(c, &h, &r);
@@ -616,36 +664,46 @@ static int cmd_probes(struct opts *o)
 	if (o->json_probes) {
 		json_object *root = json_object_new_object(), *a;
 
-		json_object_object_add(root, "schema",
-				       json_object_new_string("lockaudit.probes/1"));
-		json_object_object_add(root, "kernel", json_object_new_string(rel));
-		json_object_object_add(root, "arch", json_object_new_string(arch));
+		json_object_object_add(
+			root, "schema",
+			json_object_new_string("lockaudit.probes/1"));
+		json_object_object_add(root, "kernel",
+				       json_object_new_string(rel));
+		json_object_object_add(root, "arch",
+				       json_object_new_string(arch));
 		a = json_object_new_array();
 		for (i = 0; i < h.nr; i++) {
 			const struct la_hook *hk = &h.hook[i];
 			json_object *e = json_object_new_object();
 
-			json_object_object_add(e, "function",
-					       json_object_new_string(hk->def->func));
-			json_object_object_add(e, "present",
-					       json_object_new_boolean(hk->in_kallsyms));
-			json_object_object_add(e, "btf",
-					       json_object_new_boolean(hk->in_btf));
-			json_object_object_add(e, "attach",
-					       json_object_new_string(hooks__attached_name(hk->attached)));
-			json_object_object_add(e, "reason",
-					       json_object_new_string(hk->reason));
+			json_object_object_add(
+				e, "function",
+				json_object_new_string(hk->def->func));
+			json_object_object_add(
+				e, "present",
+				json_object_new_boolean(hk->in_kallsyms));
+			json_object_object_add(
+				e, "btf", json_object_new_boolean(hk->in_btf));
+			json_object_object_add(
+				e, "attach",
+				json_object_new_string(
+					hooks__attached_name(hk->attached)));
+			json_object_object_add(
+				e, "reason",
+				json_object_new_string(hk->reason));
 			json_object_array_add(a, e);
 		}
 		json_object_object_add(root, "hooks", a);
-		printf("%s\n", json_object_to_json_string_ext(
-				       root, (o->pretty ? JSON_C_TO_STRING_PRETTY :
-							  JSON_C_TO_STRING_PLAIN) |
-						     JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       root, (o->pretty ? JSON_C_TO_STRING_PRETTY
+						: JSON_C_TO_STRING_PLAIN) |
+					     JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else {
 		printf("kernel %s (%s)\n%-26s %-8s %-7s %s\n", rel, arch,
-		       "entry point", "present", "attach", "why not fentry / why absent");
+		       "entry point", "present", "attach",
+		       "why not fentry / why absent");
 		for (i = 0; i < h.nr; i++) {
 			const struct la_hook *hk = &h.hook[i];
 
@@ -681,12 +739,13 @@ static int cmd_report(struct opts *o)
 	if (!o->json || strcmp(o->json, "-"))
 		report__write_text(&r, stdout);
 	if (o->json) {
-		int e = strcmp(o->json, "-") ?
-				report__save_json(&r, o->json, o->pretty) :
-				report__write_json(&r, stdout, o->pretty);
+		int e = strcmp(o->json, "-")
+				? report__save_json(&r, o->json, o->pretty)
+				: report__write_json(&r, stdout, o->pretty);
 
 		if (e)
-			ret = fail(EXIT_OUTPUT, "cannot write the report to '%s': %s",
+			ret = fail(EXIT_OUTPUT,
+				   "cannot write the report to '%s': %s",
 				   o->json, strerror(-e));
 	}
 	report__free(&r);
@@ -694,7 +753,8 @@ static int cmd_report(struct opts *o)
 }
 
 static const char doc[] =
-	"lockaudit -- is device_lock held when the kernel configures a device's IOMMU?\n\n"
+	"lockaudit -- is device_lock held when the kernel configures a "
+	"device's IOMMU?\n\n"
 	"Commands:\n"
 	"  run       attach, show new violation sites live, report on exit\n"
 	"  probes    which entry points this kernel has and how they attach\n"
@@ -712,51 +772,68 @@ int main(int argc, char **argv)
 		const char *doc;
 		int (*fn)(struct opts *);
 	} cmds[] = {
-		{ "run", run_options, NULL,
-		  "Watch the IOMMU configuration entry points; print new violation sites as they appear and the per-driver report on exit.",
-		  cmd_run },
-		{ "probes", probes_options, NULL,
-		  "List every watch-list entry point: present or absent, the attach mode that works here, and why not.",
-		  cmd_probes },
-		{ "boot", boot_options, NULL,
-		  "Attach, pin programs, links and maps under " LA_PIN_DIR " and exit: counting goes on in the kernel with no process (for early boot).",
-		  cmd_boot },
-		{ "collect", collect_options, NULL,
-		  "Read the state pinned by 'lockaudit boot' and write the report; --detach ends it.",
-		  cmd_collect },
-		{ "report", report_options, "FILE.json...",
-		  "Render the text report from saved JSON reports, merging several into one.",
-		  cmd_report },
+		{"run", run_options, NULL,
+		 "Watch the IOMMU configuration entry points; print new "
+		 "violation sites as they appear and the per-driver report on "
+		 "exit.",
+		 cmd_run},
+		{"probes", probes_options, NULL,
+		 "List every watch-list entry point: present or absent, the "
+		 "attach mode that works here, and why not.",
+		 cmd_probes},
+		{"boot", boot_options, NULL,
+		 "Attach, pin programs, links and maps under " LA_PIN_DIR
+		 " and exit: counting goes on in the kernel with no process "
+		 "(for early boot).",
+		 cmd_boot},
+		{"collect", collect_options, NULL,
+		 "Read the state pinned by 'lockaudit boot' and write the "
+		 "report; --detach ends it.",
+		 cmd_collect},
+		{"report", report_options, "FILE.json...",
+		 "Render the text report from saved JSON reports, merging "
+		 "several into one.",
+		 cmd_report},
 	};
-	struct opts o = { 0 };
+	struct opts o = {0};
 	size_t i;
 
 	argp_err_exit_status = EXIT_USAGE;
 	if (argc >= 2 && argv[1][0] != '-') {
 		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-			struct argp a = { cmds[i].options, parse_opt, cmds[i].args,
-					  cmds[i].doc, NULL, NULL, NULL };
+			struct argp a = {cmds[i].options,
+					 parse_opt,
+					 cmds[i].args,
+					 cmds[i].doc,
+					 NULL,
+					 NULL,
+					 NULL};
 			char name[64];
 
 			if (strcmp(argv[1], cmds[i].name))
 				continue;
-			snprintf(name, sizeof(name), "lockaudit %s", cmds[i].name);
+			snprintf(name, sizeof(name), "lockaudit %s",
+				 cmds[i].name);
 			argv[1] = name;
 			o.cmd = cmds[i].name;
 			if (argp_parse(&a, argc - 1, argv + 1, 0, NULL, &o))
 				return EXIT_USAGE;
 			return cmds[i].fn(&o);
 		}
-		return fail(EXIT_USAGE, "unknown command '%s' (run, probes, boot, collect, report; see --help)",
+		return fail(EXIT_USAGE,
+			    "unknown command '%s' (run, probes, boot, collect, "
+			    "report; see --help)",
 			    argv[1]);
 	}
 	{
-		struct argp a = { NULL, NULL, "COMMAND [OPTION...]", doc,
-				  NULL, NULL, NULL };
+		struct argp a = {NULL, NULL, "COMMAND [OPTION...]", doc, NULL,
+				 NULL, NULL};
 
-		argv[0] = "lockaudit"; /* messages name the tool, not its path */
+		argv[0] =
+			"lockaudit"; /* messages name the tool, not its path */
 
 		argp_parse(&a, argc, argv, 0, NULL, NULL);
 	}
-	return fail(EXIT_USAGE, "no command given (run, probes, boot, collect, report; see --help)");
+	return fail(EXIT_USAGE, "no command given (run, probes, boot, collect, "
+				"report; see --help)");
 }

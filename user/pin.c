@@ -14,14 +14,14 @@
 #include "pin.h"
 
 /* map name in the object -> file name under the pin directory */
-static const char *const map_files[] = { "races",  "modgen", "sites",
-					 "counters", "events", "settings",
-					 "mods",   "meta" };
+static const char *const map_files[] = {"races",    "modgen", "sites",
+					"counters", "events", "settings",
+					"mods",	    "meta"};
 
 static int *map_fd(struct la_maps *m, size_t i)
 {
-	int *fds[] = { &m->races,    &m->modgen, &m->sites, &m->counters,
-		       &m->events,   &m->settings, &m->mods, &m->meta };
+	int *fds[] = {&m->races,  &m->modgen,	&m->sites, &m->counters,
+		      &m->events, &m->settings, &m->mods,  &m->meta};
 
 	return fds[i];
 }
@@ -45,7 +45,8 @@ static int pin_fd(int fd, const char *dir, const char *name, char *err,
 	if (bpf_obj_pin(fd, path)) {
 		int ret = -errno;
 
-		snprintf(err, errlen, "cannot pin %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot pin %s: %s", path,
+			 strerror(errno));
 		return ret;
 	}
 	return 0;
@@ -61,8 +62,9 @@ int pin__save(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		ret = -errno;
-		snprintf(err, errlen, "cannot create %s: %s (is bpffs mounted on %s?)",
-			 dir, strerror(errno), "/sys/fs/bpf");
+		snprintf(err, errlen,
+			 "cannot create %s: %s (is bpffs mounted on %s?)", dir,
+			 strerror(errno), "/sys/fs/bpf");
 		return ret;
 	}
 	memset(&meta, 0, sizeof(meta));
@@ -97,8 +99,8 @@ int pin__save(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 		if (!h->hook[i].exit_link)
 			continue;
 		snprintf(name, sizeof(name), "link_exit_%zu", i);
-		ret = pin_fd(bpf_link__fd(h->hook[i].exit_link), dir, name,
-			     err, errlen);
+		ret = pin_fd(bpf_link__fd(h->hook[i].exit_link), dir, name, err,
+			     errlen);
 		if (ret)
 			goto fail;
 	}
@@ -166,7 +168,10 @@ int pin__open(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 	if (meta.abi != LA_META_ABI || meta.nr_hooks > LA_MAX_HOOKS) {
 		ret = -EPROTO;
 		snprintf(err, errlen,
-			 "state under %s was pinned by another lockaudit version (abi %u, this is %u): detach it with 'lockaudit collect --detach' of that version, or remove %s",
+			 "state under %s was pinned by another lockaudit "
+			 "version (abi %u, this is %u): detach it with "
+			 "'lockaudit collect --detach' of that version, or "
+			 "remove %s",
 			 dir, meta.abi, LA_META_ABI, dir);
 		goto fail;
 	}
@@ -181,7 +186,8 @@ int pin__open(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 		if (!h->hook[i].def) {
 			ret = -EPROTO;
 			snprintf(err, errlen,
-				 "state under %s watches '%s', unknown to this lockaudit version",
+				 "state under %s watches '%s', unknown to this "
+				 "lockaudit version",
 				 dir, meta.hooks[i].func);
 			goto fail;
 		}
@@ -204,7 +210,8 @@ int pin__remove(const char *dir, char *err, size_t errlen)
 
 	if (!d) {
 		ret = -errno;
-		snprintf(err, errlen, "cannot open %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, "cannot open %s: %s", dir,
+			 strerror(errno));
 		return ret;
 	}
 	while ((de = readdir(d))) {
@@ -220,7 +227,8 @@ int pin__remove(const char *dir, char *err, size_t errlen)
 	closedir(d);
 	if (rmdir(dir) && !ret) {
 		ret = -errno;
-		snprintf(err, errlen, "cannot remove %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, "cannot remove %s: %s", dir,
+			 strerror(errno));
 	}
 	return ret;
 }

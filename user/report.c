@@ -129,7 +129,8 @@ static bool same_race(const struct la_rrace *a, const struct la_rrace *b)
 	return true;
 }
 
-struct la_rrace *report__add_race(struct la_report *r, const struct la_rrace *in)
+struct la_rrace *report__add_race(struct la_report *r,
+				  const struct la_rrace *in)
 {
 	struct la_rrace *x;
 	size_t i;
@@ -304,9 +305,9 @@ static int rank(const struct la_rsite *s)
 {
 	if (s->state == LA_HELD)
 		return 3;
-	return s->group == LA_GROUP_DRIVER ? 0 :
-	       s->group == LA_GROUP_CORE   ? 1 :
-					     2;
+	return s->group == LA_GROUP_DRIVER ? 0
+	       : s->group == LA_GROUP_CORE ? 1
+					   : 2;
 }
 
 /* the highest severity among the sites of s's module (drivers block) */
@@ -395,7 +396,8 @@ static void text_site(const struct la_rsite *s, FILE *out, bool stack)
 		fprintf(out, "      caller held iommu_probe_device_lock\n");
 	for (i = 0; i < s->nr_devs; i++)
 		fprintf(out, "      device %s (bus %s, driver %s%s)\n",
-			s->devs[i].name, s->devs[i].bus[0] ? s->devs[i].bus : "none",
+			s->devs[i].name,
+			s->devs[i].bus[0] ? s->devs[i].bus : "none",
 			s->devs[i].driver[0] ? s->devs[i].driver : "none",
 			s->devs[i].registered ? "" : ", not registered");
 	if (!stack)
@@ -445,23 +447,28 @@ int report__write_text(const struct la_report *r, FILE *out)
 		unl, oth);
 	if (r->dropped_sites || r->dropped_events || r->stack_errors)
 		fprintf(out,
-			"DROPPED: %" PRIu64 " calls not aggregated (site map full), %" PRIu64
+			"DROPPED: %" PRIu64
+			" calls not aggregated (site map full), %" PRIu64
 			" live events, %" PRIu64 " stacks unreadable\n",
 			r->dropped_sites, r->dropped_events, r->stack_errors);
 
 	if (r->nr_races) {
-		fprintf(out, "\nCONCURRENT configuration of one device (the race the missing lock permits)\n");
+		fprintf(out, "\nCONCURRENT configuration of one device (the "
+			     "race the missing lock permits)\n");
 		for (i = 0; i < r->nr_races; i++) {
 			const struct la_rrace *x = &r->races[i];
 
-			fprintf(out, "  %" PRIu64 " time%s on %s (bus %s): %s[%d] in %s while %s[%d] entered %s\n",
+			fprintf(out,
+				"  %" PRIu64 " time%s on %s (bus %s): %s[%d] "
+					     "in %s while %s[%d] entered %s\n",
 				x->count, x->count == 1 ? "" : "s", x->dev.name,
 				x->dev.bus[0] ? x->dev.bus : "none",
 				x->task[0].comm, x->task[0].pid,
 				x->task[0].entry, x->task[1].comm,
 				x->task[1].pid, x->task[1].entry);
 			for (int t = 0; t < 2; t++) {
-				fprintf(out, "      %s:\n", t ? "entering" : "inside");
+				fprintf(out, "      %s:\n",
+					t ? "entering" : "inside");
 				for (j = 0; j < x->task[t].nr_frames; j++)
 					fprintf(out, "        %s\n",
 						x->task[t].frames[j]);
@@ -475,8 +482,9 @@ int report__write_text(const struct la_report *r, FILE *out)
 	for (i = 0; i < sorted.nr_sites; i = j) {
 		const struct la_rsite *s = &sorted.sites[i];
 
-		for (j = i + 1; j < sorted.nr_sites && rank(&sorted.sites[j]) == rank(s) &&
-				!strcmp(sorted.sites[j].module, s->module);
+		for (j = i + 1;
+		     j < sorted.nr_sites && rank(&sorted.sites[j]) == rank(s) &&
+		     !strcmp(sorted.sites[j].module, s->module);
 		     j++)
 			;
 		if (rank(s) != 0)
@@ -492,13 +500,15 @@ int report__write_text(const struct la_report *r, FILE *out)
 	if (!printed)
 		fprintf(out, "  none\n");
 
-	fprintf(out, "\nIOMMU CORE paths (unlocked by design, not driver bugs)\n");
+	fprintf(out,
+		"\nIOMMU CORE paths (unlocked by design, not driver bugs)\n");
 	printed = 0;
 	for (i = 0; i < sorted.nr_sites; i = j) {
 		const struct la_rsite *s = &sorted.sites[i];
 
-		for (j = i + 1; j < sorted.nr_sites && rank(&sorted.sites[j]) == rank(s) &&
-				!strcmp(sorted.sites[j].core_path, s->core_path);
+		for (j = i + 1;
+		     j < sorted.nr_sites && rank(&sorted.sites[j]) == rank(s) &&
+		     !strcmp(sorted.sites[j].core_path, s->core_path);
 		     j++)
 			;
 		if (rank(s) != 1)
@@ -517,7 +527,8 @@ int report__write_text(const struct la_report *r, FILE *out)
 		if (rank(&sorted.sites[i]) != 2)
 			continue;
 		if (!printed++)
-			fprintf(out, "\nUNCLASSIFIED (stack too short to tell who called)\n");
+			fprintf(out, "\nUNCLASSIFIED (stack too short to tell "
+				     "who called)\n");
 		text_site(&sorted.sites[i], out, true);
 	}
 
@@ -618,10 +629,9 @@ static json_object *json_site(const struct la_rsite *s)
 
 		json_object_object_add(d, "name", jstr(s->devs[i].name));
 		json_object_object_add(d, "bus", jstr(s->devs[i].bus));
-		json_object_object_add(d, "driver",
-				       s->devs[i].driver[0] ?
-					       jstr(s->devs[i].driver) :
-					       NULL);
+		json_object_object_add(
+			d, "driver",
+			s->devs[i].driver[0] ? jstr(s->devs[i].driver) : NULL);
 		json_object_object_add(
 			d, "registered",
 			json_object_new_boolean(s->devs[i].registered));
@@ -649,10 +659,11 @@ static json_object *json_groups(const struct la_report *r, int want_rank,
 		const char *name = want_rank == 0 ? s->module : s->core_path;
 		json_object *g, *sites;
 
-		for (j = i + 1; j < r->nr_sites && rank(&r->sites[j]) == rank(s) &&
-				!strcmp(want_rank == 0 ? r->sites[j].module :
-							 r->sites[j].core_path,
-					name);
+		for (j = i + 1;
+		     j < r->nr_sites && rank(&r->sites[j]) == rank(s) &&
+		     !strcmp(want_rank == 0 ? r->sites[j].module
+					    : r->sites[j].core_path,
+			     name);
 		     j++)
 			;
 		if (rank(s) != want_rank)
@@ -687,14 +698,17 @@ static json_object *json_dev(const struct la_rdev *dv)
 
 	json_object_object_add(d, "name", jstr(dv->name));
 	json_object_object_add(d, "bus", jstr(dv->bus));
-	json_object_object_add(d, "driver", dv->driver[0] ? jstr(dv->driver) : NULL);
-	json_object_object_add(d, "registered", json_object_new_boolean(dv->registered));
+	json_object_object_add(d, "driver",
+			       dv->driver[0] ? jstr(dv->driver) : NULL);
+	json_object_object_add(d, "registered",
+			       json_object_new_boolean(dv->registered));
 	return d;
 }
 
 static json_object *json_race(const struct la_rrace *x)
 {
-	json_object *o = json_object_new_object(), *ts = json_object_new_array();
+	json_object *o = json_object_new_object(),
+		    *ts = json_object_new_array();
 
 	json_object_object_add(o, "entry_point", jstr(x->task[1].entry));
 	json_object_object_add(o, "count", jcount(x->count));
@@ -702,12 +716,16 @@ static json_object *json_race(const struct la_rrace *x)
 	json_object_object_add(o, "last_seen_s", jsec(x->last_s));
 	json_object_object_add(o, "device", json_dev(&x->dev));
 	for (int t = 0; t < 2; t++) {
-		json_object *to = json_object_new_object(), *st = json_object_new_array();
+		json_object *to = json_object_new_object(),
+			    *st = json_object_new_array();
 
-		json_object_object_add(to, "role", jstr(t ? "entering" : "inside"));
-		json_object_object_add(to, "pid", json_object_new_int(x->task[t].pid));
+		json_object_object_add(to, "role",
+				       jstr(t ? "entering" : "inside"));
+		json_object_object_add(to, "pid",
+				       json_object_new_int(x->task[t].pid));
 		json_object_object_add(to, "comm", jstr(x->task[t].comm));
-		json_object_object_add(to, "entry_point", jstr(x->task[t].entry));
+		json_object_object_add(to, "entry_point",
+				       jstr(x->task[t].entry));
 		for (size_t i = 0; i < x->task[t].nr_frames; i++)
 			json_object_array_add(st, jstr(x->task[t].frames[i]));
 		json_object_object_add(to, "stack", st);
@@ -762,8 +780,7 @@ static json_object *report_json(const struct la_report *r)
 	for (i = 0; i < LA_NR_STATES; i++)
 		c[i] = report__calls(r, (int)i);
 	t = json_object_new_object();
-	json_object_object_add(t, "calls_audited",
-			       jcount(c[0] + c[1] + c[2]));
+	json_object_object_add(t, "calls_audited", jcount(c[0] + c[1] + c[2]));
 	json_object_object_add(t, "held", jcount(c[LA_HELD]));
 	json_object_object_add(t, "violations",
 			       jcount(c[LA_UNLOCKED] + c[LA_HELD_OTHER]));
@@ -803,8 +820,7 @@ int report__write_json(const struct la_report *r, FILE *out, bool pretty)
 	return err;
 }
 
-int report__save_json(const struct la_report *r, const char *path,
-		      bool pretty)
+int report__save_json(const struct la_report *r, const char *path, bool pretty)
 {
 	char *dir_copy = xstrdup(path), *tmp;
 	const char *dir = dirname(dir_copy);
@@ -879,16 +895,14 @@ static json_object *jget(struct jreader *jr, json_object *o, const char *key,
 	return v;
 }
 
-static const char *jget_str(struct jreader *jr, json_object *o,
-			    const char *key)
+static const char *jget_str(struct jreader *jr, json_object *o, const char *key)
 {
 	json_object *v = jget(jr, o, key, json_type_string);
 
 	return v ? json_object_get_string(v) : "";
 }
 
-static uint64_t jget_count(struct jreader *jr, json_object *o,
-			   const char *key)
+static uint64_t jget_count(struct jreader *jr, json_object *o, const char *key)
 {
 	json_object *v = jget(jr, o, key, json_type_int);
 	int64_t n;
@@ -977,28 +991,24 @@ static int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 	in.first_s = jget_double(jr, o, "first_seen_s");
 	in.last_s = jget_double(jr, o, "last_seen_s");
 	g = jget_str(jr, o, "group");
-	in.group = !strcmp(g, "driver") ? LA_GROUP_DRIVER :
-		   !strcmp(g, "core")	 ? LA_GROUP_CORE :
-					   LA_GROUP_UNCLASSIFIED;
+	in.group = !strcmp(g, "driver") ? LA_GROUP_DRIVER
+		   : !strcmp(g, "core") ? LA_GROUP_CORE
+					: LA_GROUP_UNCLASSIFIED;
 	v = jget(jr, o, "registered", json_type_boolean);
 	in.registered = v && json_object_get_boolean(v);
 	in.probe_lock = probe_lock_from_name(
 		jget_str(jr, o, "iommu_probe_device_lock"));
 	/* derived, not trusted from the file */
-	in.severity = la_severity(in.group, in.state, in.registered,
-				  in.probe_lock);
-	in.core_path = xstrdup(in.group == LA_GROUP_CORE ?
-				       jget_str(jr, o, "core_path") :
-				       "");
-	in.module = xstrdup(in.group == LA_GROUP_DRIVER ?
-				    jget_str(jr, o, "module") :
-				    "");
-	in.function = xstrdup(in.group == LA_GROUP_DRIVER ?
-				      jget_str(jr, o, "function") :
-				      "");
-	in.caller = xstrdup(in.group == LA_GROUP_DRIVER ?
-				    jget_str(jr, o, "caller") :
-				    "");
+	in.severity =
+		la_severity(in.group, in.state, in.registered, in.probe_lock);
+	in.core_path = xstrdup(
+		in.group == LA_GROUP_CORE ? jget_str(jr, o, "core_path") : "");
+	in.module = xstrdup(
+		in.group == LA_GROUP_DRIVER ? jget_str(jr, o, "module") : "");
+	in.function = xstrdup(
+		in.group == LA_GROUP_DRIVER ? jget_str(jr, o, "function") : "");
+	in.caller = xstrdup(
+		in.group == LA_GROUP_DRIVER ? jget_str(jr, o, "caller") : "");
 	in.holder_comm = xstrdup("");
 	if (in.state == LA_HELD_OTHER &&
 	    (a = jget(jr, o, "holder", json_type_object))) {
@@ -1024,9 +1034,9 @@ static int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 	in.frames = xrealloc(NULL, (in.nr_frames + 1) * sizeof(char *));
 	for (i = 0; i < in.nr_frames; i++) {
 		v = json_object_array_get_idx(a, i);
-		in.frames[i] = xstrdup(json_object_is_type(v, json_type_string) ?
-					       json_object_get_string(v) :
-					       "?");
+		in.frames[i] = xstrdup(json_object_is_type(v, json_type_string)
+					       ? json_object_get_string(v)
+					       : "?");
 	}
 	v = jget(jr, o, "stack_truncated", json_type_boolean);
 	in.truncated = v && json_object_get_boolean(v);
@@ -1146,7 +1156,7 @@ static void merge_name(char **dst, const char *src)
 int report__merge_file(struct la_report *r, const char *path, char *err,
 		       size_t errlen)
 {
-	struct jreader jr = { .path = path, .err = err, .errlen = errlen };
+	struct jreader jr = {.path = path, .err = err, .errlen = errlen};
 	json_object *o, *a, *t, *d;
 	const char *schema, *started;
 	size_t i;
@@ -1163,8 +1173,8 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 		}
 		fclose(f);
 		snprintf(err, errlen, "%s: not valid JSON (%s)", path,
-			 json_util_get_last_err() ? json_util_get_last_err() :
-						    strerror(e));
+			 json_util_get_last_err() ? json_util_get_last_err()
+						  : strerror(e));
 		/* json-c's message ends with a newline */
 		err[strcspn(err, "\n")] = 0;
 		return -EINVAL;
@@ -1195,12 +1205,13 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 	for (i = 0; a && i < json_object_array_length(a); i++) {
 		json_object *h = json_object_array_get_idx(a, i), *c;
 		size_t before = r->nr_hooks;
-		struct la_rhook *rh = report__hook(r, jget_str(&jr, h, "function"));
+		struct la_rhook *rh =
+			report__hook(r, jget_str(&jr, h, "function"));
 		const char *attach = jget_str(&jr, h, "attach");
 
 		/* a new line takes the file's; "absent" yields to an attach */
-		if (r->nr_hooks != before ||
-		    (!strcmp(rh->attach, "absent") && strcmp(attach, "absent"))) {
+		if (r->nr_hooks != before || (!strcmp(rh->attach, "absent") &&
+					      strcmp(attach, "absent"))) {
 			free(rh->attach);
 			rh->attach = xstrdup(attach);
 			free(rh->reason);

@@ -13,22 +13,22 @@
 
 #include "attribute.h"
 
-#define LA_SCHEMA "lockaudit.report/1"
+#define LA_SCHEMA	   "lockaudit.report/1"
 #define LA_REPORT_MAX_DEVS 16 /* example devices kept per site when merging */
 
 struct la_rdev {
 	char *name;
-	char *bus; /* "" if none */
+	char *bus;    /* "" if none */
 	char *driver; /* "" if no driver is bound */
 	bool registered;
 };
 
 struct la_rsite {
 	char *entry; /* the watched function */
-	int state; /* enum la_lock_state */
+	int state;   /* enum la_lock_state */
 	uint64_t count;
 	double first_s, last_s; /* seconds since boot */
-	int holder_pid; /* LA_HELD_OTHER */
+	int holder_pid;		/* LA_HELD_OTHER */
 	char *holder_comm;
 	size_t nr_devs;
 	struct la_rdev devs[LA_REPORT_MAX_DEVS];
@@ -36,12 +36,12 @@ struct la_rsite {
 	char **frames; /* symbolized, innermost first, BPF frames removed */
 	bool truncated;
 	bool registered; /* the device was registered (in sysfs) */
-	int probe_lock; /* iommu_probe_device_lock: 1 held, 0 not, -1 none */
+	int probe_lock;	 /* iommu_probe_device_lock: 1 held, 0 not, -1 none */
 	enum la_severity severity;
 	enum la_group group;
 	char *core_path; /* LA_GROUP_CORE */
-	char *module; /* LA_GROUP_DRIVER: culprit's module ("vmlinux") */
-	char *function; /* LA_GROUP_DRIVER: culprit's function */
+	char *module;	 /* LA_GROUP_DRIVER: culprit's module ("vmlinux") */
+	char *function;	 /* LA_GROUP_DRIVER: culprit's function */
 	char *caller; /* LA_GROUP_DRIVER: culprit frame, "func+0xoff [mod]" */
 };
 
@@ -61,8 +61,8 @@ struct la_rrace {
 
 struct la_rhook {
 	char *function;
-	char *attach; /* "fentry", "kprobe" or "absent" */
-	char *reason; /* why not fentry / why absent, "" if none */
+	char *attach;	   /* "fentry", "kprobe" or "absent" */
+	char *reason;	   /* why not fentry / why absent, "" if none */
 	uint64_t calls[3]; /* by enum la_lock_state */
 };
 
@@ -85,7 +85,8 @@ struct la_report {
 
 /* Add a concurrent finding (strings and frames copied), merging it into an
  * identical one (same entry points and stacks). */
-struct la_rrace *report__add_race(struct la_report *r, const struct la_rrace *in);
+struct la_rrace *report__add_race(struct la_report *r,
+				  const struct la_rrace *in);
 
 void report__init(struct la_report *r);
 void report__free(struct la_report *r);
@@ -112,8 +113,7 @@ uint64_t report__calls(const struct la_report *r, int state);
 int report__write_text(const struct la_report *r, FILE *out);
 int report__write_json(const struct la_report *r, FILE *out, bool pretty);
 /* Atomic: written to a temporary file beside path, then renamed. */
-int report__save_json(const struct la_report *r, const char *path,
-		      bool pretty);
+int report__save_json(const struct la_report *r, const char *path, bool pretty);
 
 /*
  * Read a JSON report and merge it into r (which may be empty). On failure

@@ -290,6 +290,7 @@ struct la_collector *collect__new(struct la_hooks *h,
 		snprintf(err, errlen, "cannot read %s: %s", o->kallsyms,
 			 strerror(-ret));
 		free(c);
+		errno = -ret; /* EPERM: kptr_restrict hides the addresses */
 		return NULL;
 	}
 	ret = set_event_mode(c, o->mode);

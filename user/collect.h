@@ -24,6 +24,8 @@ struct la_collect_opts {
 	enum la_event_mode mode; /* what the programs emit while we read */
 };
 
+/* NULL on failure, with the reason in err and errno set (EPERM: kallsyms
+ * addresses hidden). */
 struct la_collector *collect__new(struct la_hooks *h,
 				  const struct la_collect_opts *o, char *err,
 				  size_t errlen);

@@ -619,8 +619,10 @@ static int cmd_collect(struct opts *o)
 		return fail(EXIT_FAIL, "%s", err);
 	c = collect__new(&h, &co, err, sizeof(err));
 	if (!c) {
+		int e = errno; /* before closing descriptors can change it */
+
 		hooks__detach(&h);
-		if (strstr(err, KALLSYMS) && errno == EPERM)
+		if (strstr(err, KALLSYMS) && e == EPERM)
 			return fail(EXIT_KPTR,
 				    "kernel addresses are hidden in " KALLSYMS
 				    " (kernel.kptr_restrict=2): run 'sysctl "

@@ -133,9 +133,12 @@ int pin__save(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 		if (h->mod_links[i])
 			bpf_link__disconnect(h->mod_links[i]);
 	return 0;
-fail:
-	pin__remove(dir, name, sizeof(name));
+fail: {
+	char ignored[64]; /* err already says what failed first */
+
+	pin__remove(dir, ignored, sizeof(ignored));
 	return ret;
+}
 }
 
 int pin__open(struct la_hooks *h, const char *dir, char *err, size_t errlen)

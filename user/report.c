@@ -592,6 +592,19 @@ static int probe_lock_from_name(const char *s)
 	return !strcmp(s, "held") ? 1 : !strcmp(s, "not_held") ? 0 : -1;
 }
 
+static json_object *json_dev(const struct la_rdev *dv)
+{
+	json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "name", jstr(dv->name));
+	json_object_object_add(d, "bus", jstr(dv->bus));
+	json_object_object_add(d, "driver",
+			       dv->driver[0] ? jstr(dv->driver) : NULL);
+	json_object_object_add(d, "registered",
+			       json_object_new_boolean(dv->registered));
+	return d;
+}
+
 static json_object *json_site(const struct la_rsite *s)
 {
 	json_object *o = json_object_new_object(), *a;
@@ -624,19 +637,8 @@ static json_object *json_site(const struct la_rsite *s)
 		json_object_object_add(o, "holder", a);
 	}
 	a = json_object_new_array();
-	for (i = 0; i < s->nr_devs; i++) {
-		json_object *d = json_object_new_object();
-
-		json_object_object_add(d, "name", jstr(s->devs[i].name));
-		json_object_object_add(d, "bus", jstr(s->devs[i].bus));
-		json_object_object_add(
-			d, "driver",
-			s->devs[i].driver[0] ? jstr(s->devs[i].driver) : NULL);
-		json_object_object_add(
-			d, "registered",
-			json_object_new_boolean(s->devs[i].registered));
-		json_object_array_add(a, d);
-	}
+	for (i = 0; i < s->nr_devs; i++)
+		json_object_array_add(a, json_dev(&s->devs[i]));
 	json_object_object_add(o, "devices", a);
 	a = json_object_new_array();
 	for (i = 0; i < s->nr_frames; i++)
@@ -690,19 +692,6 @@ static json_object *json_sites(const struct la_report *r, int want_rank)
 		if (rank(&r->sites[i]) == want_rank)
 			json_object_array_add(arr, json_site(&r->sites[i]));
 	return arr;
-}
-
-static json_object *json_dev(const struct la_rdev *dv)
-{
-	json_object *d = json_object_new_object();
-
-	json_object_object_add(d, "name", jstr(dv->name));
-	json_object_object_add(d, "bus", jstr(dv->bus));
-	json_object_object_add(d, "driver",
-			       dv->driver[0] ? jstr(dv->driver) : NULL);
-	json_object_object_add(d, "registered",
-			       json_object_new_boolean(dv->registered));
-	return d;
 }
 
 static json_object *json_race(const struct la_rrace *x)

@@ -133,7 +133,7 @@ int pin__save(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 		if (h->mod_links[i])
 			bpf_link__disconnect(h->mod_links[i]);
 	return 0;
-fail: {
+fail : {
 	char ignored[64]; /* err already says what failed first */
 
 	pin__remove(dir, ignored, sizeof(ignored));

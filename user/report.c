@@ -460,7 +460,7 @@ int report__write_text(const struct la_report *r, FILE *out)
 
 			fprintf(out,
 				"  %" PRIu64 " time%s on %s (bus %s): %s[%d] "
-					     "in %s while %s[%d] entered %s\n",
+				"in %s while %s[%d] entered %s\n",
 				x->count, x->count == 1 ? "" : "s", x->dev.name,
 				x->dev.bus[0] ? x->dev.bus : "none",
 				x->task[0].comm, x->task[0].pid,

@@ -43,7 +43,10 @@ seq_i=0
 measure_once() { # prints ns per call (decimal)
 	if [ $MODE = bench ]; then
 		dmesg -c >/dev/null
-		insmod "$LA_TESTMOD" bench="$N" || return 1
+		# settle: one untimed call and a pause first, so the timed loop
+		# sees each auditor in its steady state (lockaudit learns a
+		# caller from its first call); the same for every configuration
+		insmod "$LA_TESTMOD" bench="$N" settle=2000 || return 1
 		rmmod la_test
 		dmesg | sed -n 's/.*la_test: bench=[0-9]* ns_per_call=\([0-9.]*\).*/\1/p' | tail -n 1
 		return 0
@@ -139,6 +142,19 @@ if start_bg lockaudit-kprobe /tmp/lk.out watching \
 	measure lockaudit-kprobe; mem lockaudit-kprobe $bg; stop $bg
 	echo "lockaudit-kprobe exit $?"
 fi
+# --races: the exit hooked too, every call tracked (full stack walk)
+if start_bg lockaudit-fentry-races /tmp/lfr.out watching \
+	lockaudit run --hooks $FN --attach fentry --races; then
+	echo "@@ATTACH lockaudit-fentry-races $(grep -m1 watching /tmp/lfr.out)"
+	measure lockaudit-fentry-races; mem lockaudit-fentry-races $bg; stop $bg
+	echo "lockaudit-fentry-races exit $?"
+fi
+if start_bg lockaudit-kprobe-races /tmp/lkr.out watching \
+	lockaudit run --hooks $FN --attach kprobe --races; then
+	echo "@@ATTACH lockaudit-kprobe-races $(grep -m1 watching /tmp/lkr.out)"
+	measure lockaudit-kprobe-races; mem lockaudit-kprobe-races $bg; stop $bg
+	echo "lockaudit-kprobe-races exit $?"
+fi
 # ---- hotplug throughput: e1000e remove + rescan ----
 insmod "$LA_E1000E" || fail "insmod e1000e"
 eth() { ls /sys/bus/pci/drivers/e1000e/ 2>/dev/null | grep '^0000' | head -n 1; }
@@ -171,12 +187,14 @@ one_hp() { # one_hp CONFIG REP
 		hotplug none "$2"
 		return
 	fi
-	if start_bg lockaudit-all /tmp/la.out watching lockaudit run; then
-		[ "$2" = 1 ] && echo "@@ATTACH lockaudit-all $(grep -m1 watching /tmp/la.out)"
-		hotplug lockaudit-all "$2"
-		mem lockaudit-all $bg
+	# lockaudit-all: lockaudit run; lockaudit-races: lockaudit run --races
+	set -- "$1" "$2" $([ "$1" = lockaudit-races ] && echo --races)
+	if start_bg "$1" /tmp/la.out watching lockaudit run $3; then
+		[ "$2" = 1 ] && echo "@@ATTACH $1 $(grep -m1 watching /tmp/la.out)"
+		hotplug "$1" "$2"
+		mem "$1" $bg
 		stop $bg
-		echo "lockaudit-all exit $?"
+		echo "$1 exit $?"
 		[ "$2" = 1 ] && sed -n '1,12p' /tmp/la.out
 	fi
 }
@@ -185,9 +203,9 @@ one_hp() { # one_hp CONFIG REP
 r=1
 while [ $r -le "$REPS" ]; do
 	if [ $((r % 2)) = 1 ]; then
-		one_hp none $r; one_hp lockaudit-all $r
+		one_hp none $r; one_hp lockaudit-all $r; one_hp lockaudit-races $r
 	else
-		one_hp lockaudit-all $r; one_hp none $r
+		one_hp lockaudit-races $r; one_hp lockaudit-all $r; one_hp none $r
 	fi
 	r=$((r + 1))
 done

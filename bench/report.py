@@ -13,6 +13,12 @@ import sys
 TARGET_RATIO = 1.5  # lockaudit's added cost vs the empty program's, same attach
 TARGET_HP = 2.0  # hotplug throughput loss vs no auditor, percent
 
+HP_LABELS = [
+    ("none", "no auditor"),
+    ("lockaudit-all", "`lockaudit run` (all hooks, auto attach)"),
+    ("lockaudit-races", "`lockaudit run --races`"),
+]
+
 LABELS = [
     ("none", "no auditor"),
     ("empty-fentry", "empty fentry program"),
@@ -21,6 +27,8 @@ LABELS = [
     ("empty-kprobe-kretprobe", "empty kprobe + kretprobe programs"),
     ("lockaudit-fentry", "lockaudit --attach fentry"),
     ("lockaudit-kprobe", "lockaudit --attach kprobe"),
+    ("lockaudit-fentry-races", "lockaudit --attach fentry --races"),
+    ("lockaudit-kprobe-races", "lockaudit --attach kprobe --races"),
     ("bpftrace", "bpftrace kfunc one-liner"),
 ]
 
@@ -94,17 +102,19 @@ def main():
 
     r_f = ratio("lockaudit-fentry", "empty-fentry")
     r_k = ratio("lockaudit-kprobe", "empty-kprobe")
-    # lockaudit hooks entry and exit: the same pair of empty programs
-    r_f2 = ratio("lockaudit-fentry", "empty-fentry-fexit")
-    r_k2 = ratio("lockaudit-kprobe", "empty-kprobe-kretprobe")
+    # with --races lockaudit hooks entry and exit: the same pair, empty
+    r_fr = ratio("lockaudit-fentry-races", "empty-fentry-fexit")
+    r_kr = ratio("lockaudit-kprobe-races", "empty-kprobe-kretprobe")
 
     hp_rate = {}  # config -> [cycles/min per rep]
     for k, v in hp.items():
         hp_rate[k] = [60.0 * c / s for c, s in v if s > 0]
     hp_med = {k: statistics.median(v) for k, v in hp_rate.items() if v}
-    hp_loss = None
-    if "none" in hp_med and "lockaudit-all" in hp_med:
-        hp_loss = 100.0 * (1 - hp_med["lockaudit-all"] / hp_med["none"])
+    def loss(k):
+        if "none" in hp_med and k in hp_med:
+            return 100.0 * (1 - hp_med[k] / hp_med["none"])
+        return None
+    hp_loss, hp_loss_r = loss("lockaudit-all"), loss("lockaudit-races")
 
     hwm = {k: max(h for h, _ in v) for k, v in mem.items()}
 
@@ -112,35 +122,34 @@ def main():
     lines = []
     lines.append(f"per-call cost of acpi_dma_configure_id, {o.calls} calls, "
                  f"median of {o.reps} (timing: {mode})")
-    lines.append(f"{'configuration':34} {'ns/call':>10} {'added ns':>10} "
-                 f"{'x empty':>8} {'x pair':>7}  runs")
+    lines.append(f"{'configuration':38} {'ns/call':>10} {'added ns':>10} "
+                 f"{'x empty':>8}  runs")
     for k, label in LABELS:
         if k not in med:
             continue
-        x = y = ""
-        if k == "lockaudit-fentry":
-            x, y = fmt(r_f), fmt(r_f2)
-        if k == "lockaudit-kprobe":
-            x, y = fmt(r_k), fmt(r_k2)
+        x = {"lockaudit-fentry": r_f, "lockaudit-kprobe": r_k,
+             "lockaudit-fentry-races": r_fr,
+             "lockaudit-kprobe-races": r_kr}.get(k)
+        x = fmt(x) if x is not None else ""
         a = added(k)
         runs = " ".join(f"{v:.2f}" for v in calls[k])
-        lines.append(f"{label:34} {fmt(med[k], 2):>10} "
-                     f"{(fmt(a, 2) if k != 'none' else ''):>10} {x:>8} {y:>7}  "
+        lines.append(f"{label:38} {fmt(med[k], 2):>10} "
+                     f"{(fmt(a, 2) if k != 'none' else ''):>10} {x:>8}  "
                      f"{runs}")
     lines.append("")
     lines.append(f"hotplug: e1000e remove + rescan, {o.cycles} cycles, "
                  f"median of {o.reps}")
     lines.append(f"{'configuration':34} {'cycles/min':>10}  runs")
-    for k, label in (("none", "no auditor"),
-                     ("lockaudit-all", "lockaudit run (all hooks)")):
+    for k, label in HP_LABELS:
         if k in hp_med:
             runs = " ".join(f"{v:.0f}" for v in hp_rate[k])
-            lines.append(f"{label:34} {hp_med[k]:>10.1f}  {runs}")
-    if hp_loss is not None:
-        lines.append(f"throughput loss with lockaudit: {hp_loss:.1f}%"
-                     + (" (negative: faster, i.e. noise)" if hp_loss < 0 else ""))
-    lines.append("x empty: lockaudit's added cost / the empty entry program's; "
-                 "x pair: / the empty entry+exit pair's")
+            lines.append(f"{label:38} {hp_med[k]:>10.1f}  {runs}")
+    for what, l in (("lockaudit", hp_loss), ("lockaudit --races", hp_loss_r)):
+        if l is not None:
+            lines.append(f"throughput loss with {what}: {l:.1f}%"
+                         + (" (negative: faster, i.e. noise)" if l < 0 else ""))
+    lines.append("x empty: lockaudit's added cost / the empty program's of the "
+                 "same attach type (with --races: the entry + exit pair's)")
     lines.append("")
     for k, v in sorted(attach.items()):
         lines.append(f"{k}: {v}")
@@ -159,36 +168,35 @@ def main():
         return "**met**" if ok else "**not met**"
 
     tgt = []
-    for name, pair, r, r2 in (("fentry", "fentry-fexit", r_f, r_f2),
-                              ("kprobe", "kprobe-kretprobe", r_k, r_k2)):
+    for cfg, empty, r in (
+            ("lockaudit-fentry", "empty-fentry", r_f),
+            ("lockaudit-kprobe", "empty-kprobe", r_k),
+            ("lockaudit-fentry-races", "empty-fentry-fexit", r_fr),
+            ("lockaudit-kprobe-races", "empty-kprobe-kretprobe", r_kr)):
+        lab = dict(LABELS)
         if r is None:
-            tgt.append(f"- {name}: added cost within {TARGET_RATIO}x of the "
-                       f"empty {name} program: no result")
+            tgt.append(f"- {lab[cfg]}: added cost within {TARGET_RATIO}x of "
+                       f"the {lab[empty]}: no result")
             continue
-        tgt.append(f"- {name}: added cost within {TARGET_RATIO}x of the "
-                   f"empty {name} program: {verdict(r <= TARGET_RATIO)} "
-                   f"({r:.1f}x: {added('lockaudit-' + name):,.0f} ns vs "
-                   f"{added('empty-' + name):,.0f} ns added per call)")
-        if r2 is not None:
-            tgt.append(f"  - against the empty {pair.replace('-', ' + ')} pair "
-                       f"(lockaudit hooks exit too): {r2:.1f}x "
-                       f"({added('empty-' + pair):,.0f} ns added per call): "
-                       f"{verdict(r2 <= TARGET_RATIO)}")
-    if hp_loss is None:
-        tgt.append(f"- hotplug throughput within {TARGET_HP:g}% of no "
-                   f"auditor: no result")
-    else:
-        how = (f"{hp_loss:.1f}% fewer cycles/min with lockaudit"
-               if hp_loss >= 0 else
-               f"lockaudit's median {-hp_loss:.1f}% higher: run-to-run noise")
-        tgt.append(f"- hotplug throughput within {TARGET_HP:g}% of no auditor: "
-                   f"{verdict(hp_loss <= TARGET_HP)} ({how}; "
-                   f"{hp_med['lockaudit-all']:.1f} vs {hp_med['none']:.1f} "
-                   f"cycles/min)")
+        tgt.append(f"- {lab[cfg]}: added cost within {TARGET_RATIO}x of the "
+                   f"{lab[empty]}: {verdict(r <= TARGET_RATIO)} "
+                   f"({r:.2f}x: {added(cfg):,.0f} ns vs "
+                   f"{added(empty):,.0f} ns added per call)")
+    for k, l in (("lockaudit-all", hp_loss), ("lockaudit-races", hp_loss_r)):
+        what = dict(HP_LABELS)[k]
+        if l is None:
+            tgt.append(f"- hotplug throughput with {what} within "
+                       f"{TARGET_HP:g}% of no auditor: no result")
+            continue
+        how = (f"{l:.1f}% fewer cycles/min" if l >= 0 else
+               f"median {-l:.1f}% higher than without: run-to-run noise")
+        tgt.append(f"- hotplug throughput with {what} within {TARGET_HP:g}% "
+                   f"of no auditor: {verdict(l <= TARGET_HP)} ({how}; "
+                   f"{hp_med[k]:.1f} vs {hp_med['none']:.1f} cycles/min)")
 
     # the hotplug runs' own spread, next to the 2% target
     spread = []
-    for k, label in (("none", "no auditor"), ("lockaudit-all", "lockaudit")):
+    for k, label in HP_LABELS:
         v = hp_rate.get(k, [])
         if len(v) > 1:
             spread.append(f"{label} {100 * (max(v) - min(v)) / statistics.median(v):.1f}%")
@@ -210,10 +218,13 @@ def main():
         if k not in med:
             continue
         x = "-"
-        if k == "lockaudit-fentry" and r_f is not None:
-            x = f"{r_f:.1f}x (empty fentry); {fmt(r_f2)}x (fentry + fexit)"
-        if k == "lockaudit-kprobe" and r_k is not None:
-            x = f"{r_k:.1f}x (empty kprobe); {fmt(r_k2)}x (kprobe + kretprobe)"
+        for cfg, r, what in (("lockaudit-fentry", r_f, "empty fentry"),
+                             ("lockaudit-kprobe", r_k, "empty kprobe"),
+                             ("lockaudit-fentry-races", r_fr, "fentry + fexit"),
+                             ("lockaudit-kprobe-races", r_kr,
+                              "kprobe + kretprobe")):
+            if k == cfg and r is not None:
+                x = f"{r:.2f}x ({what})"
         if k == "bpftrace" and ratio("bpftrace", "empty-fentry") is not None:
             x = f"{ratio('bpftrace', 'empty-fentry'):.1f}x (empty fentry)"
         a = "-" if k == "none" else fmt(added(k), 2)
@@ -222,8 +233,7 @@ def main():
     hp_tbl = ["| configuration | cycles/min (median) | runs (cycles/min) | "
               "runs (s per " + o.cycles + " cycles) |",
               "| --- | ---: | --- | --- |"]
-    for k, label in (("none", "no auditor"),
-                     ("lockaudit-all", "`lockaudit run` (all hooks, auto attach)")):
+    for k, label in HP_LABELS:
         if k in hp_med:
             hp_tbl.append(f"| {label} | {hp_med[k]:.1f} | "
                           + ", ".join(f"{v:.1f}" for v in hp_rate[k]) + " | "
@@ -232,23 +242,24 @@ def main():
                  for k, v in sorted(hwm.items())]
     skip_lines = [f"- {k}: {why}" for k, why in skips]
     timing = {
-        "bench": "la_test's `bench=N`: one loop of N unlocked calls timed in "
-                 "the kernel with ktime (`la_test: bench=N ns_per_call=X.YY` "
-                 "in dmesg)",
+        "bench": "la_test's `bench=N settle=2000`: one untimed call, a 2 s "
+                 "pause (so that every auditor is measured in its steady "
+                 "state: lockaudit learns a call site from its first call), "
+                 "then one loop of N unlocked calls timed in the kernel with "
+                 "ktime (`la_test: bench=N ns_per_call=X.YY` in dmesg)",
         "insmod": "la_test's `unlocked=N`, timed from kernel log timestamps "
                   "(a /dev/kmsg mark before insmod to la_test's summary line), "
                   "minus the same for `unlocked=1`, divided by N-1",
     }.get(mode, str(mode))
 
     bt_sentence = ""
-    a_bt, a_la = added("bpftrace"), added("lockaudit-fentry")
-    if a_bt and a_la and 0.5 <= a_la / a_bt <= 2:
+    a_bt, a_la = added("bpftrace"), added("lockaudit-fentry-races")
+    if a_bt and a_la:
         bt_sentence = (
-            f"\nbpftrace's one-liner, which also takes the kernel stack "
-            f"(`kstack`) on every unlocked call, adds {a_bt:,.0f} ns per call, "
-            f"in the same range as lockaudit's {a_la:,.0f} ns ({a_la / a_bt:.2f}x): "
-            f"this suggests that the stack walk, not lockaudit's own "
-            f"bookkeeping, is most of the cost (not measured separately).\n")
+            f"\nbpftrace's one-liner takes the kernel stack (`kstack`) on "
+            f"every unlocked call, as lockaudit does with `--races`: "
+            f"{a_bt:,.0f} ns added per call against lockaudit --races' "
+            f"{a_la:,.0f} ns (fentry).\n")
     md = f"""# Benchmarks
 
 Generated by `make bench` (`bash bench/run.sh`) on {now:%Y-%m-%d %H:%M} UTC;
@@ -263,17 +274,19 @@ do not edit by hand, rerun it.
    no auditor; an empty fentry and an empty kprobe BPF program on the same
    function (`bench/empty.bpf.c`, loaded by the static libbpf loader
    `bench/empty.c`: the cost of the attach mechanism alone), and the same
-   with the empty exit twin added (fentry + fexit, kprobe + kretprobe),
-   because lockaudit hooks every watched function's exit too; lockaudit with
-   `--attach fentry` and with `--attach kprobe` (`--hooks acpi_dma_configure_id`);
+   with the empty exit twin added (fentry + fexit, kprobe + kretprobe);
+   lockaudit with `--attach fentry` and with `--attach kprobe`
+   (`--hooks acpi_dma_configure_id`), and both again with `--races` (exits
+   hooked too, compared with the empty entry + exit pair);
    and bpftrace running the same check as a kfunc one-liner. Each configuration
    {o.reps} times; the median is reported, and the added cost is the median minus
    the no-auditor median.
 2. **Hotplug throughput**: cycles of `echo 1 > /sys/bus/pci/devices/$E1000E/remove;
    echo 1 > /sys/bus/pci/rescan` (then waiting until e1000e is bound again),
-   {o.cycles} cycles per run, timed with /proc/uptime (10 ms resolution), with no auditor and
+   {o.cycles} cycles per run, timed with /proc/uptime (10 ms resolution), with no auditor,
    with `lockaudit run` (every watch-list hook, auto attach; includes its
-   printing of each new violation site), alternating, {o.reps} runs each, median.
+   printing of each new violation site) and with `lockaudit run --races`,
+   alternating, {o.reps} runs each, median.
 3. **Memory**: lockaudit's (and bpftrace's) VmHWM from `/proc/PID/status` at
    the end of each run.
 
@@ -288,10 +301,10 @@ In the guest (`bench/guest.sh`), per configuration:
 
 ```
 /add/empty fentry acpi_dma_configure_id &   # or: kprobe, fentry+fexit, kprobe+kretprobe
-lockaudit run --hooks acpi_dma_configure_id --attach fentry &   # or --attach kprobe
+lockaudit run --hooks acpi_dma_configure_id --attach fentry &   # or --attach kprobe; each also with --races
 bpftrace -e 'BEGIN {{ printf("bpftrace-ready\\n"); }} kfunc:acpi_dma_configure_id {{ if ((args->dev->mutex.owner.counter & ~7) != (int64)curtask) {{ @[kstack] = count(); }} }}' &
-insmod $LA_TESTMOD bench={o.calls}; rmmod la_test   # x{o.reps}, read ns_per_call from dmesg
-lockaudit run &                                     # hotplug: all hooks
+insmod $LA_TESTMOD bench={o.calls} settle=2000; rmmod la_test   # x{o.reps}, read ns_per_call from dmesg
+lockaudit run &                                     # hotplug: all hooks; and lockaudit run --races
 echo 1 > /sys/bus/pci/devices/0000:00:03.0/remove; echo 1 > /sys/bus/pci/rescan   # x{o.cycles}
 ```
 
@@ -341,10 +354,16 @@ Memory:
 {chr(10).join(tgt)}
 
 The added cost of lockaudit per call is what its programs do beyond the
-attach mechanism: reading the device mutex owner, the full kernel stack
-(bpf_get_stack) as part of the aggregation key, a hash-map lookup and atomic
-counters at entry, and the per-device in-flight bookkeeping of the exit twin;
-the empty programs only pay the trampoline (or int3 / return probe) itself.
+attach mechanism. By default, once a call site has been attributed (its
+first call takes the full stack; user space sees that the culprit is the
+immediate caller and enters it in the `callers` map), a call from it costs
+the device mutex owner read, the immediate caller's return address (one
+read from the trampoline frame, or regs->sp for a kprobe), one hash lookup
+and an atomic count: no stack walk. With `--races` every call takes the full
+kernel stack (bpf_get_stack, part of the aggregation key) and the per-device
+in-flight bookkeeping at entry and exit, because a concurrent finding shows
+both tasks' whole stacks. The empty programs only pay the trampoline (or
+int3 / return probe) itself.
 {bt_sentence}"""
     os.makedirs(os.path.dirname(os.path.abspath(o.out)), exist_ok=True)
     tmp = o.out + ".tmp"

@@ -53,6 +53,14 @@ struct {
 	__type(value, struct la_config);
 } settings SEC(".maps");
 
+/* entered by user space, counted here (see struct la_caller) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LA_MAX_CALLERS);
+	__type(key, struct la_ckey);
+	__type(value, struct la_caller);
+} callers SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LA_MAX_MODS);
@@ -295,12 +303,61 @@ static __always_inline void emit(struct la_key *key, struct la_site *site,
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline __u32 event_mode(void)
+static __always_inline struct la_config *settings_get(void)
 {
 	__u32 zero = 0;
-	struct la_config *c = bpf_map_lookup_elem(&settings, &zero);
 
-	return c ? c->event_mode : LA_EVENTS_NONE;
+	return bpf_map_lookup_elem(&settings, &zero);
+}
+
+/*
+ * The return address into the immediate caller, without a stack walk; 0 if
+ * it cannot be had cheaply (then the call takes the full path).
+ *
+ * fentry (x86): the trampoline was called from the traced function's first
+ * instruction, before that function pushed anything, and pushed rbp itself;
+ * the program's ctx (the saved arguments) sits right below that frame, with
+ * one more slot for the return value when an exit program is attached:
+ *   ctx + nr_args * 8 [+ 8]: saved rbp, return into the traced function,
+ *   return into its caller.
+ * The middle word must be the traced function's address plus the patched
+ * call (5 bytes, 9 after an endbr64): anything else (another trampoline
+ * layout) and the caller is not taken from there.
+ * kprobe at function entry: the return address is at regs->sp (x86), in the
+ * link register (arm64). fentry on arm64: not derived (full path).
+ */
+static __always_inline __u64 immediate_caller(void *ctx, bool kprobe)
+{
+#if defined(__TARGET_ARCH_x86)
+	if (kprobe) {
+		__u64 ra = 0;
+
+		if (bpf_probe_read_kernel(
+			    &ra, sizeof(ra),
+			    (void *)PT_REGS_SP((struct pt_regs *)ctx)))
+			return 0;
+		return ra;
+	} else {
+		__u64 ip = bpf_get_func_ip(ctx), nr = bpf_get_func_arg_cnt(ctx);
+		__u64 w[4];
+
+		if (nr > 6)
+			return 0;
+		if (bpf_probe_read_kernel(w, sizeof(w), (char *)ctx + nr * 8))
+			return 0;
+		if (w[1] - ip == 5 || w[1] - ip == 9)
+			return w[2];
+		if (w[2] - ip == 5 || w[2] - ip == 9)
+			return w[3];
+		return 0;
+	}
+#elif defined(__TARGET_ARCH_arm64)
+	if (kprobe)
+		return PT_REGS_RET((struct pt_regs *)ctx);
+	return 0;
+#else
+	return 0;
+#endif
 }
 
 static __always_inline void record_race(struct la_inflight *in, __u32 slot,
@@ -411,35 +468,85 @@ static __always_inline int track_exit(void)
 	return 0;
 }
 
-static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
+/* Site bookkeeping shared by both paths: count, times, holder, examples. */
+static __always_inline void account(struct la_site *site, __u32 state,
+				    __u64 owner, void *obj, __u64 now)
 {
 	struct task_struct *holder;
-	struct la_key key;
+
+	if (!site->first_ns)
+		site->first_ns = now;
+	__sync_fetch_and_add(&site->count, 1);
+	site->last_ns = now;
+	if (state == LA_HELD_OTHER) {
+		holder = (struct task_struct *)owner;
+		site->holder_pid = BPF_CORE_READ(holder, pid);
+		BPF_CORE_READ_STR_INTO(&site->holder_comm, holder, comm);
+	}
+	if (site->nr_devs < LA_MAX_EXAMPLES)
+		add_example(site, obj);
+}
+
+static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
+{
+	struct la_config *cfg = settings_get();
 	struct la_site *site;
+	struct la_key key;
 	__u64 owner, now = bpf_ktime_get_boot_ns(),
 		     task = bpf_get_current_task();
-	__u32 new_site = 0, mode = event_mode();
+	__u32 new_site = 0, mode, state;
+	bool track;
 	long n;
 
 	if (!obj)
 		return 0;
-	__builtin_memset(&key, 0, sizeof(key));
-	key.hook = slot;
-	key.flags = flags;
+	mode = cfg ? cfg->event_mode : LA_EVENTS_NONE;
+	track = cfg && (cfg->races & (1u << slot)) &&
+		hook_lock[slot] == LA_LOCK_DEV_MUTEX;
 
 	owner = lock_owner(slot, obj);
 	if (!owner)
-		key.state = LA_UNLOCKED;
+		state = LA_UNLOCKED;
 	else if (owner == task)
-		key.state = LA_HELD;
+		state = LA_HELD;
 	else
-		key.state = LA_HELD_OTHER;
+		state = LA_HELD_OTHER;
 	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX && dev_registered(obj))
-		key.flags |= LA_F_REGISTERED;
+		flags |= LA_F_REGISTERED;
 	if (probe_lock_addr && mutex_owner((void *)probe_lock_addr) == task)
-		key.flags |= LA_F_PROBE_LOCK;
-	count(LA_CNT_CALLS + slot * LA_NR_STATES + key.state);
+		flags |= LA_F_PROBE_LOCK;
+	count(LA_CNT_CALLS + slot * LA_NR_STATES + state);
 
+	/* a caller user space already attributed: count it, no stack walk
+	 * (not when every call is an event, or tracked for concurrency: both
+	 * need the whole stack) */
+	if (mode != LA_EVENTS_ALL && !track) {
+		struct la_ckey ck = {
+			.hook = slot,
+			.state = state,
+			.flags = flags,
+		};
+		struct la_caller *c;
+
+#ifdef __TARGET_ARCH_arm64
+		if (flags & LA_F_KPROBE)
+			ck.flags |= LA_F_LR_FRAME;
+#endif
+		ck.caller = immediate_caller(ctx, flags & LA_F_KPROBE);
+		if (ck.caller) {
+			ck.gen = module_generation();
+			c = bpf_map_lookup_elem(&callers, &ck);
+			if (c) {
+				account(&c->s, state, owner, obj, now);
+				return 0;
+			}
+		}
+	}
+
+	__builtin_memset(&key, 0, sizeof(key));
+	key.hook = slot;
+	key.state = state;
+	key.flags = flags;
 #ifdef __TARGET_ARCH_arm64
 	if (flags & LA_F_KPROBE) {
 		/*
@@ -479,19 +586,9 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 			return 0;
 		}
 	}
-	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX)
+	if (track)
 		track_enter(slot, obj, &key, task, now);
-	if (new_site)
-		site->first_ns = now;
-	__sync_fetch_and_add(&site->count, 1);
-	site->last_ns = now;
-	if (key.state == LA_HELD_OTHER) {
-		holder = (struct task_struct *)owner;
-		site->holder_pid = BPF_CORE_READ(holder, pid);
-		BPF_CORE_READ_STR_INTO(&site->holder_comm, holder, comm);
-	}
-	if (site->nr_devs < LA_MAX_EXAMPLES)
-		add_example(site, obj);
+	account(site, state, owner, obj, now);
 
 	if (mode == LA_EVENTS_ALL || (mode == LA_EVENTS_NEW_SITES && new_site))
 		emit(&key, site, obj, now, new_site);

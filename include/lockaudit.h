@@ -124,7 +124,36 @@ struct la_race {
  * e.g. when `run` adopts state pinned by `boot`. */
 struct la_config {
 	__u32 event_mode; /* enum la_event_mode */
+	__u32 races;	  /* bit per hook slot whose exit is hooked: track
+			   * concurrency (no exit hook, no tracking) */
+};
+
+/*
+ * Calls counted by their immediate caller alone (map "callers"). A full
+ * stack walk is most of a call's cost, so once user space has seen a site
+ * whose culprit is the immediate caller itself (a driver's own function,
+ * not generic machinery), it enters that caller here and later calls from
+ * it only bump a count. Exact: the key holds everything the full key's
+ * attribution depends on, and the module generation, so a caller address
+ * whose module was unloaded or replaced never matches an old entry. The
+ * programs only update entries user space created; a miss takes the full
+ * path (map "sites").
+ */
+#define LA_MAX_CALLERS 1024
+
+struct la_ckey {
+	__u32 hook;
+	__u32 state;
+	__u32 flags; /* as la_key.flags */
 	__u32 pad;
+	__u64 gen;    /* module generation (map "modgen") when entered */
+	__u64 caller; /* return address into the immediate caller */
+};
+
+struct la_caller {
+	struct la_site s;  /* the calls counted here (the programs) */
+	struct la_key rep; /* a full site through this caller (user space) */
+	__u64 rep_ns;	   /* when rep was seen: symbolize it as of then */
 };
 
 /*
@@ -153,7 +182,7 @@ struct la_mod {
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI   5 /* bump when any shared layout changes */
+#define LA_META_ABI   6 /* bump when any shared layout changes */
 #define LA_FUNC_LEN   64
 #define LA_REASON_LEN 200
 

@@ -19,6 +19,13 @@
 #define FRAME_LEN     192
 #define RELOAD_MIN_NS 100000000ULL /* 100 ms */
 
+/* A caller entered for the fast path, renewed at every module change. */
+struct la_leaf {
+	struct la_ckey ck;    /* ck.gen: the latest generation entered */
+	char sym[FRAME_LEN];  /* the caller frame, symbolized when first seen */
+	struct la_caller val; /* what is entered (rep, rep_ns; counts 0) */
+};
+
 struct la_collector {
 	struct la_hooks *h;
 	struct la_collect_opts o;
@@ -29,6 +36,10 @@ struct la_collector {
 	unsigned long long reloaded_ns; /* CLOCK_BOOTTIME of the last read */
 	__u64 ks_gen; /* module generation the last kallsyms read saw */
 	bool events_failed;
+	/* callers entered in map "callers" (see struct la_caller) */
+	struct la_leaf *leaves;
+	size_t nr_leaves, cap_leaves;
+	__u64 leaf_gen; /* module generation the entries were renewed for */
 };
 
 /* A checksum of /proc/modules: it changes when a module loads or unloads. */
@@ -241,6 +252,94 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 	fflush(c->o.live);
 }
 
+/*
+ * A new site whose culprit is its immediate caller (the frame right above
+ * the entry point): enter that caller, so its later calls are counted
+ * without a stack walk. Attribution of those calls is the same by
+ * construction; the key's module generation keeps it exact.
+ */
+static void enter_caller(struct la_collector *c, const struct la_event *e,
+			 const char *entry, char (*frames)[FRAME_LEN], size_t n)
+{
+	char *ptrs[LA_MAX_STACK], fn[128];
+	struct la_leaf *l;
+	struct la_attr a;
+	size_t i;
+
+	if (c->h->maps.callers < 0)
+		return;
+	for (i = 0; i < n; i++)
+		ptrs[i] = frames[i];
+	la_attribute(entry, ptrs, n, &a);
+	if (a.group != LA_GROUP_DRIVER || a.culprit != a.first + 1 ||
+	    strcmp(la_frame_func(frames[a.first], fn, sizeof(fn)), entry))
+		return;
+	if (c->nr_leaves == c->cap_leaves) {
+		size_t cap = c->cap_leaves ? c->cap_leaves * 2 : 16;
+		void *p = realloc(c->leaves, cap * sizeof(*c->leaves));
+
+		if (!p)
+			return; /* not entered: the full path stays exact */
+		c->leaves = p;
+		c->cap_leaves = cap;
+	}
+	l = &c->leaves[c->nr_leaves];
+	memset(l, 0, sizeof(*l));
+	l->ck.hook = e->hook;
+	l->ck.state = e->state;
+	l->ck.flags = e->flags & ~LA_F_NEW_SITE;
+	l->ck.gen = e->modgen;
+	l->ck.caller = e->ips[a.culprit];
+	snprintf(l->sym, sizeof(l->sym), "%s", frames[a.culprit]);
+	l->val.rep.hook = e->hook;
+	l->val.rep.state = e->state;
+	l->val.rep.flags = l->ck.flags;
+	l->val.rep.nr_ips = (__u32)n;
+	memcpy(l->val.rep.ips, e->ips, sizeof(l->val.rep.ips));
+	l->val.rep_ns = e->ts_ns;
+	/* EEXIST: entered already; full map: the full path stays exact */
+	if (bpf_map_update_elem(c->h->maps.callers, &l->ck, &l->val,
+				BPF_NOEXIST) == 0)
+		c->nr_leaves++;
+}
+
+/*
+ * After a module load or unload no entry matches (the generation moved
+ * on): enter each caller again for the new generation if its address still
+ * holds the same code.
+ */
+static void renew_callers(struct la_collector *c)
+{
+	char sym[FRAME_LEN];
+	__u64 gen, now;
+	size_t i;
+
+	if (!c->nr_leaves)
+		return;
+	gen = module_generation(c);
+	if (gen == c->leaf_gen)
+		return;
+	if (gen > c->ks_gen && reload_ksyms(c))
+		return;
+	c->leaf_gen = gen;
+	now = env__boot_ns();
+	for (i = 0; i < c->nr_leaves; i++) {
+		struct la_leaf *l = &c->leaves[i];
+		struct la_ckey ck = l->ck;
+
+		if (l->ck.gen == gen)
+			continue;
+		ksyms__format_at(c->ks, l->ck.caller, now, sym, sizeof(sym));
+		if (strcmp(sym, l->sym))
+			continue; /* unloaded, or other code there now */
+		ck.gen = gen;
+		if (bpf_map_update_elem(c->h->maps.callers, &ck, &l->val,
+					BPF_NOEXIST) == 0 ||
+		    errno == EEXIST)
+			l->ck.gen = gen;
+	}
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct la_collector *c = ctx;
@@ -259,14 +358,20 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (c->o.live && (e->flags & LA_F_NEW_SITE) && e->state != LA_HELD) {
 		print_new_site(c, e, entry, frames, n);
 	}
+	if (e->flags & LA_F_NEW_SITE)
+		enter_caller(c, e, entry, frames, n);
 	return 0;
 }
 
+/* only the event mode: the races mask belongs to whoever attached */
 static int set_event_mode(struct la_collector *c, enum la_event_mode mode)
 {
-	struct la_config cfg = {.event_mode = mode};
+	struct la_config cfg;
 	__u32 zero = 0;
 
+	if (bpf_map_lookup_elem(c->h->maps.settings, &zero, &cfg))
+		return -errno;
+	cfg.event_mode = mode;
 	return bpf_map_update_elem(c->h->maps.settings, &zero, &cfg, BPF_ANY)
 		       ? -errno
 		       : 0;
@@ -322,6 +427,7 @@ void collect__free(struct la_collector *c)
 		set_event_mode(c, LA_EVENTS_NONE);
 	ring_buffer__free(c->rb);
 	ksyms__free(c->ks);
+	free(c->leaves);
 	free(c);
 }
 
@@ -338,6 +444,7 @@ int collect__poll(struct la_collector *c, int timeout_ms)
 	}
 	c->modules_checked = false;
 	ret = ring_buffer__poll(c->rb, timeout_ms);
+	renew_callers(c);
 	if (ret == -EINTR)
 		return 0;
 	if (c->o.events)
@@ -380,9 +487,11 @@ static const char *kstr(const char *src, size_t len, char *buf)
 	return buf;
 }
 
-void collect__site_to_report(const struct ksyms *ks, const char *entry,
-			     bool probe_lock_known, const struct la_key *k,
-			     const struct la_site *v, struct la_report *r)
+static struct la_rsite *site_to_report(const struct ksyms *ks,
+				       const char *entry, bool probe_lock_known,
+				       const struct la_key *k,
+				       const struct la_site *v, __u64 sym_ns,
+				       struct la_report *r)
 {
 	char frames[LA_MAX_STACK][FRAME_LEN], *ptrs[LA_MAX_STACK];
 	char name[LA_NAME_LEN + 1], bus[LA_BUS_LEN + 1], drv[LA_NAME_LEN + 1];
@@ -391,10 +500,9 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 	size_t i, n = k->nr_ips < LA_MAX_STACK ? k->nr_ips : LA_MAX_STACK;
 
 	if (k->state >= LA_NR_STATES)
-		return;
+		return NULL;
 	for (i = 0; i < n; i++) {
-		ksyms__format_at(ks, k->ips[i], v->last_ns, frames[i],
-				 FRAME_LEN);
+		ksyms__format_at(ks, k->ips[i], sym_ns, frames[i], FRAME_LEN);
 		ptrs[i] = frames[i];
 	}
 	s = report__add_site(r, entry, (int)k->state, ptrs, n,
@@ -425,6 +533,32 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 			s, name[0] ? name : "?", kstr(d->bus, LA_BUS_LEN, bus),
 			kstr(d->driver, LA_NAME_LEN, drv), d->registered);
 	}
+	return s;
+}
+
+void collect__site_to_report(const struct ksyms *ks, const char *entry,
+			     bool probe_lock_known, const struct la_key *k,
+			     const struct la_site *v, struct la_report *r)
+{
+	site_to_report(ks, entry, probe_lock_known, k, v, v->last_ns, r);
+}
+
+void collect__caller_to_report(const struct ksyms *ks, const char *entry,
+			       bool probe_lock_known, const struct la_caller *c,
+			       struct la_report *r)
+{
+	struct la_rsite *s;
+
+	if (!c->s.count)
+		return;
+	/* the representative stack as it was when seen; the caller frame is
+	 * the same code by construction (generation in the key) */
+	s = site_to_report(ks, entry, probe_lock_known, &c->rep, &c->s,
+			   c->rep_ns, r);
+	if (!s)
+		return;
+	s->by_caller = c->s.count;
+	report__merge_last(r);
 }
 
 /* The concurrent findings: symbolized, BPF frames dropped. */
@@ -491,6 +625,27 @@ static int read_races(struct la_collector *c, struct la_report *r)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/* Calls counted by their caller: into the site they were entered from. */
+static int read_callers(struct la_collector *c, struct la_report *r)
+{
+	struct la_ckey key, next, *prev = NULL;
+	struct la_caller v;
+	int fd = c->h->maps.callers;
+
+	if (fd < 0)
+		return 0;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &v) == 0 &&
+		    next.hook < c->h->nr && v.rep.hook == next.hook)
+			collect__caller_to_report(
+				c->ks, c->h->hook[next.hook].def->func,
+				c->h->probe_lock_addr != 0, &v, r);
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
 int collect__snapshot(struct la_collector *c, struct la_report *r)
 {
 	int fd = c->h->maps.sites;
@@ -540,5 +695,8 @@ int collect__snapshot(struct la_collector *c, struct la_report *r)
 	}
 	if (errno != ENOENT)
 		return -errno;
+	ret = read_callers(c, r);
+	if (ret)
+		return ret;
 	return read_races(c, r);
 }

@@ -52,4 +52,15 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 			     bool probe_lock_known, const struct la_key *k,
 			     const struct la_site *v, struct la_report *r);
 
+struct la_caller;
+/*
+ * One "callers" entry (calls counted by their immediate caller) into the
+ * report: counted into the site of its representative stack (merged into
+ * an identical site already in r), recorded as by_caller.
+ */
+void collect__caller_to_report(const struct ksyms *ks, const char *entry,
+			       bool probe_lock_known,
+			       const struct la_caller *c,
+			       struct la_report *r);
+
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* hooks.c - the watch list as data, and attaching it by trial */
 #include <bpf/btf.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -287,6 +288,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		.meta = bpf_map__fd(h->skel->maps.meta),
 		.modgen = bpf_map__fd(h->skel->maps.modgen),
 		.races = bpf_map__fd(h->skel->maps.races),
+		.callers = bpf_map__fd(h->skel->maps.callers),
 	};
 	/* module load/unload records: without them only attribution of
 	 * modules unloaded before the report suffers */
@@ -329,8 +331,10 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 			if (hk->link) {
 				hk->attached = LA_ATTACHED_FENTRY;
 				attached++;
-				attach_exit(hk, slot_prog(h, "fexit", i),
-					    false);
+				if (o->races)
+					attach_exit(hk,
+						    slot_prog(h, "fexit", i),
+						    false);
 				continue;
 			}
 			n = snprintf(hk->reason, sizeof(hk->reason),
@@ -343,6 +347,8 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		if (hk->link) {
 			hk->attached = LA_ATTACHED_KPROBE;
 			attached++;
+			if (!o->races)
+				continue;
 #ifdef __aarch64__
 			/* the kretprobe would replace the link register before
 			 * the entry kprobe reads the immediate caller from it
@@ -359,6 +365,24 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		}
 		snprintf(hk->reason + n, sizeof(hk->reason) - n, "%skprobe: %s",
 			 n ? "; " : "", errstr(-errno, ebuf, sizeof(ebuf)));
+	}
+	/* track concurrency only where the exit is hooked: an entry with no
+	 * exit would stay "inside" for ever */
+	{
+		struct la_config cfg = {0};
+		__u32 zero = 0;
+
+		for (i = 0; i < h->nr; i++)
+			if (h->hook[i].exit_link)
+				cfg.races |= 1u << i;
+		if (bpf_map_update_elem(h->maps.settings, &zero, &cfg,
+					BPF_ANY)) {
+			ret = -errno;
+			snprintf(err, errlen,
+				 "cannot write the settings map: %s",
+				 strerror(-ret));
+			return ret;
+		}
 	}
 	return attached;
 }
@@ -381,10 +405,10 @@ void hooks__detach(struct la_hooks *h)
 		lockaudit_bpf__destroy(h->skel);
 		h->skel = NULL;
 	} else if (h->adopted) {
-		int *fds[] = {&h->maps.sites,  &h->maps.counters,
-			      &h->maps.events, &h->maps.settings,
-			      &h->maps.mods,   &h->maps.meta,
-			      &h->maps.modgen, &h->maps.races};
+		int *fds[] = {
+			&h->maps.sites,	   &h->maps.counters, &h->maps.events,
+			&h->maps.settings, &h->maps.mods,     &h->maps.meta,
+			&h->maps.modgen,   &h->maps.races,    &h->maps.callers};
 
 		for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)

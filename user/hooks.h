@@ -49,7 +49,8 @@ struct la_hook {
 
 /* The maps collect reads: from the loaded object, or pinned (pin.c). */
 struct la_maps {
-	int sites, counters, events, settings, mods, meta, modgen, races;
+	int sites, counters, events, settings, mods, meta, modgen, races,
+		callers;
 };
 
 struct la_hooks {
@@ -76,6 +77,7 @@ struct la_attach_opts {
 	const char *btf_path;  /* BTF for CO-RE if the kernel exposes none */
 	bool kernel_btf;       /* /sys/kernel/btf/vmlinux exists */
 	__u64 probe_lock_addr; /* &iommu_probe_device_lock, 0 if none */
+	bool races; /* hook exits too: track concurrent calls per device */
 };
 
 /*

@@ -65,12 +65,20 @@ struct opts {
 	bool verbose;
 	bool detach;
 	bool live;
+	bool races;
 	double interval; /* 0: none */
 	char **files;
 	int nr_files;
 };
 
-enum { OPT_BTF = 256, OPT_PRETTY, OPT_DETACH, OPT_LIVE, OPT_INTERVAL };
+enum {
+	OPT_BTF = 256,
+	OPT_PRETTY,
+	OPT_DETACH,
+	OPT_LIVE,
+	OPT_INTERVAL,
+	OPT_RACES,
+};
 
 static const struct argp_option run_options[] = {
 	{"duration", 'd', "SEC", 0,
@@ -92,6 +100,10 @@ static const struct argp_option run_options[] = {
 	{"interval", OPT_INTERVAL, "SEC", 0,
 	 "With --json: rewrite the report atomically every SEC seconds; "
 	 "progress lines without a terminal",
+	 0},
+	{"races", OPT_RACES, NULL, 0,
+	 "Hook the exits too and record concurrent configuration of one "
+	 "device (fexit/kretprobe; costs every call a full stack walk)",
 	 0},
 	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
 	{"verbose", 'v', NULL, 0,
@@ -118,6 +130,10 @@ static const struct argp_option boot_options[] = {
 	 "Comma-separated entry points to watch (default: all)", 0},
 	{"btf", OPT_BTF, "FILE", 0,
 	 "BTF of the running kernel if it exposes none (kprobes only)", 0},
+	{"races", OPT_RACES, NULL, 0,
+	 "Hook the exits too and record concurrent configuration of one "
+	 "device (fexit/kretprobe; costs every call a full stack walk)",
+	 0},
 	{"verbose", 'v', NULL, 0, "Show libbpf's messages", 0},
 	{0},
 };
@@ -192,6 +208,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LIVE:
 		o->live = true;
+		break;
+	case OPT_RACES:
+		o->races = true;
 		break;
 	case OPT_INTERVAL:
 		errno = 0;
@@ -288,6 +307,7 @@ static int attach(const struct opts *o, struct la_hooks *h,
 		.btf_path = o->btf,
 		.kernel_btf = env__kernel_btf(),
 		.probe_lock_addr = ksyms__addr_of(KALLSYMS, PROBE_LOCK),
+		.races = o->races,
 	};
 	char err[256];
 	int n;

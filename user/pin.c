@@ -16,12 +16,13 @@
 /* map name in the object -> file name under the pin directory */
 static const char *const map_files[] = {"races",    "modgen", "sites",
 					"counters", "events", "settings",
-					"mods",	    "meta"};
+					"mods",	    "meta",   "callers"};
 
 static int *map_fd(struct la_maps *m, size_t i)
 {
-	int *fds[] = {&m->races,  &m->modgen,	&m->sites, &m->counters,
-		      &m->events, &m->settings, &m->mods,  &m->meta};
+	int *fds[] = {&m->races,    &m->modgen, &m->sites,
+		      &m->counters, &m->events, &m->settings,
+		      &m->mods,	    &m->meta,	&m->callers};
 
 	return fds[i];
 }

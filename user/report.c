@@ -394,6 +394,11 @@ static void text_site(const struct la_rsite *s, FILE *out, bool stack)
 			s->holder_comm[0] ? s->holder_comm : "?");
 	if (s->probe_lock == 1)
 		fprintf(out, "      caller held iommu_probe_device_lock\n");
+	if (s->by_caller)
+		fprintf(out,
+			"      %" PRIu64 " of them counted at the caller alone "
+			"(their stacks above it not taken)\n",
+			s->by_caller);
 	for (i = 0; i < s->nr_devs; i++)
 		fprintf(out, "      device %s (bus %s, driver %s%s)\n",
 			s->devs[i].name,
@@ -613,6 +618,7 @@ static json_object *json_site(const struct la_rsite *s)
 	json_object_object_add(o, "entry_point", jstr(s->entry));
 	json_object_object_add(o, "lock_state", jstr(la_state_name(s->state)));
 	json_object_object_add(o, "count", jcount(s->count));
+	json_object_object_add(o, "counted_by_caller", jcount(s->by_caller));
 	json_object_object_add(o, "group", jstr(la_group_name(s->group)));
 	json_object_object_add(o, "severity",
 			       jstr(la_severity_name(s->severity)));
@@ -939,6 +945,7 @@ static void merge_site(struct la_report *r, struct la_rsite *in)
 		if (!same_site(s, in))
 			continue;
 		s->count += in->count;
+		s->by_caller += in->by_caller;
 		if (in->first_s < s->first_s)
 			s->first_s = in->first_s;
 		if (in->last_s > s->last_s) {
@@ -960,6 +967,16 @@ static void merge_site(struct la_report *r, struct la_rsite *in)
 	*s = *in;
 }
 
+void report__merge_last(struct la_report *r)
+{
+	struct la_rsite in;
+
+	if (!r->nr_sites)
+		return;
+	in = r->sites[--r->nr_sites];
+	merge_site(r, &in);
+}
+
 static int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 {
 	struct la_rsite in;
@@ -977,6 +994,11 @@ static int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 	if (in.state < 0)
 		jfail(jr, "unknown value of", "lock_state");
 	in.count = jget_count(jr, o, "count");
+	/* optional: reports before 0.2 have none */
+	if (json_object_object_get_ex(o, "counted_by_caller", &v))
+		in.by_caller = jget_count(jr, o, "counted_by_caller");
+	if (in.by_caller > in.count)
+		jfail(jr, "more than count in", "counted_by_caller");
 	in.first_s = jget_double(jr, o, "first_seen_s");
 	in.last_s = jget_double(jr, o, "last_seen_s");
 	g = jget_str(jr, o, "group");

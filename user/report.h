@@ -27,6 +27,8 @@ struct la_rsite {
 	char *entry; /* the watched function */
 	int state;   /* enum la_lock_state */
 	uint64_t count;
+	uint64_t by_caller; /* of count: counted by the immediate caller alone
+			     * (this stack is an example of theirs) */
 	double first_s, last_s; /* seconds since boot */
 	int holder_pid;		/* LA_HELD_OTHER */
 	char *holder_comm;
@@ -87,6 +89,9 @@ struct la_report {
  * identical one (same entry points and stacks). */
 struct la_rrace *report__add_race(struct la_report *r,
 				  const struct la_rrace *in);
+
+/* Merge the last site added into an identical earlier one, if any. */
+void report__merge_last(struct la_report *r);
 
 void report__init(struct la_report *r);
 void report__free(struct la_report *r);

@@ -197,6 +197,30 @@ a = la_test_sites(rep, "kprobe", K, K, K)
 check(a["calls"] == {"held": K, "unlocked": K, "held_by_other": K},
       f"kprobe: {E} calls exactly {K}/{K}/{K} (got {a['calls']})")
 
+# ---- phase 3: calls counted at their caller ----
+# la_test bench=F settle=1500: one call from la_bench_call, a pause, then F
+# more. The first takes the full stack; lockaudit enters la_bench_call as
+# its caller, so the F later ones are counted there without a stack walk:
+# where the caller can be had cheaply (x86 fentry and kprobe, arm64 kprobe;
+# not arm64 fentry) by_caller is exactly F, and the site's count F + 1.
+F = 20
+for mode in ("auto", "kprobe"):
+    att = C["auto"] if mode == "auto" else "kprobe"
+    rep = json.loads(section(f"fast-{mode}"))
+    validate(rep, "report.schema.json")
+    check(re.search(rf"^run3 {mode} exit 0$", text, re.M) is not None, f"fast-{mode}: run exits 0")
+    exact_totals(rep, f"fast-{mode}")
+    sites = [x for x in all_sites(rep) if x.get("function") == "la_bench_call" and x["entry_point"] == E]
+    # (the untimed first call and the loop are two call sites in la_test,
+    # so without the fast path there are two stacks: 1 + F)
+    got = (sorted({x["lock_state"] for x in sites}), sum(x["count"] for x in sites),
+           sum(x.get("counted_by_caller", -1) for x in sites))
+    want_by = F if (arch == "x86_64" or att == "kprobe") else 0
+    check(got == (["unlocked"], F + 1, want_by),
+          f"fast-{mode} ({att}): {E} from la_bench_call unlocked, {F + 1} calls, "
+          f"{want_by} counted at the caller (got {got})")
+    check(hook(rep, E)["calls"]["unlocked"] == F + 1, f"fast-{mode}: {E} unlocked calls exactly {F + 1}")
+
 # ---- hostile environments ----
 check(re.search(r"^kptr exit 6$", text, re.M) is not None and "kptr_restrict" in text,
       "kptr_restrict=2: exit 6 naming the sysctl")

@@ -6,6 +6,7 @@
 #   ARG: more la_test parameters (e.g. fresh=1)
 # Prints each result file between "@@BEGIN name" and "@@END name" lines.
 U=$1 L=$2 O=$3 N=$4 K=$5
+F=20 # phase 3: la_test bench=F settle=1500 (tests/e2e/check.py knows F)
 shift 5
 dmesg -n 1
 fail() { echo "guest: FAIL $*"; exit 1; }
@@ -62,6 +63,22 @@ wait $pid
 echo "run2 exit $?"
 cat /tmp/run2.out
 dump kprobe /tmp/kprobe.json
+
+# ---- phase 3: calls counted at their caller (no --events, no --races) ----
+# bench=F settle=MS: one call from la_bench_call, a pause for lockaudit to
+# learn that caller, then F more calls from it
+rmmod la_test || fail "rmmod la_test (2)"
+for mode in auto kprobe; do
+	lockaudit run --attach $mode --json /tmp/fast.json >/tmp/run3.out 2>&1 &
+	pid=$!
+	wait_for /tmp/run3.out watching
+	insmod "$LA_TESTMOD" bench="$F" settle=1500 || fail "insmod la_test bench"
+	kill -INT $pid
+	wait $pid
+	echo "run3 $mode exit $?"
+	rmmod la_test || fail "rmmod la_test (bench)"
+	dump fast-$mode /tmp/fast.json
+done
 
 # ---- hostile environments that need a real kernel ----
 sysctl -w kernel.kptr_restrict=2 >/dev/null

@@ -39,7 +39,10 @@
  *               la_test: race=R race_locked=L done_a=A done_b=B ns=ELAPSED
  *   bench=N     one loop of N unlocked calls from la_bench_call, timed
  *               with ktime_get_ns() around the loop; prints
- *               la_test: bench=N ns_per_call=X.YY ns=ELAPSED
+ *               la_test: bench=N ns_per_call=X.YY ns=ELAPSED settle=S
+ *   settle=S    with bench: one untimed call first, then msleep(S), so an
+ *               auditor that learns a call site from its first call is
+ *               measured (and tested) in its steady state: bench+1 calls
  *
  * Each kind is made from its own noinline function and the entry point is
  * called directly from it (sibling calls are disabled in Kbuild), so the
@@ -49,6 +52,7 @@
  * printed:
  *   la_test: unlocked=U locked=L other=O entry=E ret_zero=Z ret_err=N last_err=R dev=D[ fresh]
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/kernel.h>
 #include <linux/device.h>
@@ -127,6 +131,9 @@ MODULE_PARM_DESC(race_locked, "race: each call inside device_lock/device_unlock"
 static int bench;
 module_param(bench, int, 0444);
 MODULE_PARM_DESC(bench, "one timed loop of this many unlocked calls (from la_bench_call)");
+static int settle;
+module_param(settle, int, 0444);
+MODULE_PARM_DESC(settle, "bench: one untimed call first, then sleep this many ms (an auditor's steady state)");
 
 #define LA_MAX_THREADS 64
 
@@ -455,12 +462,16 @@ static void la_run_bench(struct device *dev)
 	u64 t0, t1, c;
 	int errs;
 
+	if (settle > 0) {
+		la_bench_call(dev, 1);
+		msleep(settle);
+	}
 	t0 = ktime_get_ns();
 	errs = la_bench_call(dev, bench);
 	t1 = ktime_get_ns();
 	c = div64_u64((t1 - t0) * 100, bench);
-	pr_info("la_test: bench=%d ns_per_call=%llu.%02llu ns=%llu ret_err=%d\n",
-		bench, c / 100, c % 100, t1 - t0, errs);
+	pr_info("la_test: bench=%d ns_per_call=%llu.%02llu ns=%llu ret_err=%d settle=%d\n",
+		bench, c / 100, c % 100, t1 - t0, errs, settle > 0 ? settle : 0);
 }
 
 static void la_put_devs(void)

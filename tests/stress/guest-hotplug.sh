@@ -12,7 +12,7 @@ for d in /sys/bus/pci/devices/*; do
 	[ "$(cat $d/class)" = 0x060400 ] || continue
 	echo "@@PORT $(basename $d) $(ls $d/pci_bus 2>/dev/null | head -n 1)"
 done
-start_la /tmp/run.out --json /tmp/hp.json --interval 5 --events /tmp/hp.jsonl
+start_la /tmp/run.out --races --json /tmp/hp.json --interval 5 --events /tmp/hp.jsonl
 echo "@@READY hotplug"
 t0=$(now)
 sentinel() {

@@ -5,7 +5,7 @@
 # then race=R race_locked=1, each under its own lockaudit run.
 . /add/guest-common.sh
 R=$1
-start_la /tmp/run1.out --json /tmp/race.json
+start_la /tmp/run1.out --races --json /tmp/race.json
 insmod "$LA_TESTMOD" race="$R" || fail "insmod la_test race=$R"
 dmesg | grep 'la_test: race='
 stop_la INT
@@ -13,7 +13,7 @@ echo "@@EXIT_RACE $la_rc"
 tail -n 20 /tmp/run1.out
 dump race /tmp/race.json
 rmmod la_test || fail "rmmod la_test"
-start_la /tmp/run2.out --json /tmp/locked.json
+start_la /tmp/run2.out --races --json /tmp/locked.json
 insmod "$LA_TESTMOD" race="$R" race_locked=1 || fail "insmod la_test race=$R race_locked=1"
 dmesg | grep 'la_test: race=' | tail -n 1
 stop_la INT

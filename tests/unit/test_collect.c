@@ -214,10 +214,68 @@ static void test_trampoline_mid_stack(void **state)
 	report__free(&r);
 }
 
+/* Calls counted at their caller alone go into the site they were entered
+ * from: one site, exact total, by_caller says how many; devices merged. */
+static void test_caller_merges_into_site(void **state)
+{
+	static const __u64 ips[] = { A_ACPI_DMA + 0x9, A_LA_CALL + 0x25,
+				     A_LA_INIT + 0x83,
+				     A_DO_ONE_INITCALL + 0x59 };
+	struct la_key k = { .hook = 0, .state = LA_UNLOCKED,
+			    .flags = LA_F_REGISTERED };
+	struct la_site v = { .count = 1, .first_ns = 1000000000ULL,
+			     .last_ns = 1000000000ULL, .nr_devs = 1 };
+	struct la_caller c;
+	struct la_report r;
+	struct la_rsite *s;
+
+	(void)state;
+	set_stack(&k, ips, 4);
+	v.devs[0].ptr = 0xffff888001234000ULL;
+	strcpy(v.devs[0].name, "la_test");
+	strcpy(v.devs[0].bus, "platform");
+	memset(&c, 0, sizeof(c));
+	c.rep = k;
+	c.rep_ns = 1000000000ULL;
+	c.s.count = 999999;
+	c.s.first_ns = 2000000000ULL;
+	c.s.last_ns = 9000000000ULL;
+	c.s.devs[0] = v.devs[0];
+	c.s.devs[1].ptr = 0xffff888001235000ULL;
+	strcpy(c.s.devs[1].name, "la_test.1");
+	strcpy(c.s.devs[1].bus, "platform");
+	report__init(&r);
+	collect__site_to_report(ks, "acpi_dma_configure_id", true, &k, &v, &r);
+	collect__caller_to_report(ks, "acpi_dma_configure_id", true, &c, &r);
+	assert_int_equal(r.nr_sites, 1);
+	s = &r.sites[0];
+	assert_true(s->count == 1000000);
+	assert_true(s->by_caller == 999999);
+	assert_true(s->first_s == 1.0 && s->last_s == 9.0);
+	assert_string_equal(s->caller, "la_call_unlocked+0x25 [la_test]");
+	assert_int_equal(s->nr_devs, 2);
+	/* an entry that counted nothing adds nothing */
+	c.s.count = 0;
+	collect__caller_to_report(ks, "acpi_dma_configure_id", true, &c, &r);
+	assert_int_equal(r.nr_sites, 1);
+	assert_true(r.sites[0].count == 1000000);
+	report__free(&r);
+
+	/* no full-path site left (e.g. evicted): the entry stands alone */
+	report__init(&r);
+	c.s.count = 7;
+	collect__caller_to_report(ks, "acpi_dma_configure_id", true, &c, &r);
+	assert_int_equal(r.nr_sites, 1);
+	assert_true(r.sites[0].count == 7 && r.sites[0].by_caller == 7);
+	assert_string_equal(r.sites[0].function, "la_call_unlocked");
+	report__free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_driver_site_fentry),
+		cmocka_unit_test(test_caller_merges_into_site),
 		cmocka_unit_test(test_core_site_kprobe_probe_lock),
 		cmocka_unit_test(test_held_other_unterminated_strings),
 		cmocka_unit_test(test_truncated_and_bad_state),

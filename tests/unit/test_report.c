@@ -1100,6 +1100,12 @@ static void negative_count(json_object *o)
 			       json_object_new_int64(-5));
 }
 
+static void by_caller_above_count(json_object *o)
+{
+	json_object_object_add(first_driver_site(o), "counted_by_caller",
+			       json_object_new_int64(1000000));
+}
+
 static void string_count(json_object *o)
 {
 	json_object_object_add(first_driver_site(o), "count",
@@ -1190,6 +1196,8 @@ static void test_error_negative_count(void **state)
 	expect_mutated_error(fx, negative_count, "negative count in 'count'");
 	expect_mutated_error(fx, negative_hook_calls,
 			     "negative count in 'unlocked'");
+	expect_mutated_error(fx, by_caller_above_count,
+			     "more than count in 'counted_by_caller'");
 }
 
 /* a short buffer truncates the message, never overflows */

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -57,6 +58,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "empty: open failed: %s\n", strerror(errno));
 		return 1;
 	}
+	/* LA_EMPTY_WORK=MASK: the fentry program does lockaudit's pieces
+	 * (bench/empty.bpf.c), for bench/components.sh */
+	if (getenv("LA_EMPTY_WORK"))
+		skel->rodata->work =
+			(unsigned int)strtoul(getenv("LA_EMPTY_WORK"), NULL, 0);
 	bpf_program__set_autoload(skel->progs.empty_fentry, fentry);
 	bpf_program__set_autoload(skel->progs.empty_fexit, fexit);
 	bpf_program__set_autoload(skel->progs.empty_kprobe, kprobe);
@@ -76,6 +82,15 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "empty: load failed: %s\n", strerror(-err));
 		goto fail;
+	}
+	{
+		unsigned long long k[4] = {1, 2, 3, 4}, v = 0;
+
+		if (bpf_map__update_elem(skel->maps.hmap, k, sizeof(k), &v,
+					 sizeof(v), BPF_ANY)) {
+			fprintf(stderr, "empty: hmap: %s\n", strerror(errno));
+			goto fail;
+		}
 	}
 	if (fentry) {
 		links[0] = bpf_program__attach_trace(skel->progs.empty_fentry);

@@ -222,6 +222,30 @@ static __always_inline __u64 lock_owner(__u32 slot, void *obj)
 	}
 }
 
+/*
+ * The same two facts read directly, for fentry: there the argument comes
+ * typed from the traced function's BTF (struct device *), so the verifier
+ * lets the program load its fields with plain (fault-safe) loads instead of
+ * bpf_probe_read_kernel calls. The PREEMPT_RT owner is a task pointer with
+ * a flag bit, which the verifier will not let a program mask: probe-read.
+ */
+static __always_inline __u64 dev_mutex_owner_direct(struct device *dev)
+{
+	if (bpf_core_field_exists(struct mutex___plain, owner)) {
+		struct mutex___plain *pm = (void *)&dev->mutex;
+
+		return (__u64)pm->owner.counter & ~7ULL;
+	}
+	return mutex_owner(&dev->mutex);
+}
+
+static __always_inline __u32 dev_registered_direct(struct device *dev)
+{
+	struct kobject *kobj = &dev->kobj;
+
+	return BPF_CORE_READ_BITFIELD(kobj, state_in_sysfs);
+}
+
 static __always_inline __u32 dev_registered(struct device *dev)
 {
 	struct kobject *kobj = &dev->kobj;
@@ -504,14 +528,19 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	track = cfg && (cfg->races & (1u << slot)) &&
 		hook_lock[slot] == LA_LOCK_DEV_MUTEX;
 
-	owner = lock_owner(slot, obj);
+	if (!(flags & LA_F_KPROBE) && hook_lock[slot] == LA_LOCK_DEV_MUTEX)
+		owner = dev_mutex_owner_direct(obj);
+	else
+		owner = lock_owner(slot, obj);
 	if (!owner)
 		state = LA_UNLOCKED;
 	else if (owner == task)
 		state = LA_HELD;
 	else
 		state = LA_HELD_OTHER;
-	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX && dev_registered(obj))
+	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX &&
+	    ((flags & LA_F_KPROBE) ? dev_registered(obj)
+				   : dev_registered_direct(obj)))
 		flags |= LA_F_REGISTERED;
 	if (probe_lock_addr && mutex_owner((void *)probe_lock_addr) == task)
 		flags |= LA_F_PROBE_LOCK;
@@ -595,13 +624,37 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	return 0;
 }
 
+/*
+ * The slot's argument, loaded from ctx at a constant offset so that the
+ * verifier types it from the traced function's BTF (bpf_get_func_arg would
+ * give an untyped number). One asm load per case keeps the compiler from
+ * folding the cases into a computed ctx offset, which the verifier refuses;
+ * hook_arg is frozen read-only data, so the verifier keeps only the case
+ * taken.
+ */
+#define LA_CTX_ARG(ctx, n)                                                     \
+	({                                                                     \
+		__u64 __v;                                                     \
+		asm volatile("%0 = *(u64 *)(%1 + %2)"                          \
+			     : "=r"(__v)                                       \
+			     : "r"(ctx), "i"((n) * 8));                        \
+		(void *)__v;                                                   \
+	})
+
 static __always_inline void *fentry_arg(void *ctx, __u32 slot)
 {
-	__u64 v = 0;
-
-	if (bpf_get_func_arg(ctx, hook_arg[slot], &v))
-		return NULL;
-	return (void *)v;
+	switch (hook_arg[slot]) {
+	case 0:
+		return LA_CTX_ARG(ctx, 0);
+	case 1:
+		return LA_CTX_ARG(ctx, 1);
+	case 2:
+		return LA_CTX_ARG(ctx, 2);
+	case 3:
+		return LA_CTX_ARG(ctx, 3);
+	default:
+		return LA_CTX_ARG(ctx, 4);
+	}
 }
 
 /*

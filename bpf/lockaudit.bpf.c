@@ -23,6 +23,12 @@ const volatile __u32 hook_arg[LA_MAX_HOOKS];  /* argument holding the object */
 const volatile __u32 hook_lock[LA_MAX_HOOKS]; /* enum la_lock_kind */
 /* &iommu_probe_device_lock (6.7+, from kallsyms), 0 if the kernel has none */
 const volatile __u64 probe_lock_addr;
+/* the kernel has the bpf_rdonly_cast kfunc (6.2+): fentry programs read
+ * memory they have no typed pointer to with plain fault-safe loads */
+const volatile __u32 have_cast;
+
+extern void *bpf_rdonly_cast(const void *obj__ign,
+			     __u32 btf_id__k) __ksym __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -229,6 +235,14 @@ static __always_inline __u64 lock_owner(__u32 slot, void *obj)
  * bpf_probe_read_kernel calls. The PREEMPT_RT owner is a task pointer with
  * a flag bit, which the verifier will not let a program mask: probe-read.
  */
+/* obj as a typed pointer: fentry has one; a kprobe's is cast (6.2+) */
+static __always_inline struct device *dev_typed(void *obj, bool kprobe)
+{
+	if (!kprobe)
+		return obj;
+	return bpf_rdonly_cast(obj, bpf_core_type_id_kernel(struct device));
+}
+
 static __always_inline __u64 dev_mutex_owner_direct(struct device *dev)
 {
 	if (bpf_core_field_exists(struct mutex___plain, owner)) {
@@ -244,6 +258,20 @@ static __always_inline __u32 dev_registered_direct(struct device *dev)
 	struct kobject *kobj = &dev->kobj;
 
 	return BPF_CORE_READ_BITFIELD(kobj, state_in_sysfs);
+}
+
+/* The owner of iommu_probe_device_lock (a global the programs have no typed
+ * pointer to): a cast and a plain load where it can (fentry, 6.2+). */
+static __always_inline __u64 probe_lock_owner(void)
+{
+	if (have_cast && bpf_core_field_exists(struct mutex___plain, owner)) {
+		struct mutex___plain *m =
+			bpf_rdonly_cast((void *)probe_lock_addr,
+					bpf_core_type_id_kernel(struct mutex));
+
+		return (__u64)m->owner.counter & ~7ULL;
+	}
+	return mutex_owner((void *)probe_lock_addr);
 }
 
 static __always_inline __u32 dev_registered(struct device *dev)
@@ -354,11 +382,17 @@ static __always_inline __u64 immediate_caller(void *ctx, bool kprobe)
 {
 #if defined(__TARGET_ARCH_x86)
 	if (kprobe) {
+		void *sp = (void *)PT_REGS_SP((struct pt_regs *)ctx);
 		__u64 ra = 0;
 
-		if (bpf_probe_read_kernel(
-			    &ra, sizeof(ra),
-			    (void *)PT_REGS_SP((struct pt_regs *)ctx)))
+		if (have_cast) {
+			/* one word, typed as a struct pt_regs' first (r15) */
+			struct pt_regs *f = bpf_rdonly_cast(
+				sp, bpf_core_type_id_kernel(struct pt_regs));
+
+			return f->r15;
+		}
+		if (bpf_probe_read_kernel(&ra, sizeof(ra), sp))
 			return 0;
 		return ra;
 	} else {
@@ -367,8 +401,21 @@ static __always_inline __u64 immediate_caller(void *ctx, bool kprobe)
 
 		if (nr > 6)
 			return 0;
-		if (bpf_probe_read_kernel(w, sizeof(w), (char *)ctx + nr * 8))
+		if (have_cast) {
+			/* four words typed as the first four of a struct
+			 * pt_regs (r15, r14, r13, r12: plain u64s) */
+			struct pt_regs *f = bpf_rdonly_cast(
+				(char *)ctx + nr * 8,
+				bpf_core_type_id_kernel(struct pt_regs));
+
+			w[0] = f->r15;
+			w[1] = f->r14;
+			w[2] = f->r13;
+			w[3] = f->r12;
+		} else if (bpf_probe_read_kernel(w, sizeof(w),
+						 (char *)ctx + nr * 8)) {
 			return 0;
+		}
 		if (w[1] - ip == 5 || w[1] - ip == 9)
 			return w[2];
 		if (w[2] - ip == 5 || w[2] - ip == 9)
@@ -516,8 +563,7 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	struct la_config *cfg = settings_get();
 	struct la_site *site;
 	struct la_key key;
-	__u64 owner, now = bpf_ktime_get_boot_ns(),
-		     task = bpf_get_current_task();
+	__u64 owner, now, task = bpf_get_current_task();
 	__u32 new_site = 0, mode, state;
 	bool track;
 	long n;
@@ -528,21 +574,25 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	track = cfg && (cfg->races & (1u << slot)) &&
 		hook_lock[slot] == LA_LOCK_DEV_MUTEX;
 
-	if (!(flags & LA_F_KPROBE) && hook_lock[slot] == LA_LOCK_DEV_MUTEX)
-		owner = dev_mutex_owner_direct(obj);
-	else
+	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX &&
+	    (!(flags & LA_F_KPROBE) || have_cast)) {
+		struct device *dev = dev_typed(obj, flags & LA_F_KPROBE);
+
+		owner = dev_mutex_owner_direct(dev);
+		if (dev_registered_direct(dev))
+			flags |= LA_F_REGISTERED;
+	} else {
 		owner = lock_owner(slot, obj);
+		if (hook_lock[slot] == LA_LOCK_DEV_MUTEX && dev_registered(obj))
+			flags |= LA_F_REGISTERED;
+	}
 	if (!owner)
 		state = LA_UNLOCKED;
 	else if (owner == task)
 		state = LA_HELD;
 	else
 		state = LA_HELD_OTHER;
-	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX &&
-	    ((flags & LA_F_KPROBE) ? dev_registered(obj)
-				   : dev_registered_direct(obj)))
-		flags |= LA_F_REGISTERED;
-	if (probe_lock_addr && mutex_owner((void *)probe_lock_addr) == task)
+	if (probe_lock_addr && probe_lock_owner() == task)
 		flags |= LA_F_PROBE_LOCK;
 	count(LA_CNT_CALLS + slot * LA_NR_STATES + state);
 
@@ -566,12 +616,14 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 			ck.gen = module_generation();
 			c = bpf_map_lookup_elem(&callers, &ck);
 			if (c) {
-				account(&c->s, state, owner, obj, now);
+				account(&c->s, state, owner, obj,
+					bpf_ktime_get_boot_ns());
 				return 0;
 			}
 		}
 	}
 
+	now = bpf_ktime_get_boot_ns();
 	__builtin_memset(&key, 0, sizeof(key));
 	key.hook = slot;
 	key.state = state;
@@ -637,7 +689,7 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 		__u64 __v;                                                     \
 		asm volatile("%0 = *(u64 *)(%1 + %2)"                          \
 			     : "=r"(__v)                                       \
-			     : "r"(ctx), "i"((n) * 8));                        \
+			     : "r"(ctx), "i"((n)*8));                          \
 		(void *)__v;                                                   \
 	})
 

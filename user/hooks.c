@@ -161,7 +161,8 @@ static bool func_in_btf(struct btf *vmlinux, const struct ksym *sym,
 }
 
 static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
-			 bool use_fentry, char *err, size_t errlen)
+			 bool use_fentry, bool have_cast, char *err,
+			 size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
 	size_t i;
@@ -175,6 +176,7 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 		return ret;
 	}
 	h->skel->rodata->probe_lock_addr = o->probe_lock_addr;
+	h->skel->rodata->have_cast = have_cast;
 	for (i = 0; i < LA_MAX_HOOKS; i++) {
 		struct bpf_program *fe = slot_prog(h, "fentry", i);
 		struct bpf_program *kp = slot_prog(h, "kprobe", i);
@@ -247,6 +249,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 	struct btf *vmlinux = NULL;
 	bool use_fentry = o->mode != LA_MODE_KPROBE && o->kernel_btf;
 	char fe_reason[120] = "", ebuf[80];
+	bool have_cast;
 	size_t i;
 	int ret, attached = 0;
 
@@ -261,9 +264,13 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		hk->in_kallsyms = sym != NULL;
 		hk->in_btf = func_in_btf(vmlinux, sym, hk->def->func);
 	}
+	/* bpf_rdonly_cast (6.2+): cheaper reads in the fentry programs */
+	have_cast =
+		vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast",
+						  BTF_KIND_FUNC) > 0;
 	btf__free(vmlinux);
 
-	ret = open_and_load(h, o, use_fentry, err, errlen);
+	ret = open_and_load(h, o, use_fentry, have_cast, err, errlen);
 	if (ret && use_fentry && o->mode == LA_MODE_AUTO) {
 		/* an fentry target the verifier refuses: kprobes only */
 		snprintf(fe_reason, sizeof(fe_reason),
@@ -272,7 +279,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		lockaudit_bpf__destroy(h->skel);
 		h->skel = NULL;
 		use_fentry = false;
-		ret = open_and_load(h, o, use_fentry, err, errlen);
+		ret = open_and_load(h, o, use_fentry, have_cast, err, errlen);
 	}
 	if (ret) {
 		lockaudit_bpf__destroy(h->skel);

@@ -142,6 +142,13 @@ if start_bg lockaudit-kprobe /tmp/lk.out watching \
 	measure lockaudit-kprobe; mem lockaudit-kprobe $bg; stop $bg
 	echo "lockaudit-kprobe exit $?"
 fi
+# what the pieces of lockaudit's fast path cost, each alone in an otherwise
+# empty fentry program (bench/empty.bpf.c, LA_EMPTY_WORK bit mask)
+for bit in 1 2 4 8 16 32 64; do
+	if start_bg part-$bit /tmp/ep.out attached env LA_EMPTY_WORK=$bit /add/empty fentry $FN; then
+		measure part-$bit; stop $bg
+	fi
+done
 # --races: the exit hooked too, every call tracked (full stack walk)
 if start_bg lockaudit-fentry-races /tmp/lfr.out watching \
 	lockaudit run --hooks $FN --attach fentry --races; then

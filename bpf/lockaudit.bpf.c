@@ -563,7 +563,7 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	struct la_config *cfg = settings_get();
 	struct la_site *site;
 	struct la_key key;
-	__u64 owner, now, task = bpf_get_current_task();
+	__u64 owner, now, gen, task = bpf_get_current_task();
 	__u32 new_site = 0, mode, state;
 	bool track;
 	long n;
@@ -670,6 +670,16 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	if (track)
 		track_enter(slot, obj, &key, task, now);
 	account(site, state, owner, obj, now);
+	/* report a known site again once modules changed: its caller's entry
+	 * (if any) no longer matches, and user space enters it anew */
+	gen = module_generation();
+	if (new_site) {
+		site->gen = gen;
+	} else if (site->gen != gen) {
+		site->gen = gen;
+		if (mode == LA_EVENTS_NEW_SITES)
+			emit(&key, site, obj, now, LA_F_NEW_GEN);
+	}
 
 	if (mode == LA_EVENTS_ALL || (mode == LA_EVENTS_NEW_SITES && new_site))
 		emit(&key, site, obj, now, new_site);

@@ -46,6 +46,9 @@ enum la_event_mode {
 #define LA_F_NEW_SITE	(1u << 2) /* event: first call seen at this site */
 #define LA_F_REGISTERED (1u << 3) /* device was registered (in sysfs) */
 #define LA_F_PROBE_LOCK (1u << 4) /* caller held iommu_probe_device_lock */
+#define LA_F_NEW_GEN                                                           \
+	(1u << 5) /* event: a known site seen again after a                    \
+		   * module load or unload (first time since) */
 
 /*
  * Aggregation key: the full stack is part of the key, so two different
@@ -76,6 +79,7 @@ struct la_site {
 	__u64 last_ns;
 	__u32 holder_pid; /* LA_HELD_OTHER: last holder seen */
 	__u32 nr_devs;	  /* slots claimed in devs[] */
+	__u64 gen;	  /* module generation when last reported */
 	char holder_comm[LA_COMM_LEN];
 	struct la_dev devs[LA_MAX_EXAMPLES];
 };
@@ -137,7 +141,9 @@ struct la_config {
  * attribution depends on, and the module generation, so a caller address
  * whose module was unloaded or replaced never matches an old entry. The
  * programs only update entries user space created; a miss takes the full
- * path (map "sites").
+ * path (map "sites"), which reports a site again (LA_F_NEW_GEN) when the
+ * module generation moved on since it last did, so that its caller can be
+ * entered for the new generation.
  */
 #define LA_MAX_CALLERS 1024
 
@@ -182,7 +188,7 @@ struct la_mod {
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI   6 /* bump when any shared layout changes */
+#define LA_META_ABI   7 /* bump when any shared layout changes */
 #define LA_FUNC_LEN   64
 #define LA_REASON_LEN 200
 

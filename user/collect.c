@@ -19,13 +19,6 @@
 #define FRAME_LEN     192
 #define RELOAD_MIN_NS 100000000ULL /* 100 ms */
 
-/* A caller entered for the fast path, renewed at every module change. */
-struct la_leaf {
-	struct la_ckey ck;    /* ck.gen: the latest generation entered */
-	char sym[FRAME_LEN];  /* the caller frame, symbolized when first seen */
-	struct la_caller val; /* what is entered (rep, rep_ns; counts 0) */
-};
-
 struct la_collector {
 	struct la_hooks *h;
 	struct la_collect_opts o;
@@ -36,10 +29,6 @@ struct la_collector {
 	unsigned long long reloaded_ns; /* CLOCK_BOOTTIME of the last read */
 	__u64 ks_gen; /* module generation the last kallsyms read saw */
 	bool events_failed;
-	/* callers entered in map "callers" (see struct la_caller) */
-	struct la_leaf *leaves;
-	size_t nr_leaves, cap_leaves;
-	__u64 leaf_gen; /* module generation the entries were renewed for */
 };
 
 /* A checksum of /proc/modules: it changes when a module loads or unloads. */
@@ -253,16 +242,20 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 }
 
 /*
- * A new site whose culprit is its immediate caller (the frame right above
- * the entry point): enter that caller, so its later calls are counted
- * without a stack walk. Attribution of those calls is the same by
- * construction; the key's module generation keeps it exact.
+ * A site whose culprit is its immediate caller (the frame right above the
+ * entry point), seen first or seen again after a module load or unload:
+ * enter that caller for this module generation, so its later calls are
+ * counted without a stack walk. Attribution of those calls is the same by
+ * construction; the generation in the key keeps it exact (a module change
+ * stops every entry from matching until the programs report the site
+ * again, with its new generation).
  */
 static void enter_caller(struct la_collector *c, const struct la_event *e,
 			 const char *entry, char (*frames)[FRAME_LEN], size_t n)
 {
 	char *ptrs[LA_MAX_STACK], fn[128];
-	struct la_leaf *l;
+	struct la_caller val;
+	struct la_ckey ck;
 	struct la_attr a;
 	size_t i;
 
@@ -274,70 +267,21 @@ static void enter_caller(struct la_collector *c, const struct la_event *e,
 	if (a.group != LA_GROUP_DRIVER || a.culprit != a.first + 1 ||
 	    strcmp(la_frame_func(frames[a.first], fn, sizeof(fn)), entry))
 		return;
-	if (c->nr_leaves == c->cap_leaves) {
-		size_t cap = c->cap_leaves ? c->cap_leaves * 2 : 16;
-		void *p = realloc(c->leaves, cap * sizeof(*c->leaves));
-
-		if (!p)
-			return; /* not entered: the full path stays exact */
-		c->leaves = p;
-		c->cap_leaves = cap;
-	}
-	l = &c->leaves[c->nr_leaves];
-	memset(l, 0, sizeof(*l));
-	l->ck.hook = e->hook;
-	l->ck.state = e->state;
-	l->ck.flags = e->flags & ~LA_F_NEW_SITE;
-	l->ck.gen = e->modgen;
-	l->ck.caller = e->ips[a.culprit];
-	snprintf(l->sym, sizeof(l->sym), "%s", frames[a.culprit]);
-	l->val.rep.hook = e->hook;
-	l->val.rep.state = e->state;
-	l->val.rep.flags = l->ck.flags;
-	l->val.rep.nr_ips = (__u32)n;
-	memcpy(l->val.rep.ips, e->ips, sizeof(l->val.rep.ips));
-	l->val.rep_ns = e->ts_ns;
-	/* EEXIST: entered already; full map: the full path stays exact */
-	if (bpf_map_update_elem(c->h->maps.callers, &l->ck, &l->val,
-				BPF_NOEXIST) == 0)
-		c->nr_leaves++;
-}
-
-/*
- * After a module load or unload no entry matches (the generation moved
- * on): enter each caller again for the new generation if its address still
- * holds the same code.
- */
-static void renew_callers(struct la_collector *c)
-{
-	char sym[FRAME_LEN];
-	__u64 gen, now;
-	size_t i;
-
-	if (!c->nr_leaves)
-		return;
-	gen = module_generation(c);
-	if (gen == c->leaf_gen)
-		return;
-	if (gen > c->ks_gen && reload_ksyms(c))
-		return;
-	c->leaf_gen = gen;
-	now = env__boot_ns();
-	for (i = 0; i < c->nr_leaves; i++) {
-		struct la_leaf *l = &c->leaves[i];
-		struct la_ckey ck = l->ck;
-
-		if (l->ck.gen == gen)
-			continue;
-		ksyms__format_at(c->ks, l->ck.caller, now, sym, sizeof(sym));
-		if (strcmp(sym, l->sym))
-			continue; /* unloaded, or other code there now */
-		ck.gen = gen;
-		if (bpf_map_update_elem(c->h->maps.callers, &ck, &l->val,
-					BPF_NOEXIST) == 0 ||
-		    errno == EEXIST)
-			l->ck.gen = gen;
-	}
+	memset(&ck, 0, sizeof(ck));
+	ck.hook = e->hook;
+	ck.state = e->state;
+	ck.flags = e->flags & ~(LA_F_NEW_SITE | LA_F_NEW_GEN);
+	ck.gen = e->modgen;
+	ck.caller = e->ips[a.culprit];
+	memset(&val, 0, sizeof(val));
+	val.rep.hook = e->hook;
+	val.rep.state = e->state;
+	val.rep.flags = ck.flags;
+	val.rep.nr_ips = (__u32)n;
+	memcpy(val.rep.ips, e->ips, sizeof(val.rep.ips));
+	val.rep_ns = e->ts_ns;
+	/* EEXIST: entered already; map full: the full path stays exact */
+	bpf_map_update_elem(c->h->maps.callers, &ck, &val, BPF_NOEXIST);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -358,7 +302,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (c->o.live && (e->flags & LA_F_NEW_SITE) && e->state != LA_HELD) {
 		print_new_site(c, e, entry, frames, n);
 	}
-	if (e->flags & LA_F_NEW_SITE)
+	if (e->flags & (LA_F_NEW_SITE | LA_F_NEW_GEN))
 		enter_caller(c, e, entry, frames, n);
 	return 0;
 }
@@ -427,7 +371,6 @@ void collect__free(struct la_collector *c)
 		set_event_mode(c, LA_EVENTS_NONE);
 	ring_buffer__free(c->rb);
 	ksyms__free(c->ks);
-	free(c->leaves);
 	free(c);
 }
 
@@ -444,7 +387,6 @@ int collect__poll(struct la_collector *c, int timeout_ms)
 	}
 	c->modules_checked = false;
 	ret = ring_buffer__poll(c->rb, timeout_ms);
-	renew_callers(c);
 	if (ret == -EINTR)
 		return 0;
 	if (c->o.events)

@@ -66,13 +66,16 @@ dump kprobe /tmp/kprobe.json
 
 # ---- phase 3: calls counted at their caller (no --events, no --races) ----
 # bench=F settle=MS: one call from la_bench_call, a pause for lockaudit to
-# learn that caller, then F more calls from it
+# learn that caller, then F more calls from it; twice, the module reloaded
+# in between (a new module generation: the caller is learnt again)
 rmmod la_test || fail "rmmod la_test (2)"
 for mode in auto kprobe; do
 	lockaudit run --attach $mode --json /tmp/fast.json >/tmp/run3.out 2>&1 &
 	pid=$!
 	wait_for /tmp/run3.out watching
 	insmod "$LA_TESTMOD" bench="$F" settle=1500 || fail "insmod la_test bench"
+	rmmod la_test || fail "rmmod la_test (bench 1)"
+	insmod "$LA_TESTMOD" bench="$F" settle=1500 || fail "insmod la_test bench (2)"
 	kill -INT $pid
 	wait $pid
 	echo "run3 $mode exit $?"

@@ -23,8 +23,9 @@ const volatile __u32 hook_arg[LA_MAX_HOOKS];  /* argument holding the object */
 const volatile __u32 hook_lock[LA_MAX_HOOKS]; /* enum la_lock_kind */
 /* &iommu_probe_device_lock (6.7+, from kallsyms), 0 if the kernel has none */
 const volatile __u64 probe_lock_addr;
-/* the kernel has the bpf_rdonly_cast kfunc (6.2+): fentry programs read
- * memory they have no typed pointer to with plain fault-safe loads */
+/* the kernel has the bpf_rdonly_cast kfunc (6.2+): the programs read memory
+ * they have no typed pointer to with plain fault-safe loads; without it (an
+ * unresolved weak kfunc, in branches the verifier drops) probe reads */
 const volatile __u32 have_cast;
 
 extern void *bpf_rdonly_cast(const void *obj__ign,
@@ -229,13 +230,13 @@ static __always_inline __u64 lock_owner(__u32 slot, void *obj)
 }
 
 /*
- * The same two facts read directly, for fentry: there the argument comes
- * typed from the traced function's BTF (struct device *), so the verifier
- * lets the program load its fields with plain (fault-safe) loads instead of
- * bpf_probe_read_kernel calls. The PREEMPT_RT owner is a task pointer with
- * a flag bit, which the verifier will not let a program mask: probe-read.
+ * The same two facts read with plain (fault-safe) loads instead of
+ * bpf_probe_read_kernel calls, from a typed pointer: fentry's argument comes
+ * typed from the traced function's BTF (struct device *); a kprobe's is
+ * cast with bpf_rdonly_cast (6.2+). The PREEMPT_RT owner is a task pointer
+ * with a flag bit, which the verifier will not let a program mask: it is
+ * probe-read.
  */
-/* obj as a typed pointer: fentry has one; a kprobe's is cast (6.2+) */
 static __always_inline struct device *dev_typed(void *obj, bool kprobe)
 {
 	if (!kprobe)
@@ -261,7 +262,7 @@ static __always_inline __u32 dev_registered_direct(struct device *dev)
 }
 
 /* The owner of iommu_probe_device_lock (a global the programs have no typed
- * pointer to): a cast and a plain load where it can (fentry, 6.2+). */
+ * pointer to): a cast and a plain load where the kernel allows (6.2+). */
 static __always_inline __u64 probe_lock_owner(void)
 {
 	if (have_cast && bpf_core_field_exists(struct mutex___plain, owner)) {

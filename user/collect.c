@@ -29,6 +29,7 @@ struct la_collector {
 	unsigned long long reloaded_ns; /* CLOCK_BOOTTIME of the last read */
 	__u64 ks_gen; /* module generation the last kallsyms read saw */
 	bool events_failed;
+	bool callers_failed; /* the callers map refused an entry (said once) */
 };
 
 /* A checksum of /proc/modules: it changes when a module loads or unloads. */
@@ -280,8 +281,17 @@ static void enter_caller(struct la_collector *c, const struct la_event *e,
 	val.rep.nr_ips = (__u32)n;
 	memcpy(val.rep.ips, e->ips, sizeof(val.rep.ips));
 	val.rep_ns = e->ts_ns;
-	/* EEXIST: entered already; map full: the full path stays exact */
-	bpf_map_update_elem(c->h->maps.callers, &ck, &val, BPF_NOEXIST);
+	/* EEXIST: entered already. Otherwise (map full) its calls keep
+	 * taking the full path: exact, only slower; said once */
+	if (bpf_map_update_elem(c->h->maps.callers, &ck, &val, BPF_NOEXIST) &&
+	    errno != EEXIST && !c->callers_failed) {
+		c->callers_failed = true;
+		fprintf(stderr,
+			"lockaudit: warning: cannot enter %s for counting "
+			"without a stack walk (%s); its calls, and those of "
+			"later such callers, keep taking the whole stack\n",
+			frames[a.culprit], strerror(errno));
+	}
 }
 
 static int on_event(void *ctx, void *data, size_t size)

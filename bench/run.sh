@@ -20,6 +20,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
+invoked="bash bench/run.sh${*:+ $*}"
 kernel=6.12 calls=200000 reps=3 cycles=100 bpftrace=1 timing=auto
 out=docs/benchmarks.md
 while [ $# -gt 0 ]; do
@@ -93,4 +94,5 @@ fi
 /usr/bin/python3 bench/report.py --console "$console" --out "$out" \
 	--kernel "$kernel" --calls "$calls" --reps "$reps" --cycles "$cycles" \
 	--wall "$((t1 - t0))" --guest-exit "$rc" --bpftrace-note "$bt_note" \
-	--cmd "$cmd" --mem "$mem" --others "${others:-0}" --load0 "$load0"
+	--cmd "$cmd" --mem "$mem" --others "${others:-0}" --load0 "$load0" \
+	--invoked "$invoked"

@@ -198,8 +198,7 @@ check(a["calls"] == {"held": K, "unlocked": K, "held_by_other": K},
       f"kprobe: {E} calls exactly {K}/{K}/{K} (got {a['calls']})")
 
 # ---- phase 3: calls counted at their caller ----
-# la_test bench=F settle=1500, twice with auto attach (the module reloaded
-# in between), once with --attach kprobe (see guest.sh): each
+# la_test bench=F settle=1500, twice (the module reloaded in between): each
 # time one call from la_bench_call, a pause, then F more. The first takes
 # the full stack; lockaudit enters la_bench_call as its caller, so the F
 # later ones are counted there without a stack walk. The reload moves the
@@ -219,7 +218,7 @@ for mode in ("auto", "kprobe"):
     sites = [x for x in drv.get("la_test", {"sites": []})["sites"] if x["entry_point"] == E]
     got = (sorted({x["lock_state"] for x in sites}), sum(x["count"] for x in sites),
            sum(x.get("counted_by_caller", -1) for x in sites))
-    loads = 2 if mode == "auto" else 1  # the reload: auto attach only (guest.sh)
+    loads = 2  # la_test loaded twice (guest.sh)
     want_by = loads * F if (arch == "x86_64" or att == "kprobe") else 0
     check(got == (["unlocked"], loads * (F + 1), want_by),
           f"fast-{mode} ({att}): {E} from la_test unlocked, {loads * (F + 1)} calls, "

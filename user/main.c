@@ -80,6 +80,20 @@ enum {
 	OPT_RACES,
 };
 
+/* what to attach, and how: the same for run and boot */
+/* clang-format off */
+#define LA_ATTACH_OPTIONS						\
+	{"attach", 'a', "MODE", 0,					\
+	 "auto (default): fentry, else kprobe; fentry; kprobe", 0},	\
+	{"hooks", 'H', "LIST", 0,					\
+	 "Comma-separated entry points to watch (default: all)", 0},	\
+	{"btf", OPT_BTF, "FILE", 0,					\
+	 "BTF of the running kernel if it exposes none (kprobes only)", 0}, \
+	{"races", OPT_RACES, NULL, 0,					\
+	 "Hook the exits too and record concurrent configuration of one " \
+	 "device (fexit/kretprobe; costs every call a full stack walk)", 0},
+/* clang-format on */
+
 static const struct argp_option run_options[] = {
 	{"duration", 'd', "SEC", 0,
 	 "Stop after SEC seconds (default: until SIGINT/SIGTERM)", 0},
@@ -87,23 +101,14 @@ static const struct argp_option run_options[] = {
 	 0},
 	{"events", 'e', "FILE", 0,
 	 "Write every audited call as JSON Lines to FILE ('-': stdout)", 0},
-	{"attach", 'a', "MODE", 0,
-	 "auto (default): fentry, else kprobe; fentry; kprobe", 0},
-	{"hooks", 'H', "LIST", 0,
-	 "Comma-separated entry points to watch (default: all)", 0},
-	{"btf", OPT_BTF, "FILE", 0,
-	 "BTF of the running kernel if it exposes none (kprobes only)", 0},
-	{"live", OPT_LIVE, NULL, 0,
-	 "Redraw a per-driver table every second on a terminal (else a "
-	 "progress line per --interval)",
-	 0},
+	LA_ATTACH_OPTIONS{
+		"live", OPT_LIVE, NULL, 0,
+		"Redraw a per-driver table every second on a terminal (else a "
+		"progress line per --interval)",
+		0},
 	{"interval", OPT_INTERVAL, "SEC", 0,
 	 "With --json: rewrite the report atomically every SEC seconds; "
 	 "progress lines without a terminal",
-	 0},
-	{"races", OPT_RACES, NULL, 0,
-	 "Hook the exits too and record concurrent configuration of one "
-	 "device (fexit/kretprobe; costs every call a full stack walk)",
 	 0},
 	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
 	{"verbose", 'v', NULL, 0,
@@ -124,17 +129,7 @@ static const struct argp_option probes_options[] = {
 };
 
 static const struct argp_option boot_options[] = {
-	{"attach", 'a', "MODE", 0,
-	 "auto (default): fentry, else kprobe; fentry; kprobe", 0},
-	{"hooks", 'H', "LIST", 0,
-	 "Comma-separated entry points to watch (default: all)", 0},
-	{"btf", OPT_BTF, "FILE", 0,
-	 "BTF of the running kernel if it exposes none (kprobes only)", 0},
-	{"races", OPT_RACES, NULL, 0,
-	 "Hook the exits too and record concurrent configuration of one "
-	 "device (fexit/kretprobe; costs every call a full stack walk)",
-	 0},
-	{"verbose", 'v', NULL, 0, "Show libbpf's messages", 0},
+	LA_ATTACH_OPTIONS{"verbose", 'v', NULL, 0, "Show libbpf's messages", 0},
 	{0},
 };
 

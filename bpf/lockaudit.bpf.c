@@ -60,11 +60,12 @@ struct {
 	__type(value, struct la_config);
 } settings SEC(".maps");
 
-/* entered by user space, counted here (see struct la_caller) */
+/* entered by user space (through mmap), counted here: see struct la_caller */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, LA_MAX_CALLERS);
-	__type(key, struct la_ckey);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
 	__type(value, struct la_caller);
 } callers SEC(".maps");
 
@@ -432,6 +433,58 @@ static __always_inline __u64 immediate_caller(void *ctx, bool kprobe)
 #endif
 }
 
+/* The entry for this caller and tag, if user space entered one. */
+static __always_inline struct la_caller *find_caller(__u64 caller, __u64 tag)
+{
+	__u32 idx = la_caller_slot(caller, tag);
+	struct la_caller *e;
+	__u32 i, k;
+
+#pragma unroll
+	for (i = 0; i < LA_CALLER_PROBES; i++) {
+		k = (idx + i) & (LA_MAX_CALLERS - 1);
+		e = bpf_map_lookup_elem(&callers, &k);
+		if (!e || !e->caller)
+			return NULL; /* entries never leave: a free slot ends */
+		if (e->caller == caller && e->tag == tag)
+			return e;
+	}
+	return NULL;
+}
+
+/* Seen through this caller on the full path already (or no room left to
+ * remember it: as a site keeps only LA_MAX_EXAMPLES devices). */
+static __always_inline bool caller_knows(struct la_caller *e, void *obj)
+{
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < LA_MAX_EXAMPLES; i++) {
+		__u64 d = e->devs[i];
+
+		if (d == (__u64)obj)
+			return true;
+		if (!d)
+			return false;
+	}
+	return true;
+}
+
+static __always_inline void caller_add_dev(struct la_caller *e, void *obj)
+{
+	__u32 i;
+
+	for (i = 0; i < LA_MAX_EXAMPLES; i++) {
+		__u64 d = e->devs[i];
+
+		if (d == (__u64)obj)
+			return;
+		if (!d && __sync_val_compare_and_swap(&e->devs[i], 0,
+						      (__u64)obj) == 0)
+			return;
+	}
+}
+
 static __always_inline void record_race(struct la_inflight *in, __u32 slot,
 					struct la_key *key, struct device *dev,
 					__u64 now)
@@ -562,6 +615,7 @@ static __always_inline void account(struct la_site *site, __u32 state,
 static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 {
 	struct la_config *cfg = settings_get();
+	struct la_caller *ce = NULL;
 	struct la_site *site;
 	struct la_key key;
 	__u64 owner, now, gen, task = bpf_get_current_task();
@@ -597,28 +651,24 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 		flags |= LA_F_PROBE_LOCK;
 	count(LA_CNT_CALLS + slot * LA_NR_STATES + state);
 
-	/* a caller user space already attributed: count it, no stack walk
-	 * (not when every call is an event, or tracked for concurrency: both
-	 * need the whole stack) */
-	if (mode != LA_EVENTS_ALL && !track) {
-		struct la_ckey ck = {
-			.hook = slot,
-			.state = state,
-			.flags = flags,
-		};
-		struct la_caller *c;
+	/* a caller user space already attributed: count it, no stack walk,
+	 * no clock read (not when every call is an event, or tracked for
+	 * concurrency: both need the whole stack; nor for a holder to name) */
+	if (mode != LA_EVENTS_ALL && !track && state != LA_HELD_OTHER) {
+		__u32 cflags = flags;
+		__u64 caller;
 
 #ifdef __TARGET_ARCH_arm64
 		if (flags & LA_F_KPROBE)
-			ck.flags |= LA_F_LR_FRAME;
+			cflags |= LA_F_LR_FRAME;
 #endif
-		ck.caller = immediate_caller(ctx, flags & LA_F_KPROBE);
-		if (ck.caller) {
-			ck.gen = module_generation();
-			c = bpf_map_lookup_elem(&callers, &ck);
-			if (c) {
-				account(&c->s, state, owner, obj,
-					bpf_ktime_get_boot_ns());
+		caller = immediate_caller(ctx, flags & LA_F_KPROBE);
+		if (caller) {
+			ce = find_caller(caller,
+					 LA_CALLER_TAG(module_generation(),
+						       slot, state, cflags));
+			if (ce && caller_knows(ce, obj)) {
+				__sync_fetch_and_add(&ce->count, 1);
 				return 0;
 			}
 		}
@@ -671,6 +721,9 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	if (track)
 		track_enter(slot, obj, &key, task, now);
 	account(site, state, owner, obj, now);
+	/* a device new to an entered caller: its later calls count there */
+	if (ce)
+		caller_add_dev(ce, obj);
 	/* report a known site again once modules changed: its caller's entry
 	 * (if any) no longer matches, and user space enters it anew */
 	gen = module_generation();
@@ -688,19 +741,20 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 }
 
 /*
- * The slot's argument, loaded from ctx at a constant offset so that the
- * verifier types it from the traced function's BTF (bpf_get_func_arg would
- * give an untyped number). One asm load per case keeps the compiler from
- * folding the cases into a computed ctx offset, which the verifier refuses;
- * hook_arg is frozen read-only data, so the verifier keeps only the case
- * taken.
+ * The slot's argument, loaded from ctx at a constant offset: fentry's ctx
+ * holds the arguments, so the verifier types it from the traced function's
+ * BTF (bpf_get_func_arg would give an untyped number); a kprobe's ctx is
+ * the saved registers, read without a probe read. One asm load per case
+ * keeps the compiler from folding the cases into a computed ctx offset,
+ * which the verifier refuses; hook_arg is frozen read-only data, so the
+ * verifier keeps only the case taken.
  */
-#define LA_CTX_ARG(ctx, n)                                                     \
+#define LA_CTX_LOAD(ctx, off)                                                  \
 	({                                                                     \
 		__u64 __v;                                                     \
 		asm volatile("%0 = *(u64 *)(%1 + %2)"                          \
 			     : "=r"(__v)                                       \
-			     : "r"(ctx), "i"((n)*8));                          \
+			     : "r"(ctx), "i"(off));                            \
 		(void *)__v;                                                   \
 	})
 
@@ -708,36 +762,43 @@ static __always_inline void *fentry_arg(void *ctx, __u32 slot)
 {
 	switch (hook_arg[slot]) {
 	case 0:
-		return LA_CTX_ARG(ctx, 0);
+		return LA_CTX_LOAD(ctx, 0);
 	case 1:
-		return LA_CTX_ARG(ctx, 1);
+		return LA_CTX_LOAD(ctx, 8);
 	case 2:
-		return LA_CTX_ARG(ctx, 2);
+		return LA_CTX_LOAD(ctx, 16);
 	case 3:
-		return LA_CTX_ARG(ctx, 3);
+		return LA_CTX_LOAD(ctx, 24);
 	default:
-		return LA_CTX_ARG(ctx, 4);
+		return LA_CTX_LOAD(ctx, 32);
 	}
 }
 
-/*
- * Read through the CO-RE (probe-read) accessors: with the slot's argument
- * index a constant the compiler may still fold the cases into one ctx
- * offset, which the verifier refuses for a direct ctx load.
- */
+/* where the calling convention leaves argument n in struct pt_regs */
+#if defined(__TARGET_ARCH_x86)
+#define LA_PARM_OFF(n)                                                         \
+	((n) == 0   ? __builtin_offsetof(struct pt_regs, di)                   \
+	 : (n) == 1 ? __builtin_offsetof(struct pt_regs, si)                   \
+	 : (n) == 2 ? __builtin_offsetof(struct pt_regs, dx)                   \
+	 : (n) == 3 ? __builtin_offsetof(struct pt_regs, cx)                   \
+		    : __builtin_offsetof(struct pt_regs, r8))
+#elif defined(__TARGET_ARCH_arm64)
+#define LA_PARM_OFF(n) (__builtin_offsetof(struct pt_regs, regs) + (n)*8)
+#endif
+
 static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 {
 	switch (hook_arg[slot]) {
 	case 0:
-		return (void *)PT_REGS_PARM1_CORE(ctx);
+		return LA_CTX_LOAD(ctx, LA_PARM_OFF(0));
 	case 1:
-		return (void *)PT_REGS_PARM2_CORE(ctx);
+		return LA_CTX_LOAD(ctx, LA_PARM_OFF(1));
 	case 2:
-		return (void *)PT_REGS_PARM3_CORE(ctx);
+		return LA_CTX_LOAD(ctx, LA_PARM_OFF(2));
 	case 3:
-		return (void *)PT_REGS_PARM4_CORE(ctx);
+		return LA_CTX_LOAD(ctx, LA_PARM_OFF(3));
 	default:
-		return (void *)PT_REGS_PARM5_CORE(ctx);
+		return LA_CTX_LOAD(ctx, LA_PARM_OFF(4));
 	}
 }
 

@@ -137,29 +137,54 @@ struct la_config {
  * stack walk is most of a call's cost, so once user space has seen a site
  * whose culprit is the immediate caller itself (a driver's own function,
  * not generic machinery), it enters that caller here and later calls from
- * it only bump a count. Exact: the key holds everything the full key's
- * attribution depends on, and the module generation, so a caller address
- * whose module was unloaded or replaced never matches an old entry. The
- * programs only update entries user space created; a miss takes the full
+ * it only bump a count.
+ *
+ * The table is a direct-mapped array (no hash-map lookup on the fast path):
+ * an entry lives at la_caller_slot() or one of the LA_CALLER_PROBES slots
+ * after it. User space writes an entry once, through mmap, into a free slot
+ * and never reuses it; the programs only bump its count and fill devs[].
+ * Exact: the tag holds everything the full key's attribution depends on,
+ * and the module generation, so a caller address whose module was
+ * unloaded or replaced never matches an old entry. A miss takes the full
  * path (map "sites"), which reports a site again (LA_F_NEW_GEN) when the
  * module generation moved on since it last did, so that its caller can be
- * entered for the new generation.
+ * entered for the new generation. A table without a free slot left for a
+ * caller leaves it on the full path: exact, only slower.
  */
-#define LA_MAX_CALLERS 1024
+#define LA_CALLER_BITS	 11
+#define LA_MAX_CALLERS	 (1u << LA_CALLER_BITS)
+#define LA_CALLER_PROBES 8
 
-struct la_ckey {
-	__u32 hook;
-	__u32 state;
-	__u32 flags; /* as la_key.flags */
-	__u32 pad;
-	__u64 gen;    /* module generation (map "modgen") when entered */
-	__u64 caller; /* return address into the immediate caller */
-};
+/*
+ * One word, so that a reader never matches a half-written entry: bit 0 set
+ * (a free slot's tag is 0), the key's flags (as la_key.flags) in bits 1-8,
+ * state in 9-10, hook in 11-15, the module generation above.
+ */
+#define LA_CALLER_TAG(gen, hook, state, flags)                                 \
+	(1ULL | ((__u64)((flags)&0xff) << 1) | ((__u64)((state)&3) << 9) |     \
+	 ((__u64)((hook)&0x1f) << 11) | ((__u64)(gen) << 16))
+
+static inline __u32 la_caller_slot(__u64 caller, __u64 tag)
+{
+	__u64 h = (caller ^ (tag * 0x9e3779b97f4a7c15ULL)) *
+		  0x9e3779b97f4a7c15ULL;
+
+	return (__u32)(h >> (64 - LA_CALLER_BITS));
+}
 
 struct la_caller {
-	struct la_site s;  /* the calls counted here (the programs) */
-	struct la_key rep; /* a full site through this caller (user space) */
-	__u64 rep_ns;	   /* when rep was seen: symbolize it as of then */
+	/* the programs read these two; user space writes tag, then caller */
+	__u64 caller; /* return address into the immediate caller; 0: free */
+	__u64 tag;    /* LA_CALLER_TAG(module generation, hook, state, flags) */
+	__u64 count;  /* programs: calls counted here, atomically */
+	/* programs: devices seen through this caller on the full path; later
+	 * calls for them (or for any, once full) are counted here */
+	__u64 devs[LA_MAX_EXAMPLES];
+	/* user space */
+	__u64 seen_count; /* count when the collector last looked */
+	__u64 seen_ns;	  /* CLOCK_BOOTTIME when it last saw count grow */
+	__u64 rep_ns;	  /* when rep was seen: symbolize it as of then */
+	struct la_key rep; /* a full site through this caller */
 };
 
 /*
@@ -188,7 +213,7 @@ struct la_mod {
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI   7 /* bump when any shared layout changes */
+#define LA_META_ABI   8 /* bump when any shared layout changes */
 #define LA_FUNC_LEN   64
 #define LA_REASON_LEN 200
 

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "attribute.h"
@@ -30,7 +31,12 @@ struct la_collector {
 	__u64 ks_gen; /* module generation the last kallsyms read saw */
 	bool events_failed;
 	bool callers_failed; /* the callers map refused an entry (said once) */
+	struct la_caller *cmem; /* the callers map, mmapped; NULL: not entered */
+	unsigned long long stamped_ns; /* CLOCK_BOOTTIME of the last stamp */
 };
+
+#define CALLERS_SIZE (LA_MAX_CALLERS * sizeof(struct la_caller))
+#define STAMP_MIN_NS 100000000ULL /* 100 ms */
 
 /* A checksum of /proc/modules: it changes when a module loads or unloads. */
 static unsigned long modules_sum(const char *path)
@@ -242,12 +248,41 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 	fflush(c->o.live);
 }
 
+int collect__enter_caller_at(struct la_caller *tab, __u64 caller, __u64 tag,
+			     __u64 dev, const struct la_key *rep, __u64 rep_ns)
+{
+	__u32 idx = la_caller_slot(caller, tag), i;
+
+	if (!caller)
+		return -EINVAL;
+	for (i = 0; i < LA_CALLER_PROBES; i++) {
+		struct la_caller *e = &tab[(idx + i) & (LA_MAX_CALLERS - 1)];
+		__u64 cur = __atomic_load_n(&e->caller, __ATOMIC_ACQUIRE);
+
+		if (cur == caller && e->tag == tag)
+			return (int)((idx + i) & (LA_MAX_CALLERS - 1));
+		if (cur)
+			continue;
+		/* a free slot: never counted into (nothing matches it) */
+		e->rep = *rep;
+		e->rep_ns = rep_ns;
+		e->seen_count = 0;
+		e->seen_ns = rep_ns;
+		e->devs[0] = dev; /* seen on the full path that reported it */
+		__atomic_store_n(&e->tag, tag, __ATOMIC_RELEASE);
+		/* last: from here on the programs count this caller here */
+		__atomic_store_n(&e->caller, caller, __ATOMIC_RELEASE);
+		return (int)((idx + i) & (LA_MAX_CALLERS - 1));
+	}
+	return -ENOSPC;
+}
+
 /*
  * A site whose culprit is its immediate caller (the frame right above the
  * entry point), seen first or seen again after a module load or unload:
  * enter that caller for this module generation, so its later calls are
  * counted without a stack walk. Attribution of those calls is the same by
- * construction; the generation in the key keeps it exact (a module change
+ * construction; the generation in the tag keeps it exact (a module change
  * stops every entry from matching until the programs report the site
  * again, with its new generation).
  */
@@ -255,12 +290,14 @@ static void enter_caller(struct la_collector *c, const struct la_event *e,
 			 const char *entry, char (*frames)[FRAME_LEN], size_t n)
 {
 	char *ptrs[LA_MAX_STACK], fn[128];
-	struct la_caller val;
-	struct la_ckey ck;
+	struct la_key rep;
 	struct la_attr a;
+	__u32 flags;
 	size_t i;
+	int ret;
 
-	if (c->h->maps.callers < 0)
+	/* a holder to name needs the full path on every call */
+	if (!c->cmem || e->state == LA_HELD_OTHER)
 		return;
 	for (i = 0; i < n; i++)
 		ptrs[i] = frames[i];
@@ -268,29 +305,52 @@ static void enter_caller(struct la_collector *c, const struct la_event *e,
 	if (a.group != LA_GROUP_DRIVER || a.culprit != a.first + 1 ||
 	    strcmp(la_frame_func(frames[a.first], fn, sizeof(fn)), entry))
 		return;
-	memset(&ck, 0, sizeof(ck));
-	ck.hook = e->hook;
-	ck.state = e->state;
-	ck.flags = e->flags & ~(LA_F_NEW_SITE | LA_F_NEW_GEN);
-	ck.gen = e->modgen;
-	ck.caller = e->ips[a.culprit];
-	memset(&val, 0, sizeof(val));
-	val.rep.hook = e->hook;
-	val.rep.state = e->state;
-	val.rep.flags = ck.flags;
-	val.rep.nr_ips = (__u32)n;
-	memcpy(val.rep.ips, e->ips, sizeof(val.rep.ips));
-	val.rep_ns = e->ts_ns;
-	/* EEXIST: entered already. Otherwise (map full) its calls keep
-	 * taking the full path: exact, only slower; said once */
-	if (bpf_map_update_elem(c->h->maps.callers, &ck, &val, BPF_NOEXIST) &&
-	    errno != EEXIST && !c->callers_failed) {
+	flags = e->flags & ~(LA_F_NEW_SITE | LA_F_NEW_GEN);
+	memset(&rep, 0, sizeof(rep));
+	rep.hook = e->hook;
+	rep.state = e->state;
+	rep.flags = flags;
+	rep.nr_ips = (__u32)n;
+	memcpy(rep.ips, e->ips, sizeof(rep.ips));
+	ret = collect__enter_caller_at(
+		c->cmem, e->ips[a.culprit],
+		LA_CALLER_TAG(e->modgen, e->hook, e->state, flags), e->dev.ptr,
+		&rep, e->ts_ns);
+	/* no free slot near its own: its calls keep taking the full path
+	 * (exact, only slower); said once */
+	if (ret < 0 && !c->callers_failed) {
 		c->callers_failed = true;
 		fprintf(stderr,
 			"lockaudit: warning: cannot enter %s for counting "
 			"without a stack walk (%s); its calls, and those of "
 			"later such callers, keep taking the whole stack\n",
-			frames[a.culprit], strerror(errno));
+			frames[a.culprit], strerror(-ret));
+	}
+}
+
+/*
+ * Calls counted at a caller carry no time of their own (a clock read would
+ * be most of their cost): the collector notes when it sees a count grow.
+ */
+static void stamp_callers(struct la_collector *c, bool force)
+{
+	unsigned long long now = env__boot_ns();
+	__u32 i;
+
+	if (!c->cmem || (!force && now - c->stamped_ns < STAMP_MIN_NS))
+		return;
+	c->stamped_ns = now;
+	for (i = 0; i < LA_MAX_CALLERS; i++) {
+		struct la_caller *e = &c->cmem[i];
+		__u64 n;
+
+		if (!__atomic_load_n(&e->caller, __ATOMIC_ACQUIRE))
+			continue;
+		n = __atomic_load_n(&e->count, __ATOMIC_RELAXED);
+		if (n != e->seen_count) {
+			e->seen_count = n;
+			e->seen_ns = now;
+		}
 	}
 }
 
@@ -360,6 +420,18 @@ struct la_collector *collect__new(struct la_hooks *h,
 		free(c);
 		return NULL;
 	}
+	if (h->maps.callers >= 0) {
+		c->cmem = mmap(NULL, CALLERS_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, h->maps.callers, 0);
+		if (c->cmem == MAP_FAILED) {
+			c->cmem = NULL;
+			fprintf(stderr,
+				"lockaudit: warning: cannot map the callers "
+				"table (%s); every call takes the whole "
+				"stack\n",
+				strerror(errno));
+		}
+	}
 	if (o->mode != LA_EVENTS_NONE) {
 		c->rb = ring_buffer__new(h->maps.events, on_event, c, NULL);
 		if (!c->rb) {
@@ -380,6 +452,8 @@ void collect__free(struct la_collector *c)
 	if (c->o.mode != LA_EVENTS_NONE)
 		set_event_mode(c, LA_EVENTS_NONE);
 	ring_buffer__free(c->rb);
+	if (c->cmem)
+		munmap(c->cmem, CALLERS_SIZE);
 	ksyms__free(c->ks);
 	free(c);
 }
@@ -397,6 +471,7 @@ int collect__poll(struct la_collector *c, int timeout_ms)
 	}
 	c->modules_checked = false;
 	ret = ring_buffer__poll(c->rb, timeout_ms);
+	stamp_callers(c, false);
 	if (ret == -EINTR)
 		return 0;
 	if (c->o.events)
@@ -499,17 +574,24 @@ void collect__caller_to_report(const struct ksyms *ks, const char *entry,
 			       bool probe_lock_known, const struct la_caller *c,
 			       struct la_report *r)
 {
+	struct la_site v;
 	struct la_rsite *s;
 
-	if (!c->s.count)
+	if (!c->count)
 		return;
+	/* counted after rep was seen; last seen when the collector noticed
+	 * (no examples: the devices come from the full path) */
+	memset(&v, 0, sizeof(v));
+	v.count = c->count;
+	v.first_ns = c->rep_ns;
+	v.last_ns = c->seen_ns > c->rep_ns ? c->seen_ns : c->rep_ns;
 	/* the representative stack as it was when seen; the caller frame is
-	 * the same code by construction (generation in the key) */
-	s = site_to_report(ks, entry, probe_lock_known, &c->rep, &c->s,
-			   c->rep_ns, r);
+	 * the same code by construction (generation in the tag) */
+	s = site_to_report(ks, entry, probe_lock_known, &c->rep, &v, c->rep_ns,
+			   r);
 	if (!s)
 		return;
-	s->by_caller = c->s.count;
+	s->by_caller = c->count;
 	report__merge_last(r);
 }
 
@@ -580,22 +662,27 @@ static int read_races(struct la_collector *c, struct la_report *r)
 /* Calls counted by their caller: into the site they were entered from. */
 static int read_callers(struct la_collector *c, struct la_report *r)
 {
-	struct la_ckey key, next, *prev = NULL;
 	struct la_caller v;
-	int fd = c->h->maps.callers;
+	__u32 i;
 
-	if (fd < 0)
+	if (c->h->maps.callers < 0)
 		return 0;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, &v) == 0 &&
-		    next.hook < c->h->nr && v.rep.hook == next.hook)
-			collect__caller_to_report(
-				c->ks, c->h->hook[next.hook].def->func,
-				c->h->probe_lock_addr != 0, &v, r);
-		key = next;
-		prev = &key;
+	stamp_callers(c, true);
+	for (i = 0; i < LA_MAX_CALLERS; i++) {
+		if (c->cmem) {
+			v = c->cmem[i];
+		} else if (bpf_map_lookup_elem(c->h->maps.callers, &i, &v)) {
+			return -errno;
+		}
+		if (!v.caller || v.rep.hook >= c->h->nr ||
+		    v.tag != LA_CALLER_TAG(v.tag >> 16, v.rep.hook,
+					   v.rep.state, v.rep.flags))
+			continue;
+		collect__caller_to_report(c->ks,
+					  c->h->hook[v.rep.hook].def->func,
+					  c->h->probe_lock_addr != 0, &v, r);
 	}
-	return errno == ENOENT ? 0 : -errno;
+	return 0;
 }
 
 int collect__snapshot(struct la_collector *c, struct la_report *r)

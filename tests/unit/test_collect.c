@@ -5,6 +5,7 @@
  * attribution, facts, holder, example devices, exact counts; and that
  * unterminated kernel strings never overrun.
  */
+#include <errno.h>
 #include <linux/types.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -237,13 +238,10 @@ static void test_caller_merges_into_site(void **state)
 	memset(&c, 0, sizeof(c));
 	c.rep = k;
 	c.rep_ns = 1000000000ULL;
-	c.s.count = 999999;
-	c.s.first_ns = 2000000000ULL;
-	c.s.last_ns = 9000000000ULL;
-	c.s.devs[0] = v.devs[0];
-	c.s.devs[1].ptr = 0xffff888001235000ULL;
-	strcpy(c.s.devs[1].name, "la_test.1");
-	strcpy(c.s.devs[1].bus, "platform");
+	c.count = 999999;
+	c.seen_count = 999999;
+	c.seen_ns = 9000000000ULL; /* when the collector saw it grow */
+	c.devs[0] = v.devs[0].ptr;
 	report__init(&r);
 	collect__site_to_report(ks, "acpi_dma_configure_id", true, &k, &v, &r);
 	collect__caller_to_report(ks, "acpi_dma_configure_id", true, &c, &r);
@@ -253,9 +251,10 @@ static void test_caller_merges_into_site(void **state)
 	assert_true(s->by_caller == 999999);
 	assert_true(s->first_s == 1.0 && s->last_s == 9.0);
 	assert_string_equal(s->caller, "la_call_unlocked+0x25 [la_test]");
-	assert_int_equal(s->nr_devs, 2);
+	/* devices (with names) come from the full path only */
+	assert_int_equal(s->nr_devs, 1);
 	/* an entry that counted nothing adds nothing */
-	c.s.count = 0;
+	c.count = 0;
 	collect__caller_to_report(ks, "acpi_dma_configure_id", true, &c, &r);
 	assert_int_equal(r.nr_sites, 1);
 	assert_true(r.sites[0].count == 1000000);
@@ -263,12 +262,73 @@ static void test_caller_merges_into_site(void **state)
 
 	/* no full-path site left (e.g. evicted): the entry stands alone */
 	report__init(&r);
-	c.s.count = 7;
+	c.count = 7;
+	c.seen_ns = 0; /* never stamped: last seen no earlier than rep */
 	collect__caller_to_report(ks, "acpi_dma_configure_id", true, &c, &r);
 	assert_int_equal(r.nr_sites, 1);
 	assert_true(r.sites[0].count == 7 && r.sites[0].by_caller == 7);
+	assert_true(r.sites[0].first_s == 1.0 && r.sites[0].last_s == 1.0);
 	assert_string_equal(r.sites[0].function, "la_call_unlocked");
 	report__free(&r);
+}
+
+/* The callers table: an entry goes to its own slot or one of the next
+ * LA_CALLER_PROBES, once; a full neighbourhood refuses (full path). */
+static void test_enter_caller_table(void **state)
+{
+	static struct la_caller tab[LA_MAX_CALLERS];
+	struct la_key rep = { .hook = 1, .state = LA_UNLOCKED, .nr_ips = 2 };
+	__u64 caller = A_LA_CALL + 0x25, dev = 0xffff888001234000ULL;
+	__u64 tag = LA_CALLER_TAG(3, 1, LA_UNLOCKED, LA_F_REGISTERED);
+	__u32 home = la_caller_slot(caller, tag);
+	int i, idx, idx2;
+
+	(void)state;
+	memset(tab, 0, sizeof(tab));
+	rep.ips[0] = A_ACPI_DMA + 0x9;
+	rep.ips[1] = caller;
+	/* the tag never reads as a free slot's, and keeps every field */
+	assert_true(LA_CALLER_TAG(0, 0, 0, 0) != 0);
+	assert_true(LA_CALLER_TAG(1, 0, 0, 0) != LA_CALLER_TAG(2, 0, 0, 0));
+	assert_true(LA_CALLER_TAG(1, 2, 0, 0) != LA_CALLER_TAG(1, 3, 0, 0));
+	assert_true(LA_CALLER_TAG(1, 2, 1, 0) != LA_CALLER_TAG(1, 2, 2, 0));
+	assert_true(LA_CALLER_TAG(1, 2, 1, LA_F_PROBE_LOCK) !=
+		    LA_CALLER_TAG(1, 2, 1, LA_F_REGISTERED));
+	assert_true(la_caller_slot(caller, tag) < LA_MAX_CALLERS);
+
+	idx = collect__enter_caller_at(tab, caller, tag, dev, &rep, 5);
+	assert_int_equal(idx, (int)home);
+	assert_true(tab[idx].caller == caller && tab[idx].tag == tag);
+	assert_true(tab[idx].devs[0] == dev && tab[idx].devs[1] == 0);
+	assert_true(tab[idx].count == 0 && tab[idx].rep_ns == 5);
+	assert_true(tab[idx].seen_ns == 5);
+	assert_memory_equal(&tab[idx].rep, &rep, sizeof(rep));
+	/* entered already: the same slot, nothing rewritten */
+	tab[idx].count = 42;
+	assert_int_equal(collect__enter_caller_at(tab, caller, tag, 0, &rep, 9),
+			 idx);
+	assert_true(tab[idx].count == 42 && tab[idx].rep_ns == 5);
+	assert_true(tab[idx].devs[0] == dev);
+	/* the caller's own slot taken by another: the next free one */
+	memset(tab, 0, sizeof(tab));
+	tab[home].caller = caller + 1;
+	tab[home].tag = tag;
+	idx2 = collect__enter_caller_at(tab, caller, tag, dev, &rep, 5);
+	assert_int_equal(idx2, (int)((home + 1) % LA_MAX_CALLERS));
+	/* no free slot among the probes: refused, nothing written */
+	memset(tab, 0, sizeof(tab));
+	for (i = 0; i < LA_CALLER_PROBES; i++) {
+		tab[(home + i) % LA_MAX_CALLERS].caller = caller + 1 + i;
+		tab[(home + i) % LA_MAX_CALLERS].tag = tag;
+	}
+	assert_int_equal(collect__enter_caller_at(tab, caller, tag, dev, &rep,
+						  5),
+			 -ENOSPC);
+	assert_true(tab[(home + LA_CALLER_PROBES) % LA_MAX_CALLERS].caller ==
+		    0);
+	/* no caller, no entry */
+	assert_int_equal(collect__enter_caller_at(tab, 0, tag, dev, &rep, 5),
+			 -EINVAL);
 }
 
 int main(void)
@@ -276,6 +336,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_driver_site_fentry),
 		cmocka_unit_test(test_caller_merges_into_site),
+		cmocka_unit_test(test_enter_caller_table),
 		cmocka_unit_test(test_core_site_kprobe_probe_lock),
 		cmocka_unit_test(test_held_other_unterminated_strings),
 		cmocka_unit_test(test_truncated_and_bad_state),

@@ -25,6 +25,7 @@ const volatile __u32 work;
 #define W_HASH	 (1u << 4) /* hash map lookup, 32-byte key, hit */
 #define W_PCPU	 (1u << 5) /* per-CPU array counter, atomic add */
 #define W_DIRECT (1u << 6) /* typed load of arg0->mutex.owner */
+#define W_SLOT	 (1u << 7) /* array slot by hash, compare, atomic add */
 
 struct hkey {
 	__u64 w[4];
@@ -43,6 +44,17 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } pcpu SEC(".maps");
+
+struct slot {
+	__u64 caller, tag, count;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2048);
+	__type(key, __u32);
+	__type(value, struct slot);
+} amap SEC(".maps");
 
 __u64 sink;
 
@@ -89,6 +101,13 @@ int empty_fentry(void *ctx)
 		asm volatile("%0 = *(u64 *)(%1 + 0)" : "=r"(dev) : "r"(ctx));
 		if (dev)
 			acc += dev->mutex.owner.counter;
+	}
+	if (work & W_SLOT) {
+		__u32 k = ((__u64)ctx * 0x9e3779b97f4a7c15ULL) >> 53;
+		struct slot *v = bpf_map_lookup_elem(&amap, &k);
+
+		if (v && v->caller == 0 && v->tag == 0)
+			__sync_fetch_and_add(&v->count, 1);
 	}
 	if (acc == 1)
 		sink = acc;

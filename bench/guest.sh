@@ -144,7 +144,7 @@ if start_bg lockaudit-kprobe /tmp/lk.out watching \
 fi
 # what the pieces of lockaudit's fast path cost, each alone in an otherwise
 # empty fentry program (bench/empty.bpf.c, LA_EMPTY_WORK bit mask)
-for bit in 1 2 4 8 16 32 64; do
+for bit in 1 2 4 8 16 32 64 128; do
 	if start_bg part-$bit /tmp/ep.out attached env LA_EMPTY_WORK=$bit /add/empty fentry $FN; then
 		measure part-$bit; stop $bg
 	fi

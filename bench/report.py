@@ -18,9 +18,10 @@ PARTS = [  # LA_EMPTY_WORK bit -> what the fentry program does (empty.bpf.c)
     (2, "bpf_get_current_task()"),
     (4, "bpf_probe_read_kernel(), 8 bytes"),
     (8, "bpf_probe_read_kernel(), 32 bytes at ctx (the caller, without bpf_rdonly_cast)"),
-    (16, "hash map lookup, 32-byte key, hit, atomic add (the callers map)"),
+    (16, "hash map lookup, 32-byte key, hit, atomic add (the earlier callers map)"),
     (32, "per-CPU array counter, atomic add"),
     (64, "typed load of dev->mutex.owner from the fentry argument"),
+    (128, "array map slot by hash, compare, atomic add (the callers table)"),
 ]
 
 HP_LABELS = [

@@ -618,7 +618,7 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	struct la_caller *ce = NULL;
 	struct la_site *site;
 	struct la_key key;
-	__u64 owner, now, gen, task = bpf_get_current_task();
+	__u64 owner, now, gen, task = 0; /* read only when compared */
 	__u32 new_site = 0, mode, state;
 	bool track;
 	long n;
@@ -641,19 +641,26 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 		if (hook_lock[slot] == LA_LOCK_DEV_MUTEX && dev_registered(obj))
 			flags |= LA_F_REGISTERED;
 	}
-	if (!owner)
+	if (!owner) {
 		state = LA_UNLOCKED;
-	else if (owner == task)
-		state = LA_HELD;
-	else
-		state = LA_HELD_OTHER;
-	if (probe_lock_addr && probe_lock_owner() == task)
-		flags |= LA_F_PROBE_LOCK;
-	count(LA_CNT_CALLS + slot * LA_NR_STATES + state);
+	} else {
+		task = bpf_get_current_task();
+		state = owner == task ? LA_HELD : LA_HELD_OTHER;
+	}
+	if (probe_lock_addr) {
+		__u64 po = probe_lock_owner();
 
-	/* a caller user space already attributed: count it, no stack walk,
-	 * no clock read (not when every call is an event, or tracked for
-	 * concurrency: both need the whole stack; nor for a holder to name) */
+		if (po && !task)
+			task = bpf_get_current_task();
+		if (po && po == task)
+			flags |= LA_F_PROBE_LOCK;
+	}
+
+	/* a caller user space already attributed: count it there, and only
+	 * there (user space adds these counts to the per-hook totals): no
+	 * stack walk, no clock read (not when every call is an event, or
+	 * tracked for concurrency: both need the whole stack; nor for a
+	 * holder to name) */
 	if (mode != LA_EVENTS_ALL && !track && state != LA_HELD_OTHER) {
 		__u32 cflags = flags;
 		__u64 caller;
@@ -674,6 +681,9 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 		}
 	}
 
+	count(LA_CNT_CALLS + slot * LA_NR_STATES + state);
+	if (!task)
+		task = bpf_get_current_task();
 	now = bpf_ktime_get_boot_ns();
 	__builtin_memset(&key, 0, sizeof(key));
 	key.hook = slot;

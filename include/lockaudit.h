@@ -235,7 +235,8 @@ struct la_meta {
 
 /* Indexes into the per-CPU counters array. */
 enum la_counter {
-	/* calls audited: LA_CNT_CALLS + hook * LA_NR_STATES + state */
+	/* calls audited: LA_CNT_CALLS + hook * LA_NR_STATES + state, but for
+	 * those counted in a "callers" entry (its tag has hook and state) */
 	LA_CNT_CALLS = 0,
 	LA_CNT_SITE_DROPS = LA_MAX_HOOKS * LA_NR_STATES, /* map full/busy */
 	LA_CNT_EVENT_DROPS,				 /* ring buffer full */

@@ -681,6 +681,10 @@ static int read_callers(struct la_collector *c, struct la_report *r)
 		collect__caller_to_report(c->ks,
 					  c->h->hook[v.rep.hook].def->func,
 					  c->h->probe_lock_addr != 0, &v, r);
+		/* counted there only: part of the hook's totals */
+		if (v.rep.state < LA_NR_STATES)
+			report__hook(r, c->h->hook[v.rep.hook].def->func)
+				->calls[v.rep.state] += v.count;
 	}
 	return 0;
 }

@@ -45,7 +45,7 @@ struct {
 	__type(value, __u64);
 } pcpu SEC(".maps");
 
-struct slot {
+struct cslot {
 	__u64 caller, tag, count;
 };
 
@@ -53,7 +53,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2048);
 	__type(key, __u32);
-	__type(value, struct slot);
+	__type(value, struct cslot);
 } amap SEC(".maps");
 
 __u64 sink;
@@ -104,7 +104,7 @@ int empty_fentry(void *ctx)
 	}
 	if (work & W_SLOT) {
 		__u32 k = ((__u64)ctx * 0x9e3779b97f4a7c15ULL) >> 53;
-		struct slot *v = bpf_map_lookup_elem(&amap, &k);
+		struct cslot *v = bpf_map_lookup_elem(&amap, &k);
 
 		if (v && v->caller == 0 && v->tag == 0)
 			__sync_fetch_and_add(&v->count, 1);

@@ -405,19 +405,20 @@ static __always_inline __u64 immediate_caller(void *ctx, bool kprobe)
 			return 0;
 		if (have_cast) {
 			/* four words typed as the first four of a struct
-			 * pt_regs (r15, r14, r13, r12: plain u64s) */
+			 * pt_regs (r15, r14, r13, r12: plain u64s), read only
+			 * as far as needed */
 			struct pt_regs *f = bpf_rdonly_cast(
 				(char *)ctx + nr * 8,
 				bpf_core_type_id_kernel(struct pt_regs));
 
-			w[0] = f->r15;
-			w[1] = f->r14;
-			w[2] = f->r13;
-			w[3] = f->r12;
-		} else if (bpf_probe_read_kernel(w, sizeof(w),
-						 (char *)ctx + nr * 8)) {
+			if (f->r14 - ip == 5 || f->r14 - ip == 9)
+				return f->r13;
+			if (f->r13 - ip == 5 || f->r13 - ip == 9)
+				return f->r12;
 			return 0;
 		}
+		if (bpf_probe_read_kernel(w, sizeof(w), (char *)ctx + nr * 8))
+			return 0;
 		if (w[1] - ip == 5 || w[1] - ip == 9)
 			return w[2];
 		if (w[2] - ip == 5 || w[2] - ip == 9)
@@ -612,13 +613,100 @@ static __always_inline void account(struct la_site *site, __u32 state,
 		add_example(site, obj);
 }
 
-static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
+/*
+ * The facts that split a site: the lock's state for the calling task, and
+ * flags (registered, iommu_probe_device_lock held). *task is read only when
+ * an owner is compared (0 otherwise).
+ */
+static __always_inline __u32 lock_facts(__u32 slot, void *obj, __u32 *flags,
+					__u64 *owner, __u64 *task)
+{
+	__u64 o;
+
+	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX &&
+	    (!(*flags & LA_F_KPROBE) || have_cast)) {
+		struct device *dev = dev_typed(obj, *flags & LA_F_KPROBE);
+
+		o = dev_mutex_owner_direct(dev);
+		if (dev_registered_direct(dev))
+			*flags |= LA_F_REGISTERED;
+	} else {
+		o = lock_owner(slot, obj);
+		if (hook_lock[slot] == LA_LOCK_DEV_MUTEX && dev_registered(obj))
+			*flags |= LA_F_REGISTERED;
+	}
+	*owner = o;
+	if (probe_lock_addr) {
+		__u64 po = probe_lock_owner();
+
+		if (po) {
+			*task = bpf_get_current_task();
+			if (po == *task)
+				*flags |= LA_F_PROBE_LOCK;
+		}
+	}
+	if (!o)
+		return LA_UNLOCKED;
+	if (!*task)
+		*task = bpf_get_current_task();
+	return o == *task ? LA_HELD : LA_HELD_OTHER;
+}
+
+/* The callers-table tag of a call with these facts (see la_caller). */
+static __always_inline __u64 caller_tag(__u32 slot, __u32 state, __u32 flags)
+{
+#ifdef __TARGET_ARCH_arm64
+	if (flags & LA_F_KPROBE)
+		flags |= LA_F_LR_FRAME;
+#endif
+	return LA_CALLER_TAG(module_generation(), slot, state, flags);
+}
+
+/* Whether a call may be counted at its caller: not when every call is an
+ * event, or tracked for concurrency (both need the whole stack). */
+static __always_inline bool callers_apply(struct la_config *cfg, __u32 slot)
+{
+	return cfg && cfg->event_mode != LA_EVENTS_ALL &&
+	       !(cfg->races & (1u << slot));
+}
+
+/*
+ * The fast path: a call from a caller user space entered, for a device
+ * already seen through it, is counted there, and only there (user space
+ * adds these counts to the per-hook totals): no stack walk, no clock read,
+ * no hash lookup. Kept apart from the full path (a subprogram) so that the
+ * compiler keeps its few values in registers.
+ */
+static __always_inline bool audit_fast(void *ctx, __u32 slot, void *obj,
+				       __u32 flags)
+{
+	__u64 caller, owner, task = 0;
+	struct la_caller *ce;
+	__u32 state;
+
+	if (!obj || !callers_apply(settings_get(), slot))
+		return false;
+	caller = immediate_caller(ctx, flags & LA_F_KPROBE);
+	if (!caller)
+		return false;
+	state = lock_facts(slot, obj, &flags, &owner, &task);
+	if (state == LA_HELD_OTHER) /* a holder to name: the full path */
+		return false;
+	ce = find_caller(caller, caller_tag(slot, state, flags));
+	if (!ce || !caller_knows(ce, obj))
+		return false;
+	__sync_fetch_and_add(&ce->count, 1);
+	return true;
+}
+
+/* Everything else: the whole stack is the key (map "sites"). */
+static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 {
 	struct la_config *cfg = settings_get();
 	struct la_caller *ce = NULL;
 	struct la_site *site;
 	struct la_key key;
-	__u64 owner, now, gen, task = 0; /* read only when compared */
+	__u64 owner, now, gen, task = 0;
 	__u32 new_site = 0, mode, state;
 	bool track;
 	long n;
@@ -628,60 +716,16 @@ static __always_inline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	mode = cfg ? cfg->event_mode : LA_EVENTS_NONE;
 	track = cfg && (cfg->races & (1u << slot)) &&
 		hook_lock[slot] == LA_LOCK_DEV_MUTEX;
-
-	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX &&
-	    (!(flags & LA_F_KPROBE) || have_cast)) {
-		struct device *dev = dev_typed(obj, flags & LA_F_KPROBE);
-
-		owner = dev_mutex_owner_direct(dev);
-		if (dev_registered_direct(dev))
-			flags |= LA_F_REGISTERED;
-	} else {
-		owner = lock_owner(slot, obj);
-		if (hook_lock[slot] == LA_LOCK_DEV_MUTEX && dev_registered(obj))
-			flags |= LA_F_REGISTERED;
-	}
-	if (!owner) {
-		state = LA_UNLOCKED;
-	} else {
-		task = bpf_get_current_task();
-		state = owner == task ? LA_HELD : LA_HELD_OTHER;
-	}
-	if (probe_lock_addr) {
-		__u64 po = probe_lock_owner();
-
-		if (po && !task)
-			task = bpf_get_current_task();
-		if (po && po == task)
-			flags |= LA_F_PROBE_LOCK;
-	}
-
-	/* a caller user space already attributed: count it there, and only
-	 * there (user space adds these counts to the per-hook totals): no
-	 * stack walk, no clock read (not when every call is an event, or
-	 * tracked for concurrency: both need the whole stack; nor for a
-	 * holder to name) */
-	if (mode != LA_EVENTS_ALL && !track && state != LA_HELD_OTHER) {
-		__u32 cflags = flags;
-		__u64 caller;
-
-#ifdef __TARGET_ARCH_arm64
-		if (flags & LA_F_KPROBE)
-			cflags |= LA_F_LR_FRAME;
-#endif
-		caller = immediate_caller(ctx, flags & LA_F_KPROBE);
-		if (caller) {
-			ce = find_caller(caller,
-					 LA_CALLER_TAG(module_generation(),
-						       slot, state, cflags));
-			if (ce && caller_knows(ce, obj)) {
-				__sync_fetch_and_add(&ce->count, 1);
-				return 0;
-			}
-		}
-	}
-
+	state = lock_facts(slot, obj, &flags, &owner, &task);
 	count(LA_CNT_CALLS + slot * LA_NR_STATES + state);
+	/* an entered caller seeing a new device: remember the device there */
+	if (callers_apply(cfg, slot) && state != LA_HELD_OTHER) {
+		__u64 caller = immediate_caller(ctx, flags & LA_F_KPROBE);
+
+		if (caller)
+			ce = find_caller(caller,
+					 caller_tag(slot, state, flags));
+	}
 	if (!task)
 		task = bpf_get_current_task();
 	now = bpf_ktime_get_boot_ns();
@@ -816,12 +860,20 @@ static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 	SEC("fentry")                                                          \
 	int la_fentry_##n(void *ctx)                                           \
 	{                                                                      \
-		return audit(ctx, n, fentry_arg(ctx, n), 0);                   \
+		void *obj = fentry_arg(ctx, n);                                \
+                                                                               \
+		if (audit_fast(ctx, n, obj, 0))                                \
+			return 0;                                              \
+		return audit(ctx, n, obj, 0);                                  \
 	}                                                                      \
 	SEC("kprobe")                                                          \
 	int la_kprobe_##n(struct pt_regs *ctx)                                 \
 	{                                                                      \
-		return audit(ctx, n, kprobe_arg(ctx, n), LA_F_KPROBE);         \
+		void *obj = kprobe_arg(ctx, n);                                \
+                                                                               \
+		if (audit_fast(ctx, n, obj, LA_F_KPROBE))                      \
+			return 0;                                              \
+		return audit(ctx, n, obj, LA_F_KPROBE);                        \
 	}                                                                      \
 	SEC("fexit")                                                           \
 	int la_fexit_##n(void *ctx)                                            \

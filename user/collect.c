@@ -467,6 +467,7 @@ int collect__poll(struct la_collector *c, int timeout_ms)
 				      (timeout_ms % 1000) * 1000000L};
 
 		nanosleep(&ts, NULL);
+		stamp_callers(c, false);
 		return 0;
 	}
 	c->modules_checked = false;

@@ -37,9 +37,13 @@
  *               each call inside device_lock/device_unlock, so they never
  *               overlap.  Prints
  *               la_test: race=R race_locked=L done_a=A done_b=B ns=ELAPSED
- *   bench=N     one loop of N unlocked calls from la_bench_call, timed
- *               with ktime_get_ns() around the loop; prints
- *               la_test: bench=N ns_per_call=X.YY ns=ELAPSED settle=S
+ *   bench=N     N unlocked calls from la_bench_call, in batches of 1000
+ *               (the last one shorter), each timed with ktime_get_ns();
+ *               prints the mean over all calls and the median batch's
+ *               ns per call (which a timer tick or the other vCPU's work
+ *               in some batches does not move)
+ *               la_test: bench=N ns_per_call=X.YY ns=ELAPSED
+ *                        batch_median=X.YY batches=K settle=S
  *   settle=S    with bench: one untimed call first, then msleep(S), so an
  *               auditor that learns a call site from its first call is
  *               measured (and tested) in its steady state: bench+1 calls
@@ -70,6 +74,7 @@
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/sched.h>
+#include <linux/sort.h>
 
 /*
  * noinline is not enough: gcc's IPA-SRA would rename the callers to
@@ -457,21 +462,48 @@ static void la_run_race(struct device *dev)
 		w[0].errs + w[1].errs);
 }
 
+#define LA_BATCH 1000
+
+static int la_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void la_run_bench(struct device *dev)
 {
-	u64 t0, t1, c;
-	int errs;
+	int errs = 0, nb = 0, left, k;
+	u64 t0, t1, tb, c, m = 0, *bt;
 
+	/* whole batches only: the median compares like with like */
+	bt = kcalloc(bench / LA_BATCH + 1, sizeof(*bt), GFP_KERNEL);
+	if (!bt) {
+		pr_err("la_test: bench: out of memory\n");
+		return;
+	}
 	if (settle > 0) {
 		la_bench_call(dev, 1);
 		msleep(settle);
 	}
 	t0 = ktime_get_ns();
-	errs = la_bench_call(dev, bench);
+	for (left = bench; left > 0; left -= k) {
+		k = min(left, LA_BATCH);
+		tb = ktime_get_ns();
+		errs += la_bench_call(dev, k);
+		if (k == LA_BATCH)
+			bt[nb++] = ktime_get_ns() - tb;
+	}
 	t1 = ktime_get_ns();
 	c = div64_u64((t1 - t0) * 100, bench);
-	pr_info("la_test: bench=%d ns_per_call=%llu.%02llu ns=%llu ret_err=%d settle=%d\n",
-		bench, c / 100, c % 100, t1 - t0, errs, settle > 0 ? settle : 0);
+	if (nb) {
+		sort(bt, nb, sizeof(*bt), la_cmp_u64, NULL);
+		m = div64_u64(bt[nb / 2] * 100, LA_BATCH);
+	}
+	kfree(bt);
+	pr_info("la_test: bench=%d ns_per_call=%llu.%02llu ns=%llu ret_err=%d batch_median=%llu.%02llu batches=%d settle=%d\n",
+		bench, c / 100, c % 100, t1 - t0, errs, m / 100, m % 100, nb,
+		settle > 0 ? settle : 0);
 }
 
 static void la_put_devs(void)

@@ -35,7 +35,7 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt,
 
 int main(int argc, char **argv)
 {
-	struct bpf_link *links[2] = { NULL, NULL };
+	struct bpf_link *links[2] = {NULL, NULL};
 	struct empty_bpf *skel;
 	bool fentry, kprobe, fexit, kretprobe;
 	const char *fn;
@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 	fn = argv[2];
 	fentry = !strcmp(argv[1], "fentry") || !strcmp(argv[1], "fentry+fexit");
 	fexit = !strcmp(argv[1], "fentry+fexit");
-	kprobe = !strcmp(argv[1], "kprobe") || !strcmp(argv[1], "kprobe+kretprobe");
+	kprobe = !strcmp(argv[1], "kprobe") ||
+		 !strcmp(argv[1], "kprobe+kretprobe");
 	kretprobe = !strcmp(argv[1], "kprobe+kretprobe");
 	if (!fentry && !kprobe)
 		goto usage;
@@ -68,11 +69,13 @@ int main(int argc, char **argv)
 	bpf_program__set_autoload(skel->progs.empty_kprobe, kprobe);
 	bpf_program__set_autoload(skel->progs.empty_kretprobe, kretprobe);
 	if (fentry)
-		err = bpf_program__set_attach_target(skel->progs.empty_fentry, 0, fn);
+		err = bpf_program__set_attach_target(skel->progs.empty_fentry,
+						     0, fn);
 	else
 		err = 0;
 	if (!err && fexit)
-		err = bpf_program__set_attach_target(skel->progs.empty_fexit, 0, fn);
+		err = bpf_program__set_attach_target(skel->progs.empty_fexit, 0,
+						     fn);
 	if (err) {
 		fprintf(stderr, "empty: set_attach_target %s: %s\n", fn,
 			strerror(-err));
@@ -95,7 +98,8 @@ int main(int argc, char **argv)
 	if (fentry) {
 		links[0] = bpf_program__attach_trace(skel->progs.empty_fentry);
 		if (links[0] && fexit)
-			links[1] = bpf_program__attach_trace(skel->progs.empty_fexit);
+			links[1] = bpf_program__attach_trace(
+				skel->progs.empty_fexit);
 	} else {
 		links[0] = bpf_program__attach_kprobe(skel->progs.empty_kprobe,
 						      false, fn);
@@ -131,6 +135,8 @@ fail:
 	empty_bpf__destroy(skel);
 	return 1;
 usage:
-	fprintf(stderr, "usage: empty fentry|kprobe|fentry+fexit|kprobe+kretprobe FUNCTION\n");
+	fprintf(stderr,
+		"usage: empty fentry|kprobe|fentry+fexit|kprobe+kretprobe "
+		"FUNCTION\n");
 	return 2;
 }

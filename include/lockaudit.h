@@ -181,9 +181,9 @@ struct la_caller {
 	 * calls for them (or for any, once full) are counted here */
 	__u64 devs[LA_MAX_EXAMPLES];
 	/* user space */
-	__u64 seen_count; /* count when the collector last looked */
-	__u64 seen_ns;	  /* CLOCK_BOOTTIME when it last saw count grow */
-	__u64 rep_ns;	  /* when rep was seen: symbolize it as of then */
+	__u64 seen_count;  /* count when the collector last looked */
+	__u64 seen_ns;	   /* CLOCK_BOOTTIME when it last saw count grow */
+	__u64 rep_ns;	   /* when rep was seen: symbolize it as of then */
 	struct la_key rep; /* a full site through this caller */
 };
 

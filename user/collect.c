@@ -31,7 +31,8 @@ struct la_collector {
 	__u64 ks_gen; /* module generation the last kallsyms read saw */
 	bool events_failed;
 	bool callers_failed; /* the callers map refused an entry (said once) */
-	struct la_caller *cmem; /* the callers map, mmapped; NULL: not entered */
+	struct la_caller
+		*cmem; /* the callers map, mmapped; NULL: not entered */
 	unsigned long long stamped_ns; /* CLOCK_BOOTTIME of the last stamp */
 };
 
@@ -676,8 +677,8 @@ static int read_callers(struct la_collector *c, struct la_report *r)
 			return -errno;
 		}
 		if (!v.caller || v.rep.hook >= c->h->nr ||
-		    v.tag != LA_CALLER_TAG(v.tag >> 16, v.rep.hook,
-					   v.rep.state, v.rep.flags))
+		    v.tag != LA_CALLER_TAG(v.tag >> 16, v.rep.hook, v.rep.state,
+					   v.rep.flags))
 			continue;
 		collect__caller_to_report(c->ks,
 					  c->h->hook[v.rep.hook].def->func,

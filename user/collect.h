@@ -59,8 +59,7 @@ struct la_caller;
  * an identical site already in r), recorded as by_caller.
  */
 void collect__caller_to_report(const struct ksyms *ks, const char *entry,
-			       bool probe_lock_known,
-			       const struct la_caller *c,
+			       bool probe_lock_known, const struct la_caller *c,
 			       struct la_report *r);
 
 struct la_key;

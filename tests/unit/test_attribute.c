@@ -17,8 +17,9 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* run la_attribute over a string-literal array */
-#define ATTR(entry, frames, out) \
-	la_attribute((entry), (char *const *)(frames), ARRAY_SIZE(frames), (out))
+#define ATTR(entry, frames, out)                                               \
+	la_attribute((entry), (char *const *)(frames), ARRAY_SIZE(frames),     \
+		     (out))
 
 static void assert_culprit(const struct la_attr *a, char *const *frames,
 			   int idx, const char *func)
@@ -211,7 +212,8 @@ static void test_core_iommu_registration(void **state)
 	assert_int_equal(a.first, 2);
 	assert_int_equal(a.group, LA_GROUP_CORE);
 	assert_non_null(a.core_path);
-	assert_string_equal(a.core_path, "IOMMU registration (bus_iommu_probe)");
+	assert_string_equal(a.core_path,
+			    "IOMMU registration (bus_iommu_probe)");
 }
 
 /* (f) really_probe nearer the entry than a core frame: not core */
@@ -248,12 +250,9 @@ static void test_really_probe_nearer_than_core(void **state)
 static void test_only_generic_frames(void **state)
 {
 	static const char *const frames[] = {
-		"acpi_dma_configure_id+0x4",
-		"pci_dma_configure+0x7a",
-		"really_probe+0x19c",
-		"__driver_probe_device+0x78",
-		"driver_probe_device+0x1f",
-		"__device_attach_driver+0xf0",
+		"acpi_dma_configure_id+0x4", "pci_dma_configure+0x7a",
+		"really_probe+0x19c",	     "__driver_probe_device+0x78",
+		"driver_probe_device+0x1f",  "__device_attach_driver+0xf0",
 		"bus_for_each_drv+0x7c",
 	};
 	struct la_attr a;
@@ -334,19 +333,20 @@ static void test_frame_func(void **state)
 	char buf[64], tiny[8];
 
 	(void)state;
-	assert_string_equal(la_frame_func("la_call_unlocked+0x1c [la_test]", buf,
-					  sizeof(buf)),
+	assert_string_equal(la_frame_func("la_call_unlocked+0x1c [la_test]",
+					  buf, sizeof(buf)),
 			    "la_call_unlocked");
-	assert_string_equal(la_frame_func("do_one_initcall+0x56", buf, sizeof(buf)),
-			    "do_one_initcall");
+	assert_string_equal(
+		la_frame_func("do_one_initcall+0x56", buf, sizeof(buf)),
+		"do_one_initcall");
 	assert_string_equal(la_frame_func("do_one_initcall", buf, sizeof(buf)),
 			    "do_one_initcall");
-	assert_string_equal(la_frame_func("0xffffffffc0de0042", buf, sizeof(buf)),
-			    "");
+	assert_string_equal(
+		la_frame_func("0xffffffffc0de0042", buf, sizeof(buf)), "");
 	assert_string_equal(la_frame_func("", buf, sizeof(buf)), "");
 	/* does not fit: "" rather than a truncated, wrong name */
-	assert_string_equal(la_frame_func("la_call_unlocked+0x1c [la_test]", tiny,
-					  sizeof(tiny)),
+	assert_string_equal(la_frame_func("la_call_unlocked+0x1c [la_test]",
+					  tiny, sizeof(tiny)),
 			    "");
 	assert_string_equal(la_frame_func("la_run+0x40", tiny, sizeof(tiny)),
 			    "la_run");
@@ -357,20 +357,21 @@ static void test_frame_module(void **state)
 	char buf[64], tiny[4];
 
 	(void)state;
-	assert_string_equal(la_frame_module("la_call_unlocked+0x1c [la_test]", buf,
-					    sizeof(buf)),
-			    "la_test");
-	assert_string_equal(la_frame_module("bpf_trampoline_6442491234+0x4f [bpf]",
+	assert_string_equal(la_frame_module("la_call_unlocked+0x1c [la_test]",
 					    buf, sizeof(buf)),
-			    "bpf");
-	assert_string_equal(la_frame_module("do_one_initcall+0x56", buf,
-					    sizeof(buf)),
-			    "vmlinux");
-	assert_string_equal(la_frame_module("0xffffffffc0de0042", buf, sizeof(buf)),
-			    "");
-	assert_string_equal(la_frame_module("la_run+0x40 [la_test]", tiny,
-					    sizeof(tiny)),
-			    "la_");
+			    "la_test");
+	assert_string_equal(
+		la_frame_module("bpf_trampoline_6442491234+0x4f [bpf]", buf,
+				sizeof(buf)),
+		"bpf");
+	assert_string_equal(
+		la_frame_module("do_one_initcall+0x56", buf, sizeof(buf)),
+		"vmlinux");
+	assert_string_equal(
+		la_frame_module("0xffffffffc0de0042", buf, sizeof(buf)), "");
+	assert_string_equal(
+		la_frame_module("la_run+0x40 [la_test]", tiny, sizeof(tiny)),
+		"la_");
 }
 
 static void test_group_name(void **state)
@@ -378,7 +379,8 @@ static void test_group_name(void **state)
 	(void)state;
 	assert_string_equal(la_group_name(LA_GROUP_DRIVER), "driver");
 	assert_string_equal(la_group_name(LA_GROUP_CORE), "core");
-	assert_string_equal(la_group_name(LA_GROUP_UNCLASSIFIED), "unclassified");
+	assert_string_equal(la_group_name(LA_GROUP_UNCLASSIFIED),
+			    "unclassified");
 }
 
 static void test_severity(void **state)
@@ -395,10 +397,13 @@ static void test_severity(void **state)
 	assert_int_equal(la_severity(LA_GROUP_UNCLASSIFIED, 1, false, 1),
 			 LA_SEV_LOW);
 	/* registered */
-	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, true, 1), LA_SEV_MEDIUM);
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, true, 1),
+			 LA_SEV_MEDIUM);
 	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, true, 0), LA_SEV_HIGH);
-	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, true, -1), LA_SEV_HIGH);
-	assert_int_equal(la_severity(LA_GROUP_DRIVER, 2, true, -1), LA_SEV_HIGH);
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, true, -1),
+			 LA_SEV_HIGH);
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, 2, true, -1),
+			 LA_SEV_HIGH);
 	assert_int_equal(la_severity(LA_GROUP_UNCLASSIFIED, 1, true, 0),
 			 LA_SEV_HIGH);
 	assert_string_equal(la_severity_name(LA_SEV_NONE), "none");

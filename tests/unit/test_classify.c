@@ -24,8 +24,9 @@
 #include "attribute.h"
 
 static const char *const cells[] = {
-	"x86_64-6.1", "x86_64-6.1-rt", "x86_64-6.12", "x86_64-6.12-rt", "x86_64-7.3",
-	"x86_64-7.3-rt", "arm64-6.1", "arm64-6.12", "arm64-7.3",
+	"x86_64-6.1",	  "x86_64-6.1-rt", "x86_64-6.12",
+	"x86_64-6.12-rt", "x86_64-7.3",	   "x86_64-7.3-rt",
+	"arm64-6.1",	  "arm64-6.12",	   "arm64-7.3",
 };
 
 static const char *str(json_object *o, const char *key)
@@ -93,8 +94,10 @@ static void replay(const char *cell, struct tally *t)
 			snprintf(got, sizeof(got), "unclassified");
 		}
 		if (strcmp(want, got))
-			fail_msg("%s case %zu (%s at %s): recorded '%s', classifier says '%s'",
-				 cell, i, str(c, "lock_state"), entry, want, got);
+			fail_msg("%s case %zu (%s at %s): recorded '%s', "
+				 "classifier says '%s'",
+				 cell, i, str(c, "lock_state"), entry, want,
+				 got);
 		t->cases++;
 		t->driver += a.group == LA_GROUP_DRIVER &&
 			     !strcmp(str(c, "lock_state"), "unlocked");
@@ -115,7 +118,8 @@ static void test_cell(void **state)
 	struct tally t;
 
 	replay(cell, &t);
-	print_message("%s: %d recorded stacks replayed, %d unlocked driver, %d core\n",
+	print_message("%s: %d recorded stacks replayed, %d unlocked driver, %d "
+		      "core\n",
 		      cell, t.cases, t.driver, t.core);
 	assert_true(t.cases >= 10);
 	assert_true(t.driver >= 1);
@@ -133,10 +137,10 @@ static int set_cell(void **state, const char *cell)
 	return 0;
 }
 
-#define CELL(i)                                                           \
-	static int setup_##i(void **state)                                \
-	{                                                                 \
-		return set_cell(state, cells[i]);                         \
+#define CELL(i)                                                                \
+	static int setup_##i(void **state)                                     \
+	{                                                                      \
+		return set_cell(state, cells[i]);                              \
 	}
 CELL(0)
 CELL(1)

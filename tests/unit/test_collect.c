@@ -23,17 +23,17 @@
 #include "report.h"
 
 /* addresses from tests/unit/data/kallsyms.txt */
-#define A_ACPI_DMA 0xffffffff8103c2b0ULL
-#define A_PCI_DMA 0xffffffff8103c3a0ULL
-#define A_REALLY_PROBE 0xffffffff8103c4d0ULL
-#define A_IOMMU_PROBE 0xffffffff8103d000ULL
-#define A_BUS_NOTIFIER 0xffffffff8103d1a0ULL
-#define A_DEVICE_ADD 0xffffffff8103d400ULL
+#define A_ACPI_DMA	  0xffffffff8103c2b0ULL
+#define A_PCI_DMA	  0xffffffff8103c3a0ULL
+#define A_REALLY_PROBE	  0xffffffff8103c4d0ULL
+#define A_IOMMU_PROBE	  0xffffffff8103d000ULL
+#define A_BUS_NOTIFIER	  0xffffffff8103d1a0ULL
+#define A_DEVICE_ADD	  0xffffffff8103d400ULL
 #define A_DO_ONE_INITCALL 0xffffffff81001e20ULL
-#define A_BPF_PROG 0xffffffffc0201000ULL
-#define A_BPF_TRAMP 0xffffffffc0203000ULL
-#define A_LA_CALL 0xffffffffc0a00000ULL
-#define A_LA_INIT 0xffffffffc0a00100ULL
+#define A_BPF_PROG	  0xffffffffc0201000ULL
+#define A_BPF_TRAMP	  0xffffffffc0203000ULL
+#define A_LA_CALL	  0xffffffffc0a00000ULL
+#define A_LA_INIT	  0xffffffffc0a00100ULL
 
 static struct ksyms *ks;
 
@@ -64,13 +64,15 @@ static void set_stack(struct la_key *k, const __u64 *ips, size_t n)
 
 static void test_driver_site_fentry(void **state)
 {
-	static const __u64 ips[] = { A_BPF_PROG + 0x5e, A_BPF_TRAMP + 0x4f,
-				     A_LA_CALL + 0x25, A_LA_INIT + 0x83,
-				     A_DO_ONE_INITCALL + 0x59 };
-	struct la_key k = { .hook = 1, .state = LA_UNLOCKED,
-			    .flags = LA_F_REGISTERED };
-	struct la_site v = { .count = 1000000, .first_ns = 5000000000ULL,
-			     .last_ns = 7500000000ULL, .nr_devs = 1 };
+	static const __u64 ips[] = {A_BPF_PROG + 0x5e, A_BPF_TRAMP + 0x4f,
+				    A_LA_CALL + 0x25, A_LA_INIT + 0x83,
+				    A_DO_ONE_INITCALL + 0x59};
+	struct la_key k = {
+		.hook = 1, .state = LA_UNLOCKED, .flags = LA_F_REGISTERED};
+	struct la_site v = {.count = 1000000,
+			    .first_ns = 5000000000ULL,
+			    .last_ns = 7500000000ULL,
+			    .nr_devs = 1};
 	struct la_report r;
 	struct la_rsite *s;
 
@@ -108,11 +110,12 @@ static void test_driver_site_fentry(void **state)
 
 static void test_core_site_kprobe_probe_lock(void **state)
 {
-	static const __u64 ips[] = { A_IOMMU_PROBE + 0x4, A_BUS_NOTIFIER + 0x32,
-				     A_DEVICE_ADD + 0x3e6 };
-	struct la_key k = { .hook = 4, .state = LA_UNLOCKED,
-			    .flags = LA_F_KPROBE | LA_F_PROBE_LOCK };
-	struct la_site v = { .count = 3, .last_ns = 1000 };
+	static const __u64 ips[] = {A_IOMMU_PROBE + 0x4, A_BUS_NOTIFIER + 0x32,
+				    A_DEVICE_ADD + 0x3e6};
+	struct la_key k = {.hook = 4,
+			   .state = LA_UNLOCKED,
+			   .flags = LA_F_KPROBE | LA_F_PROBE_LOCK};
+	struct la_site v = {.count = 3, .last_ns = 1000};
 	struct la_report r;
 
 	(void)state;
@@ -133,10 +136,10 @@ static void test_core_site_kprobe_probe_lock(void **state)
 
 static void test_held_other_unterminated_strings(void **state)
 {
-	static const __u64 ips[] = { A_ACPI_DMA + 0x5, A_PCI_DMA + 0x91,
-				     A_REALLY_PROBE + 0x7f };
-	struct la_key k = { .hook = 1, .state = LA_HELD_OTHER };
-	struct la_site v = { .count = 2, .holder_pid = 77 };
+	static const __u64 ips[] = {A_ACPI_DMA + 0x5, A_PCI_DMA + 0x91,
+				    A_REALLY_PROBE + 0x7f};
+	struct la_key k = {.hook = 1, .state = LA_HELD_OTHER};
+	struct la_site v = {.count = 2, .holder_pid = 77};
 	struct la_report r;
 	struct la_rsite *s;
 
@@ -168,8 +171,8 @@ static void test_held_other_unterminated_strings(void **state)
 
 static void test_truncated_and_bad_state(void **state)
 {
-	struct la_key k = { .hook = 0, .state = LA_HELD };
-	struct la_site v = { .count = 1 };
+	struct la_key k = {.hook = 0, .state = LA_HELD};
+	struct la_site v = {.count = 1};
 	struct la_report r;
 	size_t i;
 
@@ -192,13 +195,13 @@ static void test_truncated_and_bad_state(void **state)
 /* fexit on a nested watched function leaves its trampoline mid-stack */
 static void test_trampoline_mid_stack(void **state)
 {
-	static const __u64 ips[] = { A_BPF_PROG + 0x5e,	 A_BPF_TRAMP + 0x4f,
-				     A_ACPI_DMA + 0x5,	 A_PCI_DMA + 0x91,
-				     A_BPF_TRAMP + 0x40, A_PCI_DMA + 0x8,
-				     A_LA_CALL + 0x25,	 A_LA_INIT + 0x83 };
-	struct la_key k = { .hook = 1, .state = LA_UNLOCKED,
-			    .flags = LA_F_REGISTERED };
-	struct la_site v = { .count = 2, .last_ns = 1 };
+	static const __u64 ips[] = {A_BPF_PROG + 0x5e,	A_BPF_TRAMP + 0x4f,
+				    A_ACPI_DMA + 0x5,	A_PCI_DMA + 0x91,
+				    A_BPF_TRAMP + 0x40, A_PCI_DMA + 0x8,
+				    A_LA_CALL + 0x25,	A_LA_INIT + 0x83};
+	struct la_key k = {
+		.hook = 1, .state = LA_UNLOCKED, .flags = LA_F_REGISTERED};
+	struct la_site v = {.count = 2, .last_ns = 1};
 	struct la_report r;
 	size_t i;
 
@@ -219,13 +222,14 @@ static void test_trampoline_mid_stack(void **state)
  * from: one site, exact total, by_caller says how many; devices merged. */
 static void test_caller_merges_into_site(void **state)
 {
-	static const __u64 ips[] = { A_ACPI_DMA + 0x9, A_LA_CALL + 0x25,
-				     A_LA_INIT + 0x83,
-				     A_DO_ONE_INITCALL + 0x59 };
-	struct la_key k = { .hook = 0, .state = LA_UNLOCKED,
-			    .flags = LA_F_REGISTERED };
-	struct la_site v = { .count = 1, .first_ns = 1000000000ULL,
-			     .last_ns = 1000000000ULL, .nr_devs = 1 };
+	static const __u64 ips[] = {A_ACPI_DMA + 0x9, A_LA_CALL + 0x25,
+				    A_LA_INIT + 0x83, A_DO_ONE_INITCALL + 0x59};
+	struct la_key k = {
+		.hook = 0, .state = LA_UNLOCKED, .flags = LA_F_REGISTERED};
+	struct la_site v = {.count = 1,
+			    .first_ns = 1000000000ULL,
+			    .last_ns = 1000000000ULL,
+			    .nr_devs = 1};
 	struct la_caller c;
 	struct la_report r;
 	struct la_rsite *s;
@@ -277,7 +281,7 @@ static void test_caller_merges_into_site(void **state)
 static void test_enter_caller_table(void **state)
 {
 	static struct la_caller tab[LA_MAX_CALLERS];
-	struct la_key rep = { .hook = 1, .state = LA_UNLOCKED, .nr_ips = 2 };
+	struct la_key rep = {.hook = 1, .state = LA_UNLOCKED, .nr_ips = 2};
 	__u64 caller = A_LA_CALL + 0x25, dev = 0xffff888001234000ULL;
 	__u64 tag = LA_CALLER_TAG(3, 1, LA_UNLOCKED, LA_F_REGISTERED);
 	__u32 home = la_caller_slot(caller, tag);
@@ -321,9 +325,9 @@ static void test_enter_caller_table(void **state)
 		tab[(home + i) % LA_MAX_CALLERS].caller = caller + 1 + i;
 		tab[(home + i) % LA_MAX_CALLERS].tag = tag;
 	}
-	assert_int_equal(collect__enter_caller_at(tab, caller, tag, dev, &rep,
-						  5),
-			 -ENOSPC);
+	assert_int_equal(
+		collect__enter_caller_at(tab, caller, tag, dev, &rep, 5),
+		-ENOSPC);
 	assert_true(tab[(home + LA_CALLER_PROBES) % LA_MAX_CALLERS].caller ==
 		    0);
 	/* no caller, no entry */

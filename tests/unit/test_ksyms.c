@@ -31,21 +31,21 @@
 #define ONE_MIB 0x100000ULL
 
 /* addresses from kallsyms.txt */
-#define A_STEXT 0xffffffff81000000ULL
-#define A_ACPI_DMA 0xffffffff8103c2b0ULL
-#define A_REALLY_PROBE 0xffffffff8103c4d0ULL
+#define A_STEXT		 0xffffffff81000000ULL
+#define A_ACPI_DMA	 0xffffffff8103c2b0ULL
+#define A_REALLY_PROBE	 0xffffffff8103c4d0ULL
 #define A_PCI_DEVICE_ADD 0xffffffff8103da00ULL /* last vmlinux text */
-#define A_RODATA 0xffffffff82000040ULL
-#define A_INIT_TASK 0xffffffff82a00000ULL /* 'D' */
-#define A_BPF_PROG 0xffffffffc0201000ULL
-#define A_BPF_TRAMP 0xffffffffc0203000ULL
-#define A_LA_CALL 0xffffffffc0a00000ULL
-#define A_LA_RUN 0xffffffffc0a00080ULL
-#define A_LA_INIT 0xffffffffc0a00100ULL
-#define A_LA_DEVS 0xffffffffc0a02000ULL /* 'd' in [la_test] */
-#define A_E1000_PROBE 0xffffffffc0b10000ULL
-#define A_E1000_INIT 0xffffffffc0b20000ULL /* last text symbol overall */
-#define NR_TEXT 32
+#define A_RODATA	 0xffffffff82000040ULL
+#define A_INIT_TASK	 0xffffffff82a00000ULL /* 'D' */
+#define A_BPF_PROG	 0xffffffffc0201000ULL
+#define A_BPF_TRAMP	 0xffffffffc0203000ULL
+#define A_LA_CALL	 0xffffffffc0a00000ULL
+#define A_LA_RUN	 0xffffffffc0a00080ULL
+#define A_LA_INIT	 0xffffffffc0a00100ULL
+#define A_LA_DEVS	 0xffffffffc0a02000ULL /* 'd' in [la_test] */
+#define A_E1000_PROBE	 0xffffffffc0b10000ULL
+#define A_E1000_INIT	 0xffffffffc0b20000ULL /* last text symbol overall */
+#define NR_TEXT		 32
 
 static char *data_path(const char *name)
 {
@@ -263,26 +263,29 @@ static void test_format(void **state)
 	const struct ksyms *ks = *state;
 	char buf[128];
 
-	assert_string_equal(ksyms__format(ks, A_LA_CALL + 0x1c, buf, sizeof(buf)),
-			    "la_call_unlocked+0x1c [la_test]");
+	assert_string_equal(
+		ksyms__format(ks, A_LA_CALL + 0x1c, buf, sizeof(buf)),
+		"la_call_unlocked+0x1c [la_test]");
 	assert_string_equal(ksyms__format(ks, A_ACPI_DMA, buf, sizeof(buf)),
 			    "acpi_dma_configure_id+0x0");
-	assert_string_equal(ksyms__format(ks, A_REALLY_PROBE + 0x19c, buf,
-					  sizeof(buf)),
-			    "really_probe+0x19c");
-	assert_string_equal(ksyms__format(ks, A_BPF_PROG + 0x5e, buf, sizeof(buf)),
-			    "bpf_prog_6deef7357e7b4530_la_fentry_1+0x5e [bpf]");
-	assert_string_equal(ksyms__format(ks, A_E1000_INIT + 0x4, buf, sizeof(buf)),
-			    "e1000_init_module+0x4 [e1000e]");
+	assert_string_equal(
+		ksyms__format(ks, A_REALLY_PROBE + 0x19c, buf, sizeof(buf)),
+		"really_probe+0x19c");
+	assert_string_equal(
+		ksyms__format(ks, A_BPF_PROG + 0x5e, buf, sizeof(buf)),
+		"bpf_prog_6deef7357e7b4530_la_fentry_1+0x5e [bpf]");
+	assert_string_equal(
+		ksyms__format(ks, A_E1000_INIT + 0x4, buf, sizeof(buf)),
+		"e1000_init_module+0x4 [e1000e]");
 	/* unknown: the raw address */
 	assert_string_equal(ksyms__format(ks, 0xdeadbeef, buf, sizeof(buf)),
 			    "0xdeadbeef");
-	assert_string_equal(ksyms__format(ks, A_E1000_INIT + ONE_MIB + 1, buf,
-					  sizeof(buf)),
-			    "0xffffffffc0c20001");
-	assert_string_equal(ksyms__format(NULL, 0xffffffffc0de0042ULL, buf,
-					  sizeof(buf)),
-			    "0xffffffffc0de0042");
+	assert_string_equal(
+		ksyms__format(ks, A_E1000_INIT + ONE_MIB + 1, buf, sizeof(buf)),
+		"0xffffffffc0c20001");
+	assert_string_equal(
+		ksyms__format(NULL, 0xffffffffc0de0042ULL, buf, sizeof(buf)),
+		"0xffffffffc0de0042");
 }
 
 static void test_format_truncates(void **state)
@@ -480,20 +483,31 @@ static void test_live_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_count_text_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_data_symbols_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_module_symbols, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bpf_symbols, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_exact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_inside, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_before_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_far_past_last, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_aliases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_count_text_only, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_data_symbols_ignored,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_module_symbols, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bpf_symbols, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_find_exact, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_find_inside, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_find_before_first, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_find_far_past_last, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_find_aliases, setup,
+						teardown),
 		cmocka_unit_test(test_find_null),
 		cmocka_unit_test_setup_teardown(test_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_format_truncates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_format_truncates, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_by_name, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_by_name_same_name_two_modules, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_by_name_same_name_two_modules, setup, teardown),
 		cmocka_unit_test(test_load_restricted),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_empty),

@@ -152,7 +152,8 @@ static void check_golden(const char *name, const char *got)
 		fail_msg("cannot read %s: %s (LA_UPDATE_GOLDEN=1 writes it)",
 			 path, strerror(errno));
 	if (!same_text(path, want, got))
-		fail_msg("%s differs from the output (if intended: LA_UPDATE_GOLDEN=1)",
+		fail_msg("%s differs from the output (if intended: "
+			 "LA_UPDATE_GOLDEN=1)",
 			 path);
 	free(want);
 	free(path);
@@ -199,9 +200,9 @@ static struct la_rsite *add_site(struct la_report *r, const char *entry,
 				 bool registered, int probe_lock,
 				 uint64_t count, double first, double last)
 {
-	struct la_rsite *s = report__add_site(r, entry, state,
-					      (char *const *)frames, n, false,
-					      registered, probe_lock);
+	struct la_rsite *s =
+		report__add_site(r, entry, state, (char *const *)frames, n,
+				 false, registered, probe_lock);
 
 	assert_non_null(s);
 	s->count = count;
@@ -210,11 +211,11 @@ static struct la_rsite *add_site(struct la_report *r, const char *entry,
 	return s;
 }
 
-#define ADD_SITE(r, entry, state, frames, reg, plock, count, first, last) \
-	add_site((r), (entry), (state), (frames), ARRAY_SIZE(frames), (reg), \
+#define ADD_SITE(r, entry, state, frames, reg, plock, count, first, last)      \
+	add_site((r), (entry), (state), (frames), ARRAY_SIZE(frames), (reg),   \
 		 (plock), (count), (first), (last))
 
-#define BPF_PROG "bpf_prog_6deef7357e7b4530_la_fentry_1+0x5e [bpf]"
+#define BPF_PROG  "bpf_prog_6deef7357e7b4530_la_fentry_1+0x5e [bpf]"
 #define BPF_TRAMP "bpf_trampoline_6442491234+0x4f [bpf]"
 
 static const char *const st_la_unlocked[] = {
@@ -250,14 +251,10 @@ static const char *const st_e1000_probe[] = {
 };
 
 static const char *const st_core[] = {
-	"iommu_probe_device+0x5",
-	"iommu_bus_notifier+0x2a",
-	"notifier_call_chain+0x5a",
-	"blocking_notifier_call_chain+0x43",
-	"bus_notify+0x33",
-	"device_add+0x3d4",
-	"pci_device_add+0x24d",
-	"pci_scan_single_device+0xbb",
+	"iommu_probe_device+0x5",   "iommu_bus_notifier+0x2a",
+	"notifier_call_chain+0x5a", "blocking_notifier_call_chain+0x43",
+	"bus_notify+0x33",	    "device_add+0x3d4",
+	"pci_device_add+0x24d",	    "pci_scan_single_device+0xbb",
 };
 
 static const char *const st_unclassified[] = {
@@ -298,7 +295,8 @@ static void build_report(struct la_report *r)
 	struct la_rsite *s;
 
 	report__init(r);
-	set_meta(r, "6.1.0-18-amd64", "testhost", "2024-03-01T12:00:00Z", 30.25);
+	set_meta(r, "6.1.0-18-amd64", "testhost", "2024-03-01T12:00:00Z",
+		 30.25);
 	set_hook(r, "acpi_dma_configure_id", "fentry", "", 120, 9, 1);
 	set_hook(r, "iommu_probe_device", "kprobe", "fentry: not in BTF", 0, 12,
 		 0);
@@ -307,35 +305,35 @@ static void build_report(struct la_report *r)
 	r->stack_errors = 1;
 
 	/* driver, fentry: la_test calls without the lock */
-	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, true,
-		     0, 5, 12.5, 14.25); /* high */
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked,
+		     true, 0, 5, 12.5, 14.25); /* high */
 	s->by_caller = 3; /* 3 of the 5 counted at la_call_unlocked alone */
 	report__add_dev(s, "la_test.0", "platform", "", false);
 	report__add_dev(s, "0000:00:03.0", "pci", "e1000e", true);
 	report__add_dev(s, "la_test.0", "platform", "", false); /* dup */
 
 	/* driver, another module, a truncated stack */
-	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_e1000_probe, true,
-		     1, 2, 3.0, 3.5); /* medium */
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_e1000_probe,
+		     true, 1, 2, 3.0, 3.5); /* medium */
 	s->truncated = true;
 	report__add_dev(s, "0000:00:19.0", "pci", "e1000e", true);
 
 	/* driver, lock held by another task */
-	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD_OTHER, st_la_other, true,
-		     -1, 1, 15.0, 15.0); /* high */
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD_OTHER, st_la_other,
+		     true, -1, 1, 15.0, 15.0); /* high */
 	s->holder_pid = 4242;
 	free(s->holder_comm);
 	s->holder_comm = xstrdup("kworker/0:1");
 	report__add_dev(s, "la_test.1", "platform", "la_test", true);
 
 	/* IOMMU core, kprobe stack */
-	s = ADD_SITE(r, "iommu_probe_device", LA_UNLOCKED, st_core, false, 0, 12,
-		     0.75, 1.5); /* info */
+	s = ADD_SITE(r, "iommu_probe_device", LA_UNLOCKED, st_core, false, 0,
+		     12, 0.75, 1.5); /* info */
 	report__add_dev(s, "0000:00:02.0", "pci", "", false);
 
 	/* stack ends in an unknown address */
-	ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_unclassified, false,
-		 0, 2, 7.0, 8.0); /* low */
+	ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_unclassified,
+		 false, 0, 2, 7.0, 8.0); /* low */
 
 	/* held: fine */
 	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD, st_held, true, 0, 120,
@@ -356,22 +354,22 @@ static void build_report_b(struct la_report *r)
 		 0);
 	r->dropped_events = 1;
 
-	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, true,
-		     0, 3, 2.0, 20.0);
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked,
+		     true, 0, 3, 2.0, 20.0);
 	/* known device, now bound and registered; and a new one */
 	report__add_dev(s, "la_test.0", "platform", "la_test", true);
 	report__add_dev(s, "la_test.1", "platform", "", false);
 
-	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD_OTHER, st_la_other, true,
-		     -1, 2, 16.0, 18.0);
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD_OTHER, st_la_other,
+		     true, -1, 2, 16.0, 18.0);
 	s->holder_pid = 777;
 	free(s->holder_comm);
 	s->holder_comm = xstrdup("insmod");
 
-	ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_foo, true, 0, 1, 9.0,
-		 9.0);
-	ADD_SITE(r, "iommu_probe_device", LA_UNLOCKED, st_core, false, 0, 4, 0.5,
-		 0.5);
+	ADD_SITE(r, "acpi_dma_configure_id", LA_UNLOCKED, st_foo, true, 0, 1,
+		 9.0, 9.0);
+	ADD_SITE(r, "iommu_probe_device", LA_UNLOCKED, st_core, false, 0, 4,
+		 0.5, 0.5);
 }
 
 static const struct la_rsite *find_site(const struct la_report *r,
@@ -630,7 +628,8 @@ static void test_write_empty_report(void **state)
 	report__init(&r);
 	set_meta(&r, "6.1.0-18-amd64", "testhost", "2024-03-01T12:00:00Z", 1.0);
 	text = text_of(&r);
-	assert_non_null(strstr(text, "DRIVERS calling without the device lock\n  none\n"));
+	assert_non_null(strstr(
+		text, "DRIVERS calling without the device lock\n  none\n"));
 	json = json_of(&r, false);
 	assert_non_null(strstr(json, "\"drivers\":[]"));
 	free(text);
@@ -881,7 +880,8 @@ static void test_merge_empty_name_terminates(void **state)
 	assert_true(pid >= 0);
 	if (!pid) {
 		struct la_report r;
-		char *a = path_in(fx, "a.json"), *b = path_in(fx, "nohost.json");
+		char *a = path_in(fx, "a.json"),
+		     *b = path_in(fx, "nohost.json");
 		char err[256];
 		int ret;
 
@@ -898,7 +898,8 @@ static void test_merge_empty_name_terminates(void **state)
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (WIFSIGNALED(status))
-		fail_msg("merging a report with hostname \"\" did not finish in 5 s (signal %d)",
+		fail_msg("merging a report with hostname \"\" did not finish "
+			 "in 5 s (signal %d)",
 			 WTERMSIG(status));
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -920,11 +921,13 @@ static void test_merge_recomputes_severity(void **state)
 	assert_non_null(o);
 	site = json_object_array_get_idx(
 		json_object_object_get(
-			json_object_array_get_idx(json_object_object_get(o, "core"), 0),
+			json_object_array_get_idx(
+				json_object_object_get(o, "core"), 0),
 			"sites"),
 		0);
 	assert_non_null(site);
-	json_object_object_add(site, "severity", json_object_new_string("high"));
+	json_object_object_add(site, "severity",
+			       json_object_new_string("high"));
 	assert_int_equal(json_object_to_file(path, o), 0);
 	json_object_put(o);
 	merge_ok(fx, &fx->r, "in.json");
@@ -945,8 +948,8 @@ static void test_merge_registered_is_identity(void **state)
 	set_meta(&r, "6.1.0-18-amd64", "testhost", "2024-03-01T12:00:00Z", 1.0);
 	ADD_SITE(&r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, true,
 		 0, 1, 1.0, 1.0);
-	ADD_SITE(&r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked, false,
-		 0, 2, 1.0, 1.0);
+	ADD_SITE(&r, "acpi_dma_configure_id", LA_UNLOCKED, st_la_unlocked,
+		 false, 0, 2, 1.0, 1.0);
 	assert_int_equal(report__save_json(&r, path, false), 0);
 	report__free(&r);
 	merge_ok(fx, &fx->r, "r.json");
@@ -1005,7 +1008,8 @@ static void test_error_not_json(void **state)
 
 	expect_content_error(fx, "lockaudit: watching 12 entry points\n",
 			     "not valid JSON");
-	expect_content_error(fx, "{\"schema\": \"lockaudit.report/1\",", "not valid JSON");
+	expect_content_error(fx, "{\"schema\": \"lockaudit.report/1\",",
+			     "not valid JSON");
 	expect_content_error(fx, "", "not valid JSON");
 }
 
@@ -1020,12 +1024,15 @@ static void test_error_wrong_schema(void **state)
 {
 	struct fx *fx = *state;
 
-	expect_content_error(fx, "{\"schema\": \"lockaudit.probes/1\", \"hooks\": []}\n",
-			     "schema 'lockaudit.probes/1', want 'lockaudit.report/1'");
-	expect_content_error(fx, "{\"kernel\": \"6.1.0\"}\n", "not a lockaudit report");
+	expect_content_error(
+		fx, "{\"schema\": \"lockaudit.probes/1\", \"hooks\": []}\n",
+		"schema 'lockaudit.probes/1', want 'lockaudit.report/1'");
+	expect_content_error(fx, "{\"kernel\": \"6.1.0\"}\n",
+			     "not a lockaudit report");
 	expect_content_error(fx, "{\"schema\": 1}\n", "not a lockaudit report");
 	expect_content_error(fx, "[1, 2, 3]\n", "not a lockaudit report");
-	expect_content_error(fx, "\"lockaudit.report/1\"\n", "not a lockaudit report");
+	expect_content_error(fx, "\"lockaudit.report/1\"\n",
+			     "not a lockaudit report");
 }
 
 /* take the golden report as JSON, break it with fn, merge it */
@@ -1074,13 +1081,14 @@ static json_object *other_site(json_object *o)
 	json_object *drivers = jpath(o, "drivers", -1);
 
 	for (i = 0; i < json_object_array_length(drivers); i++) {
-		json_object *sites = jpath(json_object_array_get_idx(drivers, i),
-					   "sites", -1);
+		json_object *sites = jpath(
+			json_object_array_get_idx(drivers, i), "sites", -1);
 
 		for (j = 0; j < json_object_array_length(sites); j++) {
 			json_object *s = json_object_array_get_idx(sites, j);
 
-			if (!strcmp(json_object_get_string(jpath(s, "lock_state", -1)),
+			if (!strcmp(json_object_get_string(
+					    jpath(s, "lock_state", -1)),
 				    "held_by_other"))
 				return s;
 		}
@@ -1141,7 +1149,8 @@ static void drop_holder(json_object *o)
 
 static void drop_device_name(json_object *o)
 {
-	json_object_object_del(jpath(first_driver_site(o), "devices", 0), "name");
+	json_object_object_del(jpath(first_driver_site(o), "devices", 0),
+			       "name");
 }
 
 static void site_not_object(json_object *o)
@@ -1171,7 +1180,8 @@ static void test_error_missing_field(void **state)
 	struct fx *fx = *state;
 
 	expect_mutated_error(fx, drop_count, "missing field 'count'");
-	expect_mutated_error(fx, drop_entry_point, "missing field 'entry_point'");
+	expect_mutated_error(fx, drop_entry_point,
+			     "missing field 'entry_point'");
 	expect_mutated_error(fx, drop_held_stack, "missing field 'stack'");
 	expect_mutated_error(fx, drop_holder, "missing field 'holder'");
 	expect_mutated_error(fx, drop_device_name, "missing field 'name'");
@@ -1184,8 +1194,10 @@ static void test_error_wrong_type(void **state)
 	struct fx *fx = *state;
 
 	expect_mutated_error(fx, string_count, "wrong type for field 'count'");
-	expect_mutated_error(fx, stack_not_array, "wrong type for field 'stack'");
-	expect_mutated_error(fx, bad_lock_state, "unknown value of 'lock_state'");
+	expect_mutated_error(fx, stack_not_array,
+			     "wrong type for field 'stack'");
+	expect_mutated_error(fx, bad_lock_state,
+			     "unknown value of 'lock_state'");
 	expect_mutated_error(fx, site_not_object, "site is not an object");
 }
 
@@ -1312,7 +1324,7 @@ static void test_add_dev_cap(void **state)
 	report__free(&r);
 }
 
-#define T(fn) cmocka_unit_test(fn)
+#define T(fn)  cmocka_unit_test(fn)
 #define TD(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown_dir)
 
 int main(void)

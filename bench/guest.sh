@@ -122,52 +122,74 @@ start_bg() {
 }
 
 # ---- per-call cost of the hooked entry point ----
-measure none
-if start_bg empty-fentry /tmp/ef.out attached /add/empty fentry $FN; then
-	measure empty-fentry; stop $bg
-fi
-if start_bg empty-kprobe /tmp/ek.out attached /add/empty kprobe $FN; then
-	measure empty-kprobe; stop $bg
-fi
-# lockaudit hooks entry and exit (fexit, kretprobe): the same pair, empty
-if start_bg empty-fentry-fexit /tmp/eff.out attached /add/empty fentry+fexit $FN; then
-	measure empty-fentry-fexit; stop $bg
-fi
-if start_bg empty-kprobe-kretprobe /tmp/ekk.out attached /add/empty kprobe+kretprobe $FN; then
-	measure empty-kprobe-kretprobe; stop $bg
-fi
-if start_bg lockaudit-fentry /tmp/lf.out watching \
-	lockaudit run --hooks $FN --attach fentry; then
-	echo "@@ATTACH lockaudit-fentry $(grep -m1 watching /tmp/lf.out)"
-	measure lockaudit-fentry; mem lockaudit-fentry $bg; stop $bg
-	echo "lockaudit-fentry exit $?"
-fi
-if start_bg lockaudit-kprobe /tmp/lk.out watching \
-	lockaudit run --hooks $FN --attach kprobe; then
-	echo "@@ATTACH lockaudit-kprobe $(grep -m1 watching /tmp/lk.out)"
-	measure lockaudit-kprobe; mem lockaudit-kprobe $bg; stop $bg
-	echo "lockaudit-kprobe exit $?"
-fi
-# what the pieces of lockaudit's fast path cost, each alone in an otherwise
-# empty fentry program (bench/empty.bpf.c, LA_EMPTY_WORK bit mask)
-for bit in 1 2 4 8 16 32 64 128; do
-	if start_bg part-$bit /tmp/ep.out attached env LA_EMPTY_WORK=$bit /add/empty fentry $FN; then
-		measure part-$bit; stop $bg
+# Every configuration is attached, measured once and detached in each round,
+# and the rounds alternate the order: the emulator's speed drifts between
+# states over minutes (seen here: whole runs 30-60% apart), and this way a
+# slow stretch hits every configuration alike instead of one.
+#   empty-*: the attach mechanism alone (entry, or the entry + exit pair
+#            lockaudit --races hooks); part-N: one piece of lockaudit's fast
+#            path alone in an otherwise empty fentry program (bench/empty.bpf.c,
+#            LA_EMPTY_WORK bit mask); lockaudit-*-races: the exit hooked too,
+#            every call tracked (full stack walk)
+CONFIGS="none empty-fentry empty-kprobe empty-fentry-fexit empty-kprobe-kretprobe
+lockaudit-fentry lockaudit-kprobe part-1 part-2 part-4 part-8 part-16 part-32
+part-64 part-128 lockaudit-fentry-races lockaudit-kprobe-races"
+SKIPPED=" "
+start_cfg() { # start_cfg CONFIG: attach it (bg=PID), or bg= for none
+	bg=
+	case $1 in
+	none) return 0 ;;
+	empty-fentry) start_bg $1 /tmp/c.out attached /add/empty fentry $FN ;;
+	empty-kprobe) start_bg $1 /tmp/c.out attached /add/empty kprobe $FN ;;
+	empty-fentry-fexit)
+		start_bg $1 /tmp/c.out attached /add/empty fentry+fexit $FN ;;
+	empty-kprobe-kretprobe)
+		start_bg $1 /tmp/c.out attached /add/empty kprobe+kretprobe $FN ;;
+	part-*)
+		start_bg $1 /tmp/c.out attached \
+			env LA_EMPTY_WORK=${1#part-} /add/empty fentry $FN ;;
+	lockaudit-fentry | lockaudit-kprobe)
+		start_bg $1 /tmp/c.out watching \
+			lockaudit run --hooks $FN --attach ${1#lockaudit-} ;;
+	lockaudit-*-races)
+		a=${1#lockaudit-}
+		start_bg $1 /tmp/c.out watching \
+			lockaudit run --hooks $FN --attach ${a%-races} --races ;;
+	esac
+}
+one_call() { # one_call CONFIG ROUND
+	case $SKIPPED in *" $1 "*) return ;; esac
+	rm -f /tmp/c.out
+	if ! start_cfg "$1"; then
+		SKIPPED="$SKIPPED$1 "
+		return
 	fi
+	case $1 in
+	lockaudit-*) [ "$2" = 1 ] && echo "@@ATTACH $1 $(grep -m1 watching /tmp/c.out)" ;;
+	esac
+	if v=$(measure_once) && [ -n "$v" ]; then
+		echo "@@CALL $1 $2 $v"
+	else
+		echo "@@SKIP $1 insmod failed or no result line in dmesg"
+		SKIPPED="$SKIPPED$1 "
+	fi
+	case $1 in
+	lockaudit-*) [ "$2" = 1 ] && mem $1 $bg ;;
+	esac
+	if [ -n "$bg" ]; then
+		stop $bg
+		rc=$?
+		case $1 in lockaudit-*) echo "$1 exit $rc" ;; esac
+	fi
+}
+rev=
+for c in $CONFIGS; do rev="$c $rev"; done
+r=1
+while [ $r -le "$REPS" ]; do
+	if [ $((r % 2)) = 1 ]; then order=$CONFIGS; else order=$rev; fi
+	for c in $order; do one_call $c $r; done
+	r=$((r + 1))
 done
-# --races: the exit hooked too, every call tracked (full stack walk)
-if start_bg lockaudit-fentry-races /tmp/lfr.out watching \
-	lockaudit run --hooks $FN --attach fentry --races; then
-	echo "@@ATTACH lockaudit-fentry-races $(grep -m1 watching /tmp/lfr.out)"
-	measure lockaudit-fentry-races; mem lockaudit-fentry-races $bg; stop $bg
-	echo "lockaudit-fentry-races exit $?"
-fi
-if start_bg lockaudit-kprobe-races /tmp/lkr.out watching \
-	lockaudit run --hooks $FN --attach kprobe --races; then
-	echo "@@ATTACH lockaudit-kprobe-races $(grep -m1 watching /tmp/lkr.out)"
-	measure lockaudit-kprobe-races; mem lockaudit-kprobe-races $bg; stop $bg
-	echo "lockaudit-kprobe-races exit $?"
-fi
 # ---- hotplug throughput: e1000e remove + rescan ----
 insmod "$LA_E1000E" || fail "insmod e1000e"
 eth() { ls /sys/bus/pci/drivers/e1000e/ 2>/dev/null | grep '^0000' | head -n 1; }

@@ -264,8 +264,11 @@ def main():
         "bench": "la_test's `bench=N settle=2000`: one untimed call, a 2 s "
                  "pause (so that every auditor is measured in its steady "
                  "state: lockaudit learns a call site from its first call), "
-                 "then one loop of N unlocked calls timed in the kernel with "
-                 "ktime (`la_test: bench=N ns_per_call=X.YY` in dmesg)",
+                 "then N unlocked calls in batches of 1,000, each batch timed "
+                 "in the kernel with ktime; a run's result is its median "
+                 "batch's ns per call (`la_test: bench=N ... batch_median=X.YY` "
+                 "in dmesg), which the timer tick and the other vCPU's work "
+                 "in a few batches do not move",
         "insmod": "la_test's `unlocked=N`, timed from kernel log timestamps "
                   "(a /dev/kmsg mark before insmod to la_test's summary line), "
                   "minus the same for `unlocked=1`, divided by N-1",
@@ -297,9 +300,11 @@ do not edit by hand, rerun it.
    lockaudit with `--attach fentry` and with `--attach kprobe`
    (`--hooks acpi_dma_configure_id`), and both again with `--races` (exits
    hooked too, compared with the empty entry + exit pair);
-   and bpftrace running the same check as a kfunc one-liner. Each configuration
-   {o.reps} times; the median is reported, and the added cost is the median minus
-   the no-auditor median.
+   and bpftrace running the same check as a kfunc one-liner. {o.reps} rounds:
+   in each, every configuration is attached, measured once and detached, in
+   an order that reverses from one round to the next (bpftrace: {o.reps} runs
+   after the rounds); the median of the {o.reps} runs is reported, and the
+   added cost is the median minus the no-auditor median.
 2. **Hotplug throughput**: cycles of `echo 1 > /sys/bus/pci/devices/$E1000E/remove;
    echo 1 > /sys/bus/pci/rescan` (then waiting until e1000e is bound again),
    {o.cycles} cycles per run, timed with /proc/uptime (10 ms resolution), with no auditor,
@@ -322,7 +327,7 @@ In the guest (`bench/guest.sh`), per configuration:
 /add/empty fentry acpi_dma_configure_id &   # or: kprobe, fentry+fexit, kprobe+kretprobe
 lockaudit run --hooks acpi_dma_configure_id --attach fentry &   # or --attach kprobe; each also with --races
 bpftrace -e 'BEGIN {{ printf("bpftrace-ready\\n"); }} kfunc:acpi_dma_configure_id {{ if ((args->dev->mutex.owner.counter & ~7) != (int64)curtask) {{ @[kstack] = count(); }} }}' &
-insmod $LA_TESTMOD bench={o.calls} settle=2000; rmmod la_test   # x{o.reps}, read ns_per_call from dmesg
+insmod $LA_TESTMOD bench={o.calls} settle=2000; rmmod la_test   # once per configuration and round, read batch_median from dmesg
 lockaudit run &                                     # hotplug: all hooks; and lockaudit run --races
 echo 1 > /sys/bus/pci/devices/0000:00:03.0/remove; echo 1 > /sys/bus/pci/rescan   # x{o.cycles}
 ```
@@ -345,8 +350,9 @@ echo 1 > /sys/bus/pci/devices/0000:00:03.0/remove; echo 1 > /sys/bus/pci/rescan 
 - `thread=single`: one host thread runs both vCPUs in turn, so whatever
   the other vCPU does meanwhile (lockaudit's user space reading and
   symbolizing a new site after la_test loads, bpftrace's) is added to the
-  loop's measured time. That is probably why the first run after lockaudit
-  attaches is the slowest; the median of {o.reps} damps it.
+  loop's measured time, and the emulator's speed drifts between states
+  over minutes (whole runs 30-60% apart). The median batch within a run
+  and the interleaved rounds damp both.
 - Wall time of the guest boot: {o.wall} s; guest exit status {o.guest_exit}.
 - {o.bpftrace_note}.
 
@@ -381,16 +387,19 @@ Memory:
 The added cost of lockaudit per call is what its programs do beyond the
 attach mechanism. By default, once a call site has been attributed (its
 first call takes the full stack; user space sees that the culprit is the
-immediate caller and enters it in the `callers` map), a call from it costs:
-the device mutex owner and registration, the owner of
+immediate caller and enters it in the `callers` table), a call from it
+costs: the device mutex owner and registration, the owner of
 iommu_probe_device_lock, the immediate caller's return address (from the
 trampoline frame, or regs->sp for a kprobe), all plain loads where the
-kernel has bpf_rdonly_cast (6.2+, as here; probe reads on 6.1); the
-boot-time clock (last seen); the current task; a per-CPU counter; one hash
-lookup and atomic count in the `callers` map: no stack walk. The table of
-pieces above shows that under TCG a single helper call or hash lookup costs
-about half of what the whole empty program costs, which is why the fast
-path lands at a few times the empty program rather than within 1.5x. With `--races` every call takes the full
+kernel has bpf_rdonly_cast (6.2+, as here; probe reads on 6.1); the current
+task only when a lock has an owner to compare (la_test's calls are
+unlocked); the module generation; one slot of the direct-mapped `callers`
+array, compared and counted atomically: no stack walk, no hash lookup, no
+clock read (user space notes when a caller's count grows). This path is
+kept apart from the full one (a BPF subprogram) so that the compiler keeps
+its values in registers. The table of pieces above shows what a single
+helper call or hash lookup costs under TCG, which is why the fast path
+avoids them. With `--races` every call takes the full
 kernel stack (bpf_get_stack, part of the aggregation key) and the per-device
 in-flight bookkeeping at entry and exit, because a concurrent finding shows
 both tasks' whole stacks. The empty programs only pay the trampoline (or

@@ -103,7 +103,8 @@ int empty_fentry(void *ctx)
 			acc += dev->mutex.owner.counter;
 	}
 	if (work & W_SLOT) {
-		__u32 k = ((__u64)ctx * 0x9e3779b97f4a7c15ULL) >> 53;
+		/* a scalar to hash (the verifier refuses arithmetic on ctx) */
+		__u32 k = (bpf_get_func_ip(ctx) * 0x9e3779b97f4a7c15ULL) >> 53;
 		struct cslot *v = bpf_map_lookup_elem(&amap, &k);
 
 		if (v && v->caller == 0 && v->tag == 0)

@@ -31,8 +31,11 @@ struct la_collector {
 	__u64 ks_gen; /* module generation the last kallsyms read saw */
 	bool events_failed;
 	bool callers_failed; /* the callers map refused an entry (said once) */
-	struct la_caller
-		*cmem; /* the callers map, mmapped; NULL: not entered */
+	/* the callers map, mmapped (NULL: callers are not entered), and the
+	 * slots in use, whose counts the collector watches */
+	struct la_caller *cmem;
+	__u32 used[LA_MAX_CALLERS];
+	__u32 nused;
 	unsigned long long stamped_ns; /* CLOCK_BOOTTIME of the last stamp */
 };
 
@@ -250,10 +253,12 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 }
 
 int collect__enter_caller_at(struct la_caller *tab, __u64 caller, __u64 tag,
-			     __u64 dev, const struct la_key *rep, __u64 rep_ns)
+			     __u64 dev, const struct la_key *rep, __u64 rep_ns,
+			     bool *added)
 {
 	__u32 idx = la_caller_slot(caller, tag), i;
 
+	*added = false;
 	if (!caller)
 		return -EINVAL;
 	for (i = 0; i < LA_CALLER_PROBES; i++) {
@@ -273,6 +278,7 @@ int collect__enter_caller_at(struct la_caller *tab, __u64 caller, __u64 tag,
 		__atomic_store_n(&e->tag, tag, __ATOMIC_RELEASE);
 		/* last: from here on the programs count this caller here */
 		__atomic_store_n(&e->caller, caller, __ATOMIC_RELEASE);
+		*added = true;
 		return (int)((idx + i) & (LA_MAX_CALLERS - 1));
 	}
 	return -ENOSPC;
@@ -293,6 +299,7 @@ static void enter_caller(struct la_collector *c, const struct la_event *e,
 	char *ptrs[LA_MAX_STACK], fn[128];
 	struct la_key rep;
 	struct la_attr a;
+	bool added = false;
 	__u32 flags;
 	size_t i;
 	int ret;
@@ -316,7 +323,10 @@ static void enter_caller(struct la_collector *c, const struct la_event *e,
 	ret = collect__enter_caller_at(
 		c->cmem, e->ips[a.culprit],
 		LA_CALLER_TAG(e->modgen, e->hook, e->state, flags), e->dev.ptr,
-		&rep, e->ts_ns);
+		&rep, e->ts_ns, &added);
+	/* a slot taken now (not one entered before): watch its count */
+	if (added && c->nused < LA_MAX_CALLERS)
+		c->used[c->nused++] = (__u32)ret;
 	/* no free slot near its own: its calls keep taking the full path
 	 * (exact, only slower); said once */
 	if (ret < 0 && !c->callers_failed) {
@@ -341,13 +351,10 @@ static void stamp_callers(struct la_collector *c, bool force)
 	if (!c->cmem || (!force && now - c->stamped_ns < STAMP_MIN_NS))
 		return;
 	c->stamped_ns = now;
-	for (i = 0; i < LA_MAX_CALLERS; i++) {
-		struct la_caller *e = &c->cmem[i];
-		__u64 n;
+	for (i = 0; i < c->nused; i++) {
+		struct la_caller *e = &c->cmem[c->used[i]];
+		__u64 n = __atomic_load_n(&e->count, __ATOMIC_RELAXED);
 
-		if (!__atomic_load_n(&e->caller, __ATOMIC_ACQUIRE))
-			continue;
-		n = __atomic_load_n(&e->count, __ATOMIC_RELAXED);
 		if (n != e->seen_count) {
 			e->seen_count = n;
 			e->seen_ns = now;
@@ -424,7 +431,12 @@ struct la_collector *collect__new(struct la_hooks *h,
 	if (h->maps.callers >= 0) {
 		c->cmem = mmap(NULL, CALLERS_SIZE, PROT_READ | PROT_WRITE,
 			       MAP_SHARED, h->maps.callers, 0);
-		if (c->cmem == MAP_FAILED) {
+		if (c->cmem != MAP_FAILED) {
+			/* entries pinned state holds already */
+			for (__u32 i = 0; i < LA_MAX_CALLERS; i++)
+				if (c->cmem[i].caller)
+					c->used[c->nused++] = i;
+		} else {
 			c->cmem = NULL;
 			fprintf(stderr,
 				"lockaudit: warning: cannot map the callers "

@@ -67,9 +67,11 @@ struct la_key;
  * Enter a caller into the callers table tab (LA_MAX_CALLERS entries, as
  * mmapped): at its slot or one of the LA_CALLER_PROBES after it, with the
  * device already seen and the representative full site. Returns the index
- * (also when entered already), -ENOSPC when no slot near its own is free.
+ * (also when entered already; *added says whether this call took the
+ * slot), -ENOSPC when no slot near its own is free.
  */
 int collect__enter_caller_at(struct la_caller *tab, __u64 caller, __u64 tag,
-			     __u64 dev, const struct la_key *rep, __u64 rep_ns);
+			     __u64 dev, const struct la_key *rep, __u64 rep_ns,
+			     bool *added);
 
 #endif

@@ -286,6 +286,7 @@ static void test_enter_caller_table(void **state)
 	__u64 tag = LA_CALLER_TAG(3, 1, LA_UNLOCKED, LA_F_REGISTERED);
 	__u32 home = la_caller_slot(caller, tag);
 	int i, idx, idx2;
+	bool added;
 
 	(void)state;
 	memset(tab, 0, sizeof(tab));
@@ -300,8 +301,9 @@ static void test_enter_caller_table(void **state)
 		    LA_CALLER_TAG(1, 2, 1, LA_F_REGISTERED));
 	assert_true(la_caller_slot(caller, tag) < LA_MAX_CALLERS);
 
-	idx = collect__enter_caller_at(tab, caller, tag, dev, &rep, 5);
+	idx = collect__enter_caller_at(tab, caller, tag, dev, &rep, 5, &added);
 	assert_int_equal(idx, (int)home);
+	assert_true(added);
 	assert_true(tab[idx].caller == caller && tab[idx].tag == tag);
 	assert_true(tab[idx].devs[0] == dev && tab[idx].devs[1] == 0);
 	assert_true(tab[idx].count == 0 && tab[idx].rep_ns == 5);
@@ -309,15 +311,18 @@ static void test_enter_caller_table(void **state)
 	assert_memory_equal(&tab[idx].rep, &rep, sizeof(rep));
 	/* entered already: the same slot, nothing rewritten */
 	tab[idx].count = 42;
-	assert_int_equal(collect__enter_caller_at(tab, caller, tag, 0, &rep, 9),
-			 idx);
+	assert_int_equal(
+		collect__enter_caller_at(tab, caller, tag, 0, &rep, 9, &added),
+		idx);
+	assert_false(added);
 	assert_true(tab[idx].count == 42 && tab[idx].rep_ns == 5);
 	assert_true(tab[idx].devs[0] == dev);
 	/* the caller's own slot taken by another: the next free one */
 	memset(tab, 0, sizeof(tab));
 	tab[home].caller = caller + 1;
 	tab[home].tag = tag;
-	idx2 = collect__enter_caller_at(tab, caller, tag, dev, &rep, 5);
+	idx2 = collect__enter_caller_at(tab, caller, tag, dev, &rep, 5, &added);
+	assert_true(added);
 	assert_int_equal(idx2, (int)((home + 1) % LA_MAX_CALLERS));
 	/* no free slot among the probes: refused, nothing written */
 	memset(tab, 0, sizeof(tab));
@@ -325,14 +330,16 @@ static void test_enter_caller_table(void **state)
 		tab[(home + i) % LA_MAX_CALLERS].caller = caller + 1 + i;
 		tab[(home + i) % LA_MAX_CALLERS].tag = tag;
 	}
-	assert_int_equal(
-		collect__enter_caller_at(tab, caller, tag, dev, &rep, 5),
-		-ENOSPC);
+	assert_int_equal(collect__enter_caller_at(tab, caller, tag, dev, &rep,
+						  5, &added),
+			 -ENOSPC);
+	assert_false(added);
 	assert_true(tab[(home + LA_CALLER_PROBES) % LA_MAX_CALLERS].caller ==
 		    0);
 	/* no caller, no entry */
-	assert_int_equal(collect__enter_caller_at(tab, 0, tag, dev, &rep, 5),
-			 -EINVAL);
+	assert_int_equal(
+		collect__enter_caller_at(tab, 0, tag, dev, &rep, 5, &added),
+		-EINVAL);
 }
 
 int main(void)

@@ -684,7 +684,7 @@ static __always_inline bool audit_fast(void *ctx, __u32 slot, void *obj,
 	struct la_caller *ce;
 	__u32 state;
 
-	if (!obj || !callers_apply(settings_get(), slot))
+	if (!callers_apply(settings_get(), slot))
 		return false;
 	caller = immediate_caller(ctx, flags & LA_F_KPROBE);
 	if (!caller)
@@ -699,7 +699,8 @@ static __always_inline bool audit_fast(void *ctx, __u32 slot, void *obj,
 	return true;
 }
 
-/* Everything else: the whole stack is the key (map "sites"). */
+/* Everything else: the whole stack is the key (map "sites"). obj is not
+ * NULL (both paths are entered only with an object, see LA_SLOT). */
 static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 {
 	struct la_config *cfg = settings_get();
@@ -711,8 +712,6 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	bool track;
 	long n;
 
-	if (!obj)
-		return 0;
 	mode = cfg ? cfg->event_mode : LA_EVENTS_NONE;
 	track = cfg && (cfg->races & (1u << slot)) &&
 		hook_lock[slot] == LA_LOCK_DEV_MUTEX;
@@ -862,7 +861,7 @@ static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 	{                                                                      \
 		void *obj = fentry_arg(ctx, n);                                \
                                                                                \
-		if (audit_fast(ctx, n, obj, 0))                                \
+		if (!obj || audit_fast(ctx, n, obj, 0))                        \
 			return 0;                                              \
 		return audit(ctx, n, obj, 0);                                  \
 	}                                                                      \
@@ -871,7 +870,7 @@ static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 	{                                                                      \
 		void *obj = kprobe_arg(ctx, n);                                \
                                                                                \
-		if (audit_fast(ctx, n, obj, LA_F_KPROBE))                      \
+		if (!obj || audit_fast(ctx, n, obj, LA_F_KPROBE))              \
 			return 0;                                              \
 		return audit(ctx, n, obj, LA_F_KPROBE);                        \
 	}                                                                      \

@@ -345,7 +345,7 @@ static __always_inline void emit(struct la_key *key, struct la_site *site,
 	e->cpu = bpf_get_smp_processor_id();
 	e->holder_pid = site ? site->holder_pid : 0;
 	e->ts_ns = now;
-	e->modgen = module_generation();
+	e->modgen = key->gen;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	if (site)
 		__builtin_memcpy(e->holder_comm, site->holder_comm,
@@ -501,6 +501,7 @@ static __always_inline void record_race(struct la_inflight *in, __u32 slot,
 	sc->rkey.hook[1] = slot;
 	sc->rkey.nr_ips[0] = in->nr_ips;
 	sc->rkey.nr_ips[1] = key->nr_ips;
+	sc->rkey.gen = key->gen;
 	__builtin_memcpy(sc->rkey.ips[0], in->ips, sizeof(in->ips));
 	__builtin_memcpy(sc->rkey.ips[1], key->ips, sizeof(key->ips));
 	r = bpf_map_lookup_elem(&races, &sc->rkey);
@@ -707,7 +708,7 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	struct la_caller *ce = NULL;
 	struct la_site *site;
 	struct la_key key;
-	__u64 owner, now, gen, task = 0;
+	__u64 owner, now, task = 0;
 	__u32 new_site = 0, mode, state;
 	bool track;
 	long n;
@@ -732,6 +733,7 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	key.hook = slot;
 	key.state = state;
 	key.flags = flags;
+	key.gen = module_generation();
 #ifdef __TARGET_ARCH_arm64
 	if (flags & LA_F_KPROBE) {
 		/*
@@ -777,17 +779,6 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	/* a device new to an entered caller: its later calls count there */
 	if (ce)
 		caller_add_dev(ce, obj);
-	/* report a known site again once modules changed: its caller's entry
-	 * (if any) no longer matches, and user space enters it anew */
-	gen = module_generation();
-	if (new_site) {
-		site->gen = gen;
-	} else if (site->gen != gen) {
-		site->gen = gen;
-		if (mode == LA_EVENTS_NEW_SITES)
-			emit(&key, site, obj, now, LA_F_NEW_GEN);
-	}
-
 	if (mode == LA_EVENTS_ALL || (mode == LA_EVENTS_NEW_SITES && new_site))
 		emit(&key, site, obj, now, new_site);
 	return 0;

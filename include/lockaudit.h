@@ -46,14 +46,13 @@ enum la_event_mode {
 #define LA_F_NEW_SITE	(1u << 2) /* event: first call seen at this site */
 #define LA_F_REGISTERED (1u << 3) /* device was registered (in sysfs) */
 #define LA_F_PROBE_LOCK (1u << 4) /* caller held iommu_probe_device_lock */
-#define LA_F_NEW_GEN                                                           \
-	(1u << 5) /* event: a known site seen again after a                    \
-		   * module load or unload (first time since) */
 
 /*
  * Aggregation key: the full stack is part of the key, so two different
- * call paths can never be merged (no stack-id hash collisions).
- * Unused ips are zero.
+ * call paths can never be merged (no stack-id hash collisions). So is the
+ * module generation: a module loaded where an unloaded one was (the same
+ * addresses, often the same module again) is other code, and its calls
+ * must not count into the old one's site. Unused ips are zero.
  */
 struct la_key {
 	__u32 hook;  /* slot in the watch list */
@@ -61,6 +60,7 @@ struct la_key {
 	__u32 flags; /* LA_F_KPROBE | LA_F_LR_FRAME | LA_F_REGISTERED |
 		      * LA_F_PROBE_LOCK: facts that split a site */
 	__u32 nr_ips;
+	__u64 gen; /* module generation (map "modgen") when called */
 	__u64 ips[LA_MAX_STACK];
 };
 
@@ -79,7 +79,6 @@ struct la_site {
 	__u64 last_ns;
 	__u32 holder_pid; /* LA_HELD_OTHER: last holder seen */
 	__u32 nr_devs;	  /* slots claimed in devs[] */
-	__u64 gen;	  /* module generation when last reported */
 	char holder_comm[LA_COMM_LEN];
 	struct la_dev devs[LA_MAX_EXAMPLES];
 };
@@ -112,6 +111,7 @@ struct la_event {
 struct la_race_key {
 	__u32 hook[2]; /* [0] the task already inside, [1] the one entering */
 	__u32 nr_ips[2];
+	__u64 gen; /* module generation at the entry (as la_key.gen) */
 	__u64 ips[2][LA_MAX_STACK];
 };
 
@@ -146,9 +146,9 @@ struct la_config {
  * Exact: the tag holds everything the full key's attribution depends on,
  * and the module generation, so a caller address whose module was
  * unloaded or replaced never matches an old entry. A miss takes the full
- * path (map "sites"), which reports a site again (LA_F_NEW_GEN) when the
- * module generation moved on since it last did, so that its caller can be
- * entered for the new generation. A table without a free slot left for a
+ * path (map "sites"), whose key holds the module generation too: the
+ * first call in a new generation is a new site, reported, and its caller
+ * is entered for that generation. A table without a free slot left for a
  * caller leaves it on the full path: exact, only slower.
  */
 #define LA_CALLER_BITS	 11
@@ -213,7 +213,7 @@ struct la_mod {
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI   8 /* bump when any shared layout changes */
+#define LA_META_ABI   9 /* bump when any shared layout changes */
 #define LA_FUNC_LEN   64
 #define LA_REASON_LEN 200
 

@@ -37,6 +37,7 @@ struct la_collector {
 	__u32 used[LA_MAX_CALLERS];
 	__u32 nused;
 	unsigned long long stamped_ns; /* CLOCK_BOOTTIME of the last stamp */
+	struct la_said said; /* sites with a "new site" line (--live) */
 };
 
 #define CALLERS_SIZE (LA_MAX_CALLERS * sizeof(struct la_caller))
@@ -222,6 +223,46 @@ static void write_event(struct la_collector *c, const struct la_event *e,
 	json_object_put(o);
 }
 
+__u64 collect__site_hash(const char *entry, __u32 state, char *const *frames,
+			 size_t n)
+{
+	__u64 h = 0xcbf29ce484222325ULL; /* FNV-1a, a 0 byte between strings */
+	const char *p;
+	size_t i;
+
+#define MIX(b) (h = (h ^ (unsigned char)(b)) * 0x100000001b3ULL)
+	for (p = entry; *p; p++)
+		MIX(*p);
+	MIX(0);
+	MIX('0' + state);
+	for (i = 0; i < n; i++) {
+		MIX(0);
+		for (p = frames[i]; *p; p++)
+			MIX(*p);
+	}
+#undef MIX
+	return h | 1;
+}
+
+bool collect__said_add(struct la_said *s, __u64 h)
+{
+	__u32 i = (__u32)(h >> 32) & (LA_SAID_SLOTS - 1);
+
+	h |= 1;
+	for (;; i = (i + 1) & (LA_SAID_SLOTS - 1)) {
+		if (s->h[i] == h)
+			return false;
+		if (!s->h[i])
+			break;
+	}
+	/* keep one slot free so that the search above ends */
+	if (s->n + 1 < LA_SAID_SLOTS) {
+		s->h[i] = h;
+		s->n++;
+	}
+	return true;
+}
+
 static void print_new_site(struct la_collector *c, const struct la_event *e,
 			   const char *entry, char (*frames)[FRAME_LEN],
 			   size_t n)
@@ -232,6 +273,10 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 
 	for (i = 0; i < n; i++)
 		ptrs[i] = frames[i];
+	/* the same stack again after a module load or unload: said already */
+	if (!collect__said_add(&c->said,
+			       collect__site_hash(entry, e->state, ptrs, n)))
+		return;
 	la_attribute(entry, ptrs, n, &a);
 	fprintf(c->o.live, "new site: %s %s ", entry,
 		la_state_label((int)e->state));
@@ -286,12 +331,12 @@ int collect__enter_caller_at(struct la_caller *tab, __u64 caller, __u64 tag,
 
 /*
  * A site whose culprit is its immediate caller (the frame right above the
- * entry point), seen first or seen again after a module load or unload:
- * enter that caller for this module generation, so its later calls are
+ * entry point), new in this module generation (the generation is part of
+ * the key): enter that caller for this generation, so its later calls are
  * counted without a stack walk. Attribution of those calls is the same by
- * construction; the generation in the tag keeps it exact (a module change
- * stops every entry from matching until the programs report the site
- * again, with its new generation).
+ * construction; the generation in the tag keeps it exact (after a module
+ * change no entry matches until the programs report the site again, as a
+ * new site of the new generation).
  */
 static void enter_caller(struct la_collector *c, const struct la_event *e,
 			 const char *entry, char (*frames)[FRAME_LEN], size_t n)
@@ -313,12 +358,13 @@ static void enter_caller(struct la_collector *c, const struct la_event *e,
 	if (a.group != LA_GROUP_DRIVER || a.culprit != a.first + 1 ||
 	    strcmp(la_frame_func(frames[a.first], fn, sizeof(fn)), entry))
 		return;
-	flags = e->flags & ~(LA_F_NEW_SITE | LA_F_NEW_GEN);
+	flags = e->flags & ~LA_F_NEW_SITE;
 	memset(&rep, 0, sizeof(rep));
 	rep.hook = e->hook;
 	rep.state = e->state;
 	rep.flags = flags;
 	rep.nr_ips = (__u32)n;
+	rep.gen = e->modgen;
 	memcpy(rep.ips, e->ips, sizeof(rep.ips));
 	ret = collect__enter_caller_at(
 		c->cmem, e->ips[a.culprit],
@@ -380,7 +426,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (c->o.live && (e->flags & LA_F_NEW_SITE) && e->state != LA_HELD) {
 		print_new_site(c, e, entry, frames, n);
 	}
-	if (e->flags & (LA_F_NEW_SITE | LA_F_NEW_GEN))
+	if (e->flags & LA_F_NEW_SITE)
 		enter_caller(c, e, entry, frames, n);
 	return 0;
 }

@@ -74,4 +74,21 @@ int collect__enter_caller_at(struct la_caller *tab, __u64 caller, __u64 tag,
 			     __u64 dev, const struct la_key *rep, __u64 rep_ns,
 			     bool *added);
 
+/*
+ * The live "new site" lines: a site is new to the programs once per module
+ * generation (see la_key), but said once per symbolized site. A set of
+ * 64-bit hashes (0 is never stored: hashes are made odd); full, it stops
+ * remembering (the lines may then repeat).
+ */
+#define LA_SAID_SLOTS 16384
+struct la_said {
+	__u64 h[LA_SAID_SLOTS];
+	__u32 n;
+};
+/* Hash of a site as said: entry point, lock state and frames. */
+__u64 collect__site_hash(const char *entry, __u32 state, char *const *frames,
+			 size_t n);
+/* Add h; false when it was there already. */
+bool collect__said_add(struct la_said *s, __u64 h);
+
 #endif

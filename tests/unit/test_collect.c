@@ -342,6 +342,83 @@ static void test_enter_caller_table(void **state)
 		-EINVAL);
 }
 
+/*
+ * A module loaded where an unloaded one was: the same addresses, other
+ * code. The programs key sites by module generation too, so the two come
+ * apart, and each is named as of its own time: the gone one by module and
+ * offset, the loaded one by symbol (before, both counted into one site,
+ * named after whichever ran last).
+ */
+static void test_reloaded_module_sites_apart(void **state)
+{
+	static const __u64 ips[] = {A_ACPI_DMA + 0x9, A_LA_CALL + 0x25,
+				    A_DO_ONE_INITCALL + 0x59};
+	struct la_key k1 = {.hook = 0, .state = LA_UNLOCKED, .gen = 1};
+	struct la_key k2 = {.hook = 0, .state = LA_UNLOCKED, .gen = 3};
+	struct la_site v1 = {.count = 5, .first_ns = 110, .last_ns = 150};
+	struct la_site v2 = {.count = 2, .first_ns = 310, .last_ns = 350};
+	const char *dir = getenv("LA_TESTDATA");
+	struct ksyms *own;
+	struct la_report r;
+	char path[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/kallsyms.txt",
+		 dir && dir[0] ? dir : "tests/unit/data");
+	own = ksyms__load(path);
+	assert_non_null(own);
+	/* la_test at the same base twice: t=100..200, then from t=300 */
+	assert_int_equal(ksyms__add_module_record(own, "la_test", A_LA_CALL,
+						  0x1000, 100, 200, false),
+			 0);
+	assert_int_equal(ksyms__add_module_record(own, "la_test", A_LA_CALL,
+						  0x1000, 300, 0, false),
+			 0);
+	set_stack(&k1, ips, 3);
+	set_stack(&k2, ips, 3);
+	report__init(&r);
+	collect__site_to_report(own, "acpi_dma_configure_id", true, &k1, &v1,
+				&r);
+	collect__site_to_report(own, "acpi_dma_configure_id", true, &k2, &v2,
+				&r);
+	report__merge_last(&r);
+	assert_int_equal(r.nr_sites, 2);
+	assert_string_equal(r.sites[0].caller, "la_test.ko+0x25 [la_test]");
+	assert_true(r.sites[0].count == 5);
+	assert_string_equal(r.sites[1].caller,
+			    "la_call_unlocked+0x25 [la_test]");
+	assert_true(r.sites[1].count == 2);
+	report__free(&r);
+	ksyms__free(own);
+}
+
+/* "new site" lines: once per symbolized site, whatever the generation */
+static void test_said_once(void **state)
+{
+	static struct la_said said;
+	char *a[] = {"acpi_dma_configure_id+0x0", "la_call_unlocked+0x25"};
+	char *b[] = {"acpi_dma_configure_id+0x0", "la_call_locked+0x25"};
+	__u64 ha = collect__site_hash("acpi_dma_configure_id", 1, a, 2);
+	__u32 i;
+
+	(void)state;
+	memset(&said, 0, sizeof(said));
+	assert_true(ha & 1);
+	assert_true(ha != collect__site_hash("acpi_dma_configure_id", 1, b, 2));
+	assert_true(ha != collect__site_hash("acpi_dma_configure_id", 2, a, 2));
+	assert_true(ha != collect__site_hash("of_dma_configure_id", 1, a, 2));
+	assert_true(ha != collect__site_hash("acpi_dma_configure_id", 1, a, 1));
+	assert_true(collect__said_add(&said, ha));
+	assert_false(collect__said_add(&said, ha));
+	/* full: stops remembering, never loops, keeps one slot free */
+	for (i = 0; i < 2 * LA_SAID_SLOTS; i++)
+		collect__said_add(&said, ((__u64)i << 32) | 2);
+	assert_int_equal(said.n, LA_SAID_SLOTS - 1);
+	assert_false(collect__said_add(&said, ha));
+	assert_true(collect__said_add(&said, 0xdeadULL << 32));
+	assert_true(collect__said_add(&said, 0xdeadULL << 32));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +429,8 @@ int main(void)
 		cmocka_unit_test(test_held_other_unterminated_strings),
 		cmocka_unit_test(test_truncated_and_bad_state),
 		cmocka_unit_test(test_trampoline_mid_stack),
+		cmocka_unit_test(test_reloaded_module_sites_apart),
+		cmocka_unit_test(test_said_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -79,8 +79,12 @@ cmd="sh /add/guest.sh $calls $reps $cycles $bpftrace $timing"
 others=$(pgrep -c -x 'qemu-system-.*' 2>/dev/null || true)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 log "booting x86_64/$kernel: $cmd (console: $console)"
+# a guard, not a budget: twice what a round took here (5 rounds of 1M calls
+# and 100 cycles: ~19 min), as it scales with --reps, --calls, --cycles
+# (a fixed 1200 s cut a --reps 10 run short in its hotplug rounds)
+limit=$((600 + 2 * reps * (60 + calls * 40 / 1000000 + cycles * 9 / 10)))
 t0=$(date +%s)
-tests/vm/run --kernel "$kernel" --mem $mem --timeout 1200 "${adds[@]}" \
+tests/vm/run --kernel "$kernel" --mem $mem --timeout $limit "${adds[@]}" \
 	-- "$cmd" >"$console" 2>&1
 rc=$?
 t1=$(date +%s)

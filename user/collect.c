@@ -223,8 +223,8 @@ static void write_event(struct la_collector *c, const struct la_event *e,
 	json_object_put(o);
 }
 
-__u64 collect__site_hash(const char *entry, __u32 state, char *const *frames,
-			 size_t n)
+__u64 collect__site_hash(const char *entry, __u32 state, __u32 flags,
+			 char *const *frames, size_t n)
 {
 	__u64 h = 0xcbf29ce484222325ULL; /* FNV-1a, a 0 byte between strings */
 	const char *p;
@@ -235,6 +235,8 @@ __u64 collect__site_hash(const char *entry, __u32 state, char *const *frames,
 		MIX(*p);
 	MIX(0);
 	MIX('0' + state);
+	for (i = 0; i < sizeof(flags); i++)
+		MIX(flags >> (8 * i));
 	for (i = 0; i < n; i++) {
 		MIX(0);
 		for (p = frames[i]; *p; p++)
@@ -275,7 +277,9 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 		ptrs[i] = frames[i];
 	/* the same stack again after a module load or unload: said already */
 	if (!collect__said_add(&c->said,
-			       collect__site_hash(entry, e->state, ptrs, n)))
+			       collect__site_hash(entry, e->state,
+						  e->flags & ~LA_F_NEW_SITE,
+						  ptrs, n)))
 		return;
 	la_attribute(entry, ptrs, n, &a);
 	fprintf(c->o.live, "new site: %s %s ", entry,

@@ -85,9 +85,10 @@ struct la_said {
 	__u64 h[LA_SAID_SLOTS];
 	__u32 n;
 };
-/* Hash of a site as said: entry point, lock state and frames. */
-__u64 collect__site_hash(const char *entry, __u32 state, char *const *frames,
-			 size_t n);
+/* Hash of a site as said: entry point, lock state, the key's facts
+ * (la_key.flags) and frames. */
+__u64 collect__site_hash(const char *entry, __u32 state, __u32 flags,
+			 char *const *frames, size_t n);
 /* Add h; false when it was there already. */
 bool collect__said_add(struct la_said *s, __u64 h);
 

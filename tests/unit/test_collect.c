@@ -398,16 +398,23 @@ static void test_said_once(void **state)
 	static struct la_said said;
 	char *a[] = {"acpi_dma_configure_id+0x0", "la_call_unlocked+0x25"};
 	char *b[] = {"acpi_dma_configure_id+0x0", "la_call_locked+0x25"};
-	__u64 ha = collect__site_hash("acpi_dma_configure_id", 1, a, 2);
+	__u64 ha = collect__site_hash("acpi_dma_configure_id", 1, 0, a, 2);
 	__u32 i;
 
 	(void)state;
 	memset(&said, 0, sizeof(said));
 	assert_true(ha & 1);
-	assert_true(ha != collect__site_hash("acpi_dma_configure_id", 1, b, 2));
-	assert_true(ha != collect__site_hash("acpi_dma_configure_id", 2, a, 2));
-	assert_true(ha != collect__site_hash("of_dma_configure_id", 1, a, 2));
-	assert_true(ha != collect__site_hash("acpi_dma_configure_id", 1, a, 1));
+	assert_true(ha !=
+		    collect__site_hash("acpi_dma_configure_id", 1, 0, b, 2));
+	assert_true(ha !=
+		    collect__site_hash("acpi_dma_configure_id", 2, 0, a, 2));
+	assert_true(ha !=
+		    collect__site_hash("of_dma_configure_id", 1, 0, a, 2));
+	assert_true(ha !=
+		    collect__site_hash("acpi_dma_configure_id", 1, 0, a, 1));
+	/* sites the programs split by their facts are said apart too */
+	assert_true(ha != collect__site_hash("acpi_dma_configure_id", 1,
+					     LA_F_REGISTERED, a, 2));
 	assert_true(collect__said_add(&said, ha));
 	assert_false(collect__said_add(&said, ha));
 	/* full: stops remembering, never loops, keeps one slot free */

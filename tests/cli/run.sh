@@ -295,6 +295,15 @@ expect "--version" 0 "lockaudit $VERSION" "$BIN" --version
 expect "--help lists the commands" 0 "report    render (and merge) saved JSON reports" "$BIN" --help
 expect "run --help lists --duration" 0 "--duration=SEC" "$BIN" run --help
 
+# ---- cases by area (tests/cli/cases/*.sh, sourced in name order) ----------
+
+for f in tests/cli/cases/*.sh; do
+	[ -e "$f" ] || continue
+	# shellcheck source=/dev/null
+	. "$f"
+	TMO=20
+done
+
 [ "$skipped" -gt 0 ] && echo "($skipped skipped)"
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]

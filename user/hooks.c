@@ -249,6 +249,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 	struct btf *vmlinux = NULL;
 	bool use_fentry = o->mode != LA_MODE_KPROBE && o->kernel_btf;
 	char fe_reason[120] = "", ebuf[80];
+	int fe_load_err = 0;
 	bool have_cast;
 	size_t i;
 	int ret, attached = 0;
@@ -276,6 +277,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		snprintf(fe_reason, sizeof(fe_reason),
 			 "fentry programs did not load: %s",
 			 errstr(ret, ebuf, sizeof(ebuf)));
+		fe_load_err = ret;
 		lockaudit_bpf__destroy(h->skel);
 		h->skel = NULL;
 		use_fentry = false;
@@ -317,6 +319,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		size_t n = 0;
 
 		hk->reason[0] = 0;
+		hk->fentry_err = hk->kprobe_err = 0;
 		if (!hk->in_kallsyms) {
 			snprintf(hk->reason, sizeof(hk->reason),
 				 "not in kallsyms (not built, or inlined)");
@@ -330,6 +333,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		} else if (fe_reason[0]) {
 			n = snprintf(hk->reason, sizeof(hk->reason), "%s",
 				     fe_reason);
+			hk->fentry_err = fe_load_err;
 		} else if (!hk->in_btf) {
 			n = snprintf(hk->reason, sizeof(hk->reason),
 				     "fentry: not in BTF");
@@ -344,6 +348,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 						    false);
 				continue;
 			}
+			hk->fentry_err = -errno;
 			n = snprintf(hk->reason, sizeof(hk->reason),
 				     "fentry: %s",
 				     errstr(-errno, ebuf, sizeof(ebuf)));
@@ -370,6 +375,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 #endif
 			continue;
 		}
+		hk->kprobe_err = -errno;
 		snprintf(hk->reason + n, sizeof(hk->reason) - n, "%skprobe: %s",
 			 n ? "; " : "", errstr(-errno, ebuf, sizeof(ebuf)));
 	}
@@ -392,6 +398,42 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		}
 	}
 	return attached;
+}
+
+bool hooks__tracing_refused(const struct la_hooks *h, char *buf, size_t len)
+{
+	int fe = 0, kp = 0;
+	size_t i, tried = 0;
+
+	for (i = 0; i < h->nr; i++) {
+		const struct la_hook *hk = &h->hook[i];
+
+		if (hk->attached)
+			return false;
+		if (!hk->in_kallsyms)
+			continue;
+		if (!tried++) {
+			fe = hk->fentry_err;
+			kp = hk->kprobe_err;
+		}
+		if (hk->fentry_err != fe || hk->kprobe_err != kp)
+			return false;
+	}
+	/* both ways tried and refused (an fentry-only or kprobe-only run
+	 * keeps its per-hook reasons) */
+	if (!tried || fe != -EPERM || !kp)
+		return false;
+	snprintf(buf, len,
+		 "this kernel refuses BPF tracing programs (fentry: %s): "
+		 "kernel lockdown, an LSM or a seccomp policy; and %s "
+		 "(kprobe: %s): look for CONFIG_KPROBES and "
+		 "/sys/kernel/security/lockdown; -v or 'lockaudit probes' "
+		 "gives the reason per entry point",
+		 strerror(-fe),
+		 kp == -ENOENT || kp == -EOPNOTSUPP ? "has no kprobes"
+						    : "refuses kprobes",
+		 strerror(-kp));
+	return true;
 }
 
 void hooks__detach(struct la_hooks *h)

@@ -43,6 +43,8 @@ struct la_hook {
 	bool in_kallsyms, in_btf;
 	enum la_attached attached;
 	char reason[200]; /* why not fentry, or why absent; "" if none */
+	int fentry_err, kprobe_err; /* -errno of the failed attempts, 0 if
+				     * none was made or it worked */
 	struct bpf_link *link;
 	struct bpf_link *exit_link; /* fexit/kretprobe: concurrency tracking */
 };
@@ -90,6 +92,13 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 void hooks__detach(struct la_hooks *h);
 
 const char *hooks__attached_name(enum la_attached a);
+/*
+ * Nothing attached because the kernel refuses tracing as a whole: every hook
+ * in kallsyms failed fentry with the same error (EPERM: lockdown, an LSM or
+ * seccomp) and kprobe with the same error. Then one line says why, in
+ * buf (the per-hook reasons say the same thing again and again).
+ */
+bool hooks__tracing_refused(const struct la_hooks *h, char *buf, size_t len);
 /* The watch-list entry named func, or NULL. */
 const struct la_hook_def *hooks__def(const char *func);
 /* Forward libbpf's messages to stderr (verbose) or keep them quiet. */

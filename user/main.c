@@ -387,10 +387,14 @@ static int get_hooks(const struct opts *o, struct la_hooks *h, bool adopt)
 	if (n < 0)
 		return -n;
 	if (!n) {
-		for (i = 0; i < h->nr; i++)
+		bool refused = hooks__tracing_refused(h, err, sizeof(err));
+
+		for (i = 0; i < h->nr && (!refused || o->verbose); i++)
 			fprintf(stderr, "lockaudit: %s: %s\n",
 				h->hook[i].def->func, h->hook[i].reason);
 		hooks__detach(h);
+		if (refused)
+			return fail(EXIT_NOHOOKS, "%s", err);
 		return fail(EXIT_NOHOOKS, "no entry point could be attached "
 					  "(see 'lockaudit probes')");
 	}

@@ -126,9 +126,9 @@ boot-test: $(OUT)/lockaudit
 stress-test: $(OUT)/lockaudit
 	bash tests/stress/run.sh hotplug loops flood race sigkill
 
-check: unit unit-asan cli-test vm-test boot-test stress-test
-	@echo "make check: unit, unit-asan, cli-test, vm-test, boot-test and stress-test suites all passed"
-	@echo "check: 6 passed, 0 failed"
+CHECK_SUITES := unit unit-asan cli-test vm-test boot-test stress-test
+check:
+	@MAKE="$(MAKE)" bash tests/check.sh $(CHECK_SUITES)
 
 # the same stress tests on their own (make check runs them too)
 stress: $(OUT)/lockaudit

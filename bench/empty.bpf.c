@@ -13,7 +13,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /*
- * Component costs (bench/components.sh): the fentry program does the
+ * Component costs (bench/run.sh: bench/guest.sh part-N configurations, the
+ * pieces table of docs/benchmarks.md): the fentry program does the
  * pieces of lockaudit's fast path selected here, one bit each; 0 (the
  * default) is the empty program.
  */

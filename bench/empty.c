@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* LA_EMPTY_WORK=MASK: the fentry program does lockaudit's pieces
-	 * (bench/empty.bpf.c), for bench/components.sh */
+	 * (bench/empty.bpf.c), for the pieces table of bench/run.sh (bench/guest.sh part-N) */
 	if (getenv("LA_EMPTY_WORK"))
 		skel->rodata->work =
 			(unsigned int)strtoul(getenv("LA_EMPTY_WORK"), NULL, 0);

@@ -92,13 +92,15 @@ if rep:
     c.check(n == total, f"report: core device add (iommu_bus_notifier) at iommu_probe_device == all adds: {n} == {total}")
     c.check(all(kind(d["name"]) for s in core for d in s["devices"]),
             "report: core sites' devices are all hotplugged ones")
-    seen = {kind(d["name"]) for s in core for d in s["devices"]}
-    msg = f"report: core sites' example devices cover all three root ports ({sorted(map(str, seen))})"
-    if os.environ.get("LA_STRESS_STRICT"):
-        c.check(len(seen) == 3, msg)
-    elif len(seen) != 3:
-        c.note("WARN " + msg + ": the examples miss devices (struct device memory reused "
-               "after hot-unplug?); LA_STRESS_STRICT=1 makes this a failure")
+    # Example devices are the first LA_MAX_EXAMPLES (4) distinct struct device
+    # addresses a site saw; a hot-removed device's memory is reused by the next
+    # add, so which kinds end up as examples depends on the allocator (a CI
+    # run saw only e1000e and virtio). The per-kind counts are exact in the
+    # events file (above); here: at most 4 examples, each a distinct device.
+    c.check(all(len(s["devices"]) <= 4 and
+                len({d["name"] for d in s["devices"]}) == len(s["devices"]) for s in core),
+            f"report: core sites keep at most 4 distinct example devices "
+            f"({[[d['name'] for d in s['devices']] for s in core]})")
     for ep in PROBE_EPS:
         held = [s for s in rep["held"] if s["entry_point"] == ep and "really_probe" in frames(s)]
         n = sum(s["count"] for s in held)

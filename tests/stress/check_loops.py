@@ -39,6 +39,9 @@ if rep:
         c.check(n == NR + NB + 1, f"held probe path at {e} == rescans + binds + 1: {n} == {NR + NB + 1}")
     other_core = [s for cg in rep["core"] for s in cg["sites"]
                   if s["entry_point"] not in ("iommu_probe_device",)]
+    # 6.12: the core configures DMA from iommu_probe_device only; the
+    # driver-probe configuration is held (above)
+    c.check(not other_core, f"no other core sites ({[describe(s) for s in other_core]})")
     c.check(not rep["drivers"], f"no driver findings ({[d['module'] for d in rep['drivers']]})")
     c.check(not rep["unclassified"], f"no unclassified sites ({len(rep['unclassified'])})")
     d = rep["totals"]["dropped"]

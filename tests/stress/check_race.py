@@ -59,7 +59,13 @@ if race:
     c.check(all(well_formed(f) for f in conc), "every concurrent finding well formed "
             "(entry_point, count, device{name,bus,driver,registered}, 2 tasks{pid,comm,entry_point,stack})")
     both = [f for f in conc if set(comms(f)) == RACE]
-    c.check(len(both) >= 1, "a concurrent finding names both la_race_a and la_race_b")
+    dirs = [tuple(comms(f)) for f in both]
+    # findings are keyed by (entry points, both stacks): the racers make one
+    # call each from one function, so one finding per direction that occurred
+    c.check(dirs and len(dirs) == len(set(dirs)),
+            f"concurrent findings naming la_race_a and la_race_b: one per direction seen ({dirs})")
+    c.check(not [f for f in conc if set(comms(f)) & RACE and set(comms(f)) != RACE],
+            "no concurrent finding pairs a racer with another task")
     if both:
         f = both[0]
         c.check(f["device"]["name"] == "la_test" and f["entry_point"] == E,

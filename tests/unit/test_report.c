@@ -588,9 +588,8 @@ static void roundtrip(const struct fx *fx, const struct la_report *r)
 }
 
 /*
- * Full report, as `lockaudit run` writes it. Currently FAILS: the reason of
- * an "absent" hook is lost when a report is read back (see
- * test_merge_keeps_absent_hook_reason).
+ * Full report, as `lockaudit run` writes it, read back: the same report
+ * (the reason of an "absent" hook included).
  */
 static void test_roundtrip(void **state)
 {
@@ -615,9 +614,8 @@ static void test_roundtrip_no_absent_reason(void **state)
 }
 
 /*
- * A run that saw no call has no sites (r->sites == NULL). Currently FAILS
- * under UBSan (aborts the binary, hence last in the list): report_json()
- * and report__write_text() memcpy() from r->sites == NULL with size 0.
+ * A run that saw no call has no sites (r->sites == NULL): both writers must
+ * not memcpy() from NULL (UBSan aborts the binary, hence last in the list).
  */
 static void test_write_empty_report(void **state)
 {
@@ -812,9 +810,8 @@ static void test_merge_same_file_twice(void **state)
 }
 
 /*
- * Merging a merged report again: kernel names stay a set. Currently FAILS:
- * merge_name() looks up the whole incoming "a, b" as one name and appends
- * it, giving "a, a, b".
+ * Merging a merged report again: kernel names stay a set ("a, b" merged
+ * into "a" is "a, b", not "a, a, b").
  */
 static void test_merge_merged_report(void **state)
 {
@@ -840,8 +837,7 @@ static void test_merge_merged_report(void **state)
 
 /*
  * The reason an entry point is absent ("not in kallsyms ...") must survive
- * reading a report back. Currently FAILS: report__merge_file() copies
- * attach/reason only when the incoming attach is not "absent".
+ * reading a report back (attach/reason are copied for "absent" hooks too).
  */
 static void test_merge_keeps_absent_hook_reason(void **state)
 {
@@ -864,8 +860,8 @@ static void build_report_nohost(struct la_report *r)
 
 /*
  * A report with an empty name field (hostname "") merged after one with a
- * name must not hang. Currently FAILS (the child is killed by the alarm):
- * merge_name() loops forever on strstr(dst, "") with a step of 0.
+ * name must not hang (the child is killed by the alarm if merge_name()
+ * loops on strstr(dst, "")).
  */
 static void test_merge_empty_name_terminates(void **state)
 {

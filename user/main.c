@@ -143,8 +143,10 @@ static const struct argp_option collect_options[] = {
 };
 
 static const struct argp_option report_options[] = {
-	{"json", 'j', "FILE", 0,
-	 "Also write the merged report as JSON to FILE ('-': stdout)", 0},
+	{"json", 'j', "OUTPUT", 0,
+	 "Also write the merged report as JSON to OUTPUT ('-': stdout); "
+	 "never one of the inputs",
+	 0},
 	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
 	{0},
 };
@@ -843,9 +845,11 @@ int main(int argc, char **argv)
 		 "Read the state pinned by 'lockaudit boot' and write the "
 		 "report; --detach ends it.",
 		 cmd_collect},
-		{"report", report_options, "FILE.json...",
+		{"report", report_options, "INPUT.json...",
 		 "Render the text report from saved JSON reports, merging "
-		 "several into one.",
+		 "several into one. The arguments are the inputs; --json takes "
+		 "the output as its value: lockaudit report a.json b.json "
+		 "--json merged.json",
 		 cmd_report},
 	};
 	struct opts o = {0};

@@ -14,8 +14,8 @@
 
 O=$T/output
 mkdir -p "$O"
-cp $GOLDEN "$O/a.json"
-cp $GOLDEN "$O/b.json"
+cp "$GOLDEN" "$O/a.json"
+cp "$GOLDEN" "$O/b.json"
 
 # untouched NAME FILE CONTENT: FILE still holds exactly CONTENT
 untouched() {
@@ -97,7 +97,7 @@ expect "run --json X --events HARDLINK-TO-X" 2 "are the same file" \
 	"$BIN" run --duration 1 --json "$O/linked" --events "$O/hardlink"
 expect "report a.json b.json --json a.json" 2 "is also the input" \
 	"$BIN" report "$O/a.json" "$O/b.json" --json "$O/a.json"
-if cmp -s $GOLDEN "$O/a.json"; then
+if cmp -s "$GOLDEN" "$O/a.json"; then
 	ok "report: the input named as --json is untouched"
 else
 	bad "report: the input named as --json is untouched" "it was overwritten"
@@ -169,3 +169,9 @@ if [ -w /dev/full ]; then
 else
 	skip "write errors" "no /dev/full"
 fi
+
+# ---- the argument order of report, documented -----------------------------
+
+expect "report --help: the arguments are the inputs, --json the output" 0 \
+	"arguments are the inputs; --json takes the output as its value" \
+	"$BIN" report --help

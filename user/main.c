@@ -235,6 +235,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--json - and --events - cannot both "
 					  "use stdout");
 		if (o->json && o->events && strcmp(o->json, "-") &&
+		    strcmp(o->events, "-") &&
 		    env__same_file(o->json, o->events))
 			argp_error(state,
 				   "--json '%s' and --events '%s' are the same "

@@ -11,7 +11,7 @@ pkgs=(
 	gcc-aarch64-linux-gnu libbpf-dev:arm64 libelf-dev:arm64
 	zlib1g-dev:arm64 libjson-c-dev:arm64
 	# unit tests, schema validation, CLI tests
-	libcmocka-dev python3 python3-jsonschema util-linux
+	libcmocka-dev python3 python3-jsonschema util-linux strace
 	# guests: qemu, initramfs, kernel packages, test module for 6.1
 	qemu-system-x86 qemu-system-arm busybox-static cpio xz-utils zstd
 	binutils linux-headers-6.1.0-56-amd64

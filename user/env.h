@@ -10,9 +10,24 @@
 bool env__has_bpf_caps(void);
 /* /sys/kernel/btf/vmlinux exists */
 bool env__kernel_btf(void);
-/* Check that path can be written: creates and removes a temporary file
- * beside it. "-" is stdout. Returns 0 or -errno. */
-int env__check_writable(const char *path);
+/*
+ * Check an output path before any work ("-" is stdout, always fine): refuses
+ * a path ending in '/', a symbolic link, anything but a regular file and,
+ * with own, an existing file not owned by the caller; then creates and
+ * removes a temporary file beside it. 0, or -errno and a one-line reason
+ * in why.
+ */
+int env__check_output(const char *path, bool own, char *why, size_t len);
+/*
+ * Open an output file to write from its start (events): O_NOFOLLOW, the
+ * same checks again on the open file (fstat), then truncated. A new file
+ * follows the umask (0666 & ~umask); an existing one keeps its mode. The
+ * descriptor, or -errno and a reason in why.
+ */
+int env__open_output(const char *path, bool own, char *why, size_t len);
+/* a and b are one file: the same device and inode if both exist, else the
+ * same path once the directory is resolved */
+bool env__same_file(const char *a, const char *b);
 /* uname release and machine */
 void env__kernel(char *release, size_t rlen, char *arch, size_t alen,
 		 char *host, size_t hlen);

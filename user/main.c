@@ -143,8 +143,10 @@ static const struct argp_option collect_options[] = {
 };
 
 static const struct argp_option report_options[] = {
-	{"json", 'j', "FILE", 0,
-	 "Also write the merged report as JSON to FILE ('-': stdout)", 0},
+	{"json", 'j', "OUTPUT", 0,
+	 "Also write the merged report as JSON to OUTPUT ('-': stdout); "
+	 "never one of the inputs",
+	 0},
 	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
 	{0},
 };
@@ -153,6 +155,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct opts *o = state->input;
 	char *end;
+	int i;
 
 	switch (key) {
 	case 'd':
@@ -231,6 +234,22 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		    !strcmp(o->events, "-"))
 			argp_error(state, "--json - and --events - cannot both "
 					  "use stdout");
+		if (o->json && o->events && strcmp(o->json, "-") &&
+		    strcmp(o->events, "-") &&
+		    env__same_file(o->json, o->events))
+			argp_error(state,
+				   "--json '%s' and --events '%s' are the same "
+				   "file",
+				   o->json, o->events);
+		for (i = 0; o->json && strcmp(o->json, "-") && i < o->nr_files;
+		     i++)
+			if (env__same_file(o->json, o->files[i]))
+				argp_error(
+					state,
+					"--json '%s' is also the input '%s': "
+					"it would be overwritten (lockaudit "
+					"report IN.json... --json OUT.json)",
+					o->json, o->files[i]);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -259,16 +278,15 @@ static int preflight(const struct opts *o, struct la_hooks *h,
 		     struct ksyms **ks)
 {
 	char err[256];
-	int ret;
 
 	if (hooks__select(h, o->hooks, err, sizeof(err)))
 		return fail(EXIT_HOOK, "%s", err);
-	if (o->json && (ret = env__check_writable(o->json)))
+	if (o->json && env__check_output(o->json, false, err, sizeof(err)))
 		return fail(EXIT_OUTPUT, "cannot write the report to '%s': %s",
-			    o->json, strerror(-ret));
-	if (o->events && (ret = env__check_writable(o->events)))
+			    o->json, err);
+	if (o->events && env__check_output(o->events, true, err, sizeof(err)))
 		return fail(EXIT_OUTPUT, "cannot write events to '%s': %s",
-			    o->events, strerror(-ret));
+			    o->events, err);
 	if (!env__has_bpf_caps())
 		return fail(EXIT_PERM,
 			    "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): "
@@ -314,11 +332,23 @@ static int attach(const struct opts *o, struct la_hooks *h,
 	return n;
 }
 
-static FILE *open_out(const char *path)
+/* the events file, checked again as opened; NULL with a reason in why */
+static FILE *open_events(const char *path, char *why, size_t len)
 {
+	FILE *f;
+	int fd;
+
 	if (!strcmp(path, "-"))
 		return stdout;
-	return fopen(path, "we");
+	fd = env__open_output(path, true, why, len);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f) {
+		snprintf(why, len, "%s", strerror(errno));
+		close(fd);
+	}
+	return f;
 }
 
 static void fill_meta(struct la_report *r, const struct la_hooks *h)
@@ -404,16 +434,18 @@ static int get_hooks(const struct opts *o, struct la_hooks *h, bool adopt)
 /* The text report to human, the JSON report to --json. */
 static int write_report(const struct opts *o, struct la_report *r, FILE *human)
 {
-	int ret = 0;
+	int ret = 0, e;
 
 	fputc('\n', human);
-	report__write_text(r, human);
+	e = report__write_text(r, human);
+	if (e)
+		ret = fail(EXIT_OUTPUT, "cannot write the report to %s: %s",
+			   human == stdout ? "stdout" : "stderr", strerror(-e));
 	if (o->json) {
-		int e = strcmp(o->json, "-")
-				? report__save_json(r, o->json, o->pretty)
-				: report__write_json(r, stdout, o->pretty);
-
-		if (e)
+		e = strcmp(o->json, "-")
+			    ? report__save_json(r, o->json, o->pretty)
+			    : report__write_json(r, stdout, o->pretty);
+		if (e && !ret)
 			ret = fail(EXIT_OUTPUT,
 				   "cannot write the report to '%s': %s",
 				   o->json, strerror(-e));
@@ -495,11 +527,11 @@ static int cmd_run(struct opts *o)
 	if (ret)
 		return ret;
 	if (o->events) {
-		events = open_out(o->events);
+		events = open_events(o->events, err, sizeof(err));
 		if (!events) {
 			ret = fail(EXIT_OUTPUT,
 				   "cannot write events to '%s': %s", o->events,
-				   strerror(errno));
+				   err);
 			goto detach;
 		}
 		co.events = events;
@@ -573,9 +605,10 @@ static int cmd_run(struct opts *o)
 
 	ret = write_report(o, &r, human);
 	report__free(&r);
-	if (events && events != stdout && fclose(events) && !ret)
-		ret = fail(EXIT_OUTPUT, "writing events to '%s' failed",
-			   o->events);
+	if (events && (events == stdout ? fflush(events) : fclose(events)) &&
+	    !ret)
+		ret = fail(EXIT_OUTPUT, "writing events to '%s' failed: %s",
+			   o->events, strerror(errno));
 	return ret;
 detach:
 	collect__free(c);
@@ -622,9 +655,9 @@ static int cmd_collect(struct opts *o)
 	char err[256];
 	int ret;
 
-	if (o->json && (ret = env__check_writable(o->json)))
+	if (o->json && env__check_output(o->json, false, err, sizeof(err)))
 		return fail(EXIT_OUTPUT, "cannot write the report to '%s': %s",
-			    o->json, strerror(-ret));
+			    o->json, err);
 	if (!env__has_bpf_caps())
 		return fail(EXIT_PERM,
 			    "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): "
@@ -746,9 +779,9 @@ static int cmd_report(struct opts *o)
 	char err[512];
 	int i, ret = 0;
 
-	if (o->json && (ret = env__check_writable(o->json)))
+	if (o->json && env__check_output(o->json, false, err, sizeof(err)))
 		return fail(EXIT_OUTPUT, "cannot write the report to '%s': %s",
-			    o->json, strerror(-ret));
+			    o->json, err);
 	report__init(&r);
 	r.sources = 0;
 	for (i = 0; i < o->nr_files; i++) {
@@ -757,14 +790,20 @@ static int cmd_report(struct opts *o)
 			return fail(EXIT_INPUT, "%s", err);
 		}
 	}
-	if (!o->json || strcmp(o->json, "-"))
-		report__write_text(&r, stdout);
+	if (!o->json || strcmp(o->json, "-")) {
+		int e = report__write_text(&r, stdout);
+
+		if (e)
+			ret = fail(EXIT_OUTPUT,
+				   "cannot write the report to stdout: %s",
+				   strerror(-e));
+	}
 	if (o->json) {
 		int e = strcmp(o->json, "-")
 				? report__save_json(&r, o->json, o->pretty)
 				: report__write_json(&r, stdout, o->pretty);
 
-		if (e)
+		if (e && !ret)
 			ret = fail(EXIT_OUTPUT,
 				   "cannot write the report to '%s': %s",
 				   o->json, strerror(-e));
@@ -811,13 +850,16 @@ int main(int argc, char **argv)
 		 "Read the state pinned by 'lockaudit boot' and write the "
 		 "report; --detach ends it.",
 		 cmd_collect},
-		{"report", report_options, "FILE.json...",
+		{"report", report_options, "INPUT.json...",
 		 "Render the text report from saved JSON reports, merging "
-		 "several into one.",
+		 "several into one. The arguments are the inputs; --json takes "
+		 "the output as its value: lockaudit report a.json b.json "
+		 "--json merged.json",
 		 cmd_report},
 	};
 	struct opts o = {0};
 	size_t i;
+	int ret;
 
 	argp_err_exit_status = EXIT_USAGE;
 	if (argc >= 2 && argv[1][0] != '-') {
@@ -839,7 +881,15 @@ int main(int argc, char **argv)
 			o.cmd = cmds[i].name;
 			if (argp_parse(&a, argc - 1, argv + 1, 0, NULL, &o))
 				return EXIT_USAGE;
-			return cmds[i].fn(&o);
+			ret = cmds[i].fn(&o);
+			/* what is still buffered for stdout must get out */
+			errno = 0;
+			if ((fflush(stdout) || ferror(stdout)) && !ret)
+				ret = fail(EXIT_OUTPUT,
+					   "cannot write to stdout: %s",
+					   errno ? strerror(errno)
+						 : "write error");
+			return ret;
 		}
 		return fail(EXIT_USAGE,
 			    "unknown command '%s' (run, probes, boot, collect, "

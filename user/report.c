@@ -563,6 +563,9 @@ int report__write_text(const struct la_report *r, FILE *out)
 	if (printed)
 		fputc('\n', out);
 	free(sorted.sites);
+	/* a full disk shows only once the buffer goes out */
+	if (fflush(out))
+		return -errno;
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -809,10 +812,22 @@ int report__write_json(const struct la_report *r, FILE *out, bool pretty)
 			   JSON_C_TO_STRING_NOSLASHESCAPE);
 	int err = 0;
 
-	if (!s || fputs(s, out) < 0 || fputc('\n', out) < 0 || fflush(out))
-		err = -EIO;
+	errno = 0;
+	if (!s)
+		err = -ENOMEM;
+	else if (fputs(s, out) < 0 || fputc('\n', out) < 0 || fflush(out))
+		err = errno ? -errno : -EIO;
 	json_object_put(o);
 	return err;
+}
+
+/* As open(2) makes a new file: 0666 less the umask (a service's UMask). */
+static mode_t new_file_mode(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return 0666 & ~mask;
 }
 
 int report__save_json(const struct la_report *r, const char *path, bool pretty)
@@ -821,7 +836,7 @@ int report__save_json(const struct la_report *r, const char *path, bool pretty)
 	const char *dir = dirname(dir_copy);
 	size_t len = strlen(dir) + 32;
 	FILE *f;
-	int fd, err;
+	int fd, dfd, err;
 
 	tmp = xrealloc(NULL, len);
 	snprintf(tmp, len, "%s/.lockaudit.XXXXXX", dir);
@@ -830,7 +845,9 @@ int report__save_json(const struct la_report *r, const char *path, bool pretty)
 		err = -errno;
 		goto out;
 	}
-	f = fdopen(fd, "w");
+	/* on the descriptor: the name can be swapped for a symlink by anyone
+	 * who may rename entries in the directory */
+	f = fchmod(fd, new_file_mode()) ? NULL : fdopen(fd, "w");
 	if (!f) {
 		err = -errno;
 		close(fd);
@@ -841,13 +858,19 @@ int report__save_json(const struct la_report *r, const char *path, bool pretty)
 	if (!err && fsync(fileno(f)))
 		err = -errno;
 	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && chmod(tmp, 0644))
 		err = -errno;
 	if (!err && rename(tmp, path))
 		err = -errno;
-	if (err)
+	if (err) {
 		unlink(tmp);
+		goto out;
+	}
+	/* the rename is durable once the directory is */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd))
+		err = -errno;
+	if (dfd >= 0)
+		close(dfd);
 out:
 	free(tmp);
 	free(dir_copy);

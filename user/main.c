@@ -69,6 +69,7 @@ struct opts {
 	double interval; /* 0: none */
 	char **files;
 	int nr_files;
+	bool json_first; /* report: --json came before every input */
 };
 
 enum {
@@ -241,6 +242,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				   "--json '%s' and --events '%s' are the same "
 				   "file",
 				   o->json, o->events);
+		/* `report --json a.json b.json` reads as two inputs to the
+		 * eye but renders b.json over a.json: an existing file
+		 * named by --json before the inputs is refused */
+		if (o->json_first && strcmp(o->json, "-") &&
+		    !access(o->json, F_OK))
+			argp_error(
+				state,
+				"--json '%s' comes before the inputs and "
+				"exists: it would be overwritten; put --json "
+				"after the inputs (lockaudit report "
+				"IN.json... --json OUT.json)",
+				o->json);
 		for (i = 0; o->json && strcmp(o->json, "-") && i < o->nr_files;
 		     i++)
 			if (env__same_file(o->json, o->files[i]))
@@ -255,6 +268,35 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+/*
+ * report: does --json (-j) come before the first input on the command line?
+ * Read from argv as given, before argp permutes it.
+ */
+static bool json_before_inputs(int argc, char **argv)
+{
+	bool json = false;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--"))
+			return json && i + 1 < argc;
+		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
+			json = true;
+			i++; /* its value */
+		} else if (!strncmp(a, "--json=", 7) ||
+			   (!strncmp(a, "-j", 2) && a[2])) {
+			json = true;
+		} else if (a[0] == '-' && a[1]) {
+			continue; /* --pretty, --help, ... */
+		} else {
+			return json; /* the first input */
+		}
+	}
+	return false;
 }
 
 static int fail(int code, const char *fmt, ...)
@@ -879,6 +921,9 @@ int main(int argc, char **argv)
 				 cmds[i].name);
 			argv[1] = name;
 			o.cmd = cmds[i].name;
+			if (!strcmp(o.cmd, "report"))
+				o.json_first =
+					json_before_inputs(argc - 2, argv + 2);
 			if (argp_parse(&a, argc - 1, argv + 1, 0, NULL, &o))
 				return EXIT_USAGE;
 			ret = cmds[i].fn(&o);

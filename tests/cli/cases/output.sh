@@ -175,3 +175,25 @@ fi
 expect "report --help: the arguments are the inputs, --json the output" 0 \
 	"arguments are the inputs; --json takes the output as its value" \
 	"$BIN" report --help
+
+# `report --json a.json b.json`: to the eye two inputs, to argp the output
+# a.json and the input b.json; an existing file named by --json before the
+# inputs is refused, and stays as it was
+cp "$GOLDEN" "$T/ord-a.json"
+cp "$GOLDEN" "$T/ord-b.json"
+sum_a=$(md5sum <"$T/ord-a.json")
+expect "report --json EXISTING before the inputs refused" 2 "comes before the inputs and exists" \
+	"$BIN" report --json "$T/ord-a.json" "$T/ord-b.json"
+expect "report -j EXISTING before the inputs refused" 2 "comes before the inputs and exists" \
+	"$BIN" report -j "$T/ord-a.json" "$T/ord-b.json"
+if [ "$(md5sum <"$T/ord-a.json")" = "$sum_a" ]; then
+	ok "report --json before the inputs: the file is untouched"
+else
+	bad "report --json before the inputs: the file is untouched" "changed"
+fi
+expect "report IN --json EXISTING (after the inputs) overwrites it" 0 "" \
+	"$BIN" report "$T/ord-b.json" --json "$T/ord-a.json"
+expect "report --json NEW before the inputs is fine" 0 "" \
+	"$BIN" report --json "$T/ord-new.json" "$T/ord-b.json"
+[ -s "$T/ord-new.json" ] && ok "report --json NEW before the inputs: written" ||
+	bad "report --json NEW before the inputs: written" "missing or empty"

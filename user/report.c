@@ -8,6 +8,8 @@
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <libgen.h>
+#include <limits.h>
+#include <math.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +191,12 @@ void report__free(struct la_report *r)
 	for (i = 0; i < r->nr_races; i++)
 		race_free(&r->races[i]);
 	free(r->races);
+	for (i = 0; i < r->nr_runs; i++) {
+		free(r->runs[i].hostname);
+		free(r->runs[i].kernel);
+		free(r->runs[i].started);
+	}
+	free(r->runs);
 	report__init(r);
 }
 
@@ -376,22 +384,120 @@ void report__sort(struct la_report *r)
 	free(copy);
 }
 
+/* ---- names from files and the kernel: UTF-8 and escaping ------------ */
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, at most U+10FFFF), 0 if s does not start one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	cp = s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static bool utf8_valid(const char *s)
+{
+	size_t n;
+
+	for (; *s; s += n)
+		if (!(n = utf8_len((const unsigned char *)s)))
+			return false;
+	return true;
+}
+
+/* A byte the terminal must not get raw: C0 controls, DEL, a byte outside
+ * well-formed UTF-8, and (as their two bytes) the C1 controls U+0080-009F;
+ * a backslash is escaped too, so that an escape is never ambiguous. */
+static bool text_unsafe(const unsigned char *s, size_t *n)
+{
+	*n = utf8_len(s);
+	return !*n || *s < 0x20 || *s == 0x7f || *s == '\\' ||
+	       (*s == 0xc2 && s[1] < 0xa0);
+}
+
+/* Names escaped for the text report; freed by the writer at its end. */
+struct tpool {
+	size_t n;
+	char **v;
+};
+
+/* s itself if it is safe on a terminal, else an escaped copy: "\\" for a
+ * backslash, \xNN for each other unsafe byte */
+static const char *tesc(struct tpool *p, const char *s)
+{
+	const unsigned char *u;
+	size_t n, len = 0;
+	char *d, *o;
+	bool clean = true;
+
+	for (u = (const unsigned char *)s; *u; u += n ? n : 1) {
+		if (text_unsafe(u, &n)) {
+			clean = false;
+			len += 4 * (n ? n : 1);
+		} else {
+			len += n;
+		}
+	}
+	if (clean)
+		return s;
+	d = o = xrealloc(NULL, len + 1);
+	for (u = (const unsigned char *)s; *u; u += n ? n : 1) {
+		if (!text_unsafe(u, &n)) {
+			memcpy(o, u, n);
+			o += n;
+		} else if (*u == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else {
+			for (size_t i = 0; i < (n ? n : 1); i++)
+				o += sprintf(o, "\\x%02x", u[i]);
+		}
+	}
+	*o = 0;
+	p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
+	p->v[p->n++] = d;
+	return d;
+}
+
+static void tpool_free(struct tpool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+}
+
 /* ---- text ---------------------------------------------------------- */
 
-static void text_site(const struct la_rsite *s, FILE *out, bool stack)
+static void text_site(const struct la_rsite *s, FILE *out, bool stack,
+		      struct tpool *tp)
 {
 	size_t i;
 
 	fprintf(out, "    %-6s %-24s %-14s %10" PRIu64 " call%s",
 		s->state == LA_HELD ? "" : la_severity_name(s->severity),
-		s->entry, la_state_label(s->state), s->count,
+		tesc(tp, s->entry), la_state_label(s->state), s->count,
 		s->count == 1 ? "" : "s");
 	if (s->group == LA_GROUP_DRIVER)
-		fprintf(out, "  from %s", s->caller);
+		fprintf(out, "  from %s", tesc(tp, s->caller));
 	fputc('\n', out);
 	if (s->state == LA_HELD_OTHER)
 		fprintf(out, "      lock held by pid %d (%s)\n", s->holder_pid,
-			s->holder_comm[0] ? s->holder_comm : "?");
+			s->holder_comm[0] ? tesc(tp, s->holder_comm) : "?");
 	if (s->probe_lock == 1)
 		fprintf(out, "      caller held iommu_probe_device_lock\n");
 	if (s->by_caller)
@@ -401,14 +507,15 @@ static void text_site(const struct la_rsite *s, FILE *out, bool stack)
 			s->by_caller);
 	for (i = 0; i < s->nr_devs; i++)
 		fprintf(out, "      device %s (bus %s, driver %s%s)\n",
-			s->devs[i].name,
-			s->devs[i].bus[0] ? s->devs[i].bus : "none",
-			s->devs[i].driver[0] ? s->devs[i].driver : "none",
+			tesc(tp, s->devs[i].name),
+			s->devs[i].bus[0] ? tesc(tp, s->devs[i].bus) : "none",
+			s->devs[i].driver[0] ? tesc(tp, s->devs[i].driver)
+					     : "none",
 			s->devs[i].registered ? "" : ", not registered");
 	if (!stack)
 		return;
 	for (i = 0; i < s->nr_frames; i++)
-		fprintf(out, "        %s\n", s->frames[i]);
+		fprintf(out, "        %s\n", tesc(tp, s->frames[i]));
 	if (s->truncated)
 		fprintf(out, "        ... (stack truncated)\n");
 }
@@ -428,6 +535,7 @@ int report__write_text(const struct la_report *r, FILE *out)
 	uint64_t unl = report__calls(r, LA_UNLOCKED);
 	uint64_t oth = report__calls(r, LA_HELD_OTHER);
 	struct la_report sorted = *r;
+	struct tpool tp = {0};
 	size_t i, j, nfentry = 0, nkprobe = 0;
 	int printed;
 
@@ -441,8 +549,8 @@ int report__write_text(const struct la_report *r, FILE *out)
 	report__sort(&sorted);
 
 	fprintf(out, "lockaudit: device_lock at IOMMU configuration\n");
-	fprintf(out, "kernel %s (%s), %s, %.1f s%s\n", r->kernel, r->arch,
-		r->hostname, r->duration_s,
+	fprintf(out, "kernel %s (%s), %s, %.1f s%s\n", tesc(&tp, r->kernel),
+		tesc(&tp, r->arch), tesc(&tp, r->hostname), r->duration_s,
 		r->sources > 1 ? ", merged reports" : "");
 	fprintf(out,
 		"%zu hooks (%zu fentry, %zu kprobe), %" PRIu64
@@ -466,17 +574,20 @@ int report__write_text(const struct la_report *r, FILE *out)
 			fprintf(out,
 				"  %" PRIu64 " time%s on %s (bus %s): %s[%d] "
 				"in %s while %s[%d] entered %s\n",
-				x->count, x->count == 1 ? "" : "s", x->dev.name,
-				x->dev.bus[0] ? x->dev.bus : "none",
-				x->task[0].comm, x->task[0].pid,
-				x->task[0].entry, x->task[1].comm,
-				x->task[1].pid, x->task[1].entry);
+				x->count, x->count == 1 ? "" : "s",
+				tesc(&tp, x->dev.name),
+				x->dev.bus[0] ? tesc(&tp, x->dev.bus) : "none",
+				tesc(&tp, x->task[0].comm), x->task[0].pid,
+				tesc(&tp, x->task[0].entry),
+				tesc(&tp, x->task[1].comm), x->task[1].pid,
+				tesc(&tp, x->task[1].entry));
 			for (int t = 0; t < 2; t++) {
 				fprintf(out, "      %s:\n",
 					t ? "entering" : "inside");
 				for (j = 0; j < x->task[t].nr_frames; j++)
 					fprintf(out, "        %s\n",
-						x->task[t].frames[j]);
+						tesc(&tp,
+						     x->task[t].frames[j]));
 			}
 		}
 	}
@@ -496,11 +607,11 @@ int report__write_text(const struct la_report *r, FILE *out)
 			continue;
 		printed = 1;
 		fprintf(out, "  %s: %" PRIu64 " violation%s at %zu site%s\n",
-			s->module, group_sum(&sorted, i, j),
+			tesc(&tp, s->module), group_sum(&sorted, i, j),
 			group_sum(&sorted, i, j) == 1 ? "" : "s", j - i,
 			j - i == 1 ? "" : "s");
 		for (; i < j; i++)
-			text_site(&sorted.sites[i], out, true);
+			text_site(&sorted.sites[i], out, true, &tp);
 	}
 	if (!printed)
 		fprintf(out, "  none\n");
@@ -519,11 +630,11 @@ int report__write_text(const struct la_report *r, FILE *out)
 		if (rank(s) != 1)
 			continue;
 		printed = 1;
-		fprintf(out, "  %s: %" PRIu64 " call%s\n", s->core_path,
-			group_sum(&sorted, i, j),
+		fprintf(out, "  %s: %" PRIu64 " call%s\n",
+			tesc(&tp, s->core_path), group_sum(&sorted, i, j),
 			group_sum(&sorted, i, j) == 1 ? "" : "s");
 		for (; i < j; i++)
-			text_site(&sorted.sites[i], out, false);
+			text_site(&sorted.sites[i], out, false, &tp);
 	}
 	if (!printed)
 		fprintf(out, "  none\n");
@@ -534,7 +645,7 @@ int report__write_text(const struct la_report *r, FILE *out)
 		if (!printed++)
 			fprintf(out, "\nUNCLASSIFIED (stack too short to tell "
 				     "who called)\n");
-		text_site(&sorted.sites[i], out, true);
+		text_site(&sorted.sites[i], out, true, &tp);
 	}
 
 	fprintf(out, "\nCOVERAGE\n  %-24s %-7s %10s %10s %10s %10s\n",
@@ -547,7 +658,7 @@ int report__write_text(const struct la_report *r, FILE *out)
 		fprintf(out,
 			"  %-24s %-7s %10" PRIu64 " %10" PRIu64 " %10" PRIu64
 			" %10" PRIu64 "\n",
-			h->function, h->attach,
+			tesc(&tp, h->function), tesc(&tp, h->attach),
 			h->calls[0] + h->calls[1] + h->calls[2], h->calls[0],
 			h->calls[1], h->calls[2]);
 	}
@@ -558,11 +669,13 @@ int report__write_text(const struct la_report *r, FILE *out)
 			continue;
 		if (!printed++)
 			fprintf(out, "  not watched here:");
-		fprintf(out, "%s %s", printed > 1 ? "," : "", h->function);
+		fprintf(out, "%s %s", printed > 1 ? "," : "",
+			tesc(&tp, h->function));
 	}
 	if (printed)
 		fputc('\n', out);
 	free(sorted.sites);
+	tpool_free(&tp);
 	/* a full disk shows only once the buffer goes out */
 	if (fflush(out))
 		return -errno;
@@ -571,9 +684,34 @@ int report__write_text(const struct la_report *r, FILE *out)
 
 /* ---- JSON ---------------------------------------------------------- */
 
+/* Only valid UTF-8 is written: each byte outside well-formed UTF-8 (a task
+ * comm from the kernel can hold any bytes) becomes U+FFFD. */
 static json_object *jstr(const char *s)
 {
-	return json_object_new_string(s ? s : "");
+	const unsigned char *u;
+	json_object *o;
+	char *d, *p;
+	size_t n;
+
+	if (!s)
+		s = "";
+	if (utf8_valid(s))
+		return json_object_new_string(s);
+	d = p = xrealloc(NULL, 3 * strlen(s) + 1);
+	for (u = (const unsigned char *)s; *u; u += n ? n : 1) {
+		n = utf8_len(u);
+		if (n) {
+			memcpy(p, u, n);
+			p += n;
+		} else {
+			memcpy(p, "\xef\xbf\xbd", 3);
+			p += 3;
+		}
+	}
+	*p = 0;
+	o = json_object_new_string(d);
+	free(d);
+	return o;
 }
 
 /* seconds with microseconds, not 17 significant digits */
@@ -587,17 +725,12 @@ static json_object *jsec(double v)
 
 static json_object *jcount(uint64_t v)
 {
-	return json_object_new_int64((int64_t)v);
+	return json_object_new_uint64(v);
 }
 
 static const char *probe_lock_name(int v)
 {
 	return v == 1 ? "held" : v == 0 ? "not_held" : "absent";
-}
-
-static int probe_lock_from_name(const char *s)
-{
-	return !strcmp(s, "held") ? 1 : !strcmp(s, "not_held") ? 0 : -1;
 }
 
 static json_object *json_dev(const struct la_rdev *dv)
@@ -755,8 +888,21 @@ static json_object *report_json(const struct la_report *r)
 	json_object_object_add(o, "hostname", jstr(r->hostname));
 	json_object_object_add(o, "started", jstr(r->started));
 	json_object_object_add(o, "duration_s", jsec(r->duration_s));
-	json_object_object_add(o, "sources",
-			       json_object_new_int((int)r->sources));
+	json_object_object_add(o, "sources", jcount(r->sources));
+	if (r->nr_runs > 1) {
+		a = json_object_new_array();
+		for (i = 0; i < r->nr_runs; i++) {
+			t = json_object_new_object();
+			json_object_object_add(t, "hostname",
+					       jstr(r->runs[i].hostname));
+			json_object_object_add(t, "kernel",
+					       jstr(r->runs[i].kernel));
+			json_object_object_add(t, "started",
+					       jstr(r->runs[i].started));
+			json_object_array_add(a, t);
+		}
+		json_object_object_add(o, "runs", a);
+	}
 
 	a = json_object_new_array();
 	for (i = 0; i < r->nr_hooks; i++) {
@@ -886,6 +1032,7 @@ struct jreader {
 	int failed;
 };
 
+/* the first failure wins: "FILE: what 'key'" */
 static void jfail(struct jreader *jr, const char *what, const char *key)
 {
 	if (jr->failed++)
@@ -893,53 +1040,131 @@ static void jfail(struct jreader *jr, const char *what, const char *key)
 	snprintf(jr->err, jr->errlen, "%s: %s '%s'", jr->path, what, key);
 }
 
+static bool jtype(json_object *v, json_type type)
+{
+	/* integers are valid doubles */
+	return json_object_is_type(v, type) ||
+	       (type == json_type_double &&
+		json_object_is_type(v, json_type_int));
+}
+
+/* o[key], which must exist and have the type; NULL after a failure */
 static json_object *jget(struct jreader *jr, json_object *o, const char *key,
 			 json_type type)
 {
 	json_object *v;
 
+	if (!json_object_is_type(o, json_type_object)) {
+		jfail(jr, "not an object where it holds", key);
+		return NULL;
+	}
 	if (!json_object_object_get_ex(o, key, &v)) {
 		jfail(jr, "missing field", key);
 		return NULL;
 	}
-	if (!json_object_is_type(v, type)) {
-		/* integers are valid doubles */
-		if (!(type == json_type_double &&
-		      json_object_is_type(v, json_type_int))) {
-			jfail(jr, "wrong type for field", key);
-			return NULL;
-		}
+	if (!jtype(v, type)) {
+		jfail(jr, "wrong type for field", key);
+		return NULL;
 	}
 	return v;
 }
 
+/* item i of the array a (named name), which must have the type */
+static json_object *jitem(struct jreader *jr, json_object *a, size_t i,
+			  json_type type, const char *name)
+{
+	json_object *v = json_object_array_get_idx(a, i);
+
+	if (!jtype(v, type)) {
+		jfail(jr, "wrong type for an item of", name);
+		return NULL;
+	}
+	return v;
+}
+
+/* the string v (named key): no NUL inside (the tokener checked UTF-8) */
+static const char *jstring(struct jreader *jr, json_object *v, const char *key)
+{
+	const char *s;
+
+	if (!v)
+		return "";
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
+		jfail(jr, "NUL character in", key);
+		return "";
+	}
+	return s;
+}
+
 static const char *jget_str(struct jreader *jr, json_object *o, const char *key)
 {
-	json_object *v = jget(jr, o, key, json_type_string);
+	return jstring(jr, jget(jr, o, key, json_type_string), key);
+}
 
-	return v ? json_object_get_string(v) : "";
+/* a non-negative integer up to max (not a double, string or bool) */
+static uint64_t jcheck_count(struct jreader *jr, json_object *v,
+			     const char *key, uint64_t max)
+{
+	uint64_t n;
+
+	if (!v)
+		return 0;
+	if (json_object_get_int64(v) < 0) {
+		jfail(jr, "negative count in", key);
+		return 0;
+	}
+	n = json_object_get_uint64(v);
+	if (n > max) {
+		jfail(jr, "number out of range in", key);
+		return 0;
+	}
+	return n;
 }
 
 static uint64_t jget_count(struct jreader *jr, json_object *o, const char *key)
 {
-	json_object *v = jget(jr, o, key, json_type_int);
-	int64_t n;
-
-	if (!v)
-		return 0;
-	n = json_object_get_int64(v);
-	if (n < 0) {
-		jfail(jr, "negative count in", key);
-		return 0;
-	}
-	return (uint64_t)n;
+	return jcheck_count(jr, jget(jr, o, key, json_type_int), key,
+			    LA_COUNT_MAX);
 }
 
+/* a process id: 0 to INT_MAX */
+static int jget_pid(struct jreader *jr, json_object *o, const char *key)
+{
+	return (int)jcheck_count(jr, jget(jr, o, key, json_type_int), key,
+				 INT_MAX);
+}
+
+/* seconds: a finite number >= 0 */
 static double jget_double(struct jreader *jr, json_object *o, const char *key)
 {
 	json_object *v = jget(jr, o, key, json_type_double);
+	double d = v ? json_object_get_double(v) : 0;
 
-	return v ? json_object_get_double(v) : 0;
+	if (!isfinite(d) || d < 0) {
+		jfail(jr, "not a finite number >= 0 in", key);
+		return 0;
+	}
+	return d;
+}
+
+static bool jget_bool(struct jreader *jr, json_object *o, const char *key)
+{
+	json_object *v = jget(jr, o, key, json_type_boolean);
+
+	return v && json_object_get_boolean(v);
+}
+
+/* *sum += v, refused (not wrapped) above LA_COUNT_MAX */
+static void jadd(struct jreader *jr, uint64_t *sum, uint64_t v, const char *key)
+{
+	uint64_t s;
+
+	if (__builtin_add_overflow(*sum, v, &s) || s > LA_COUNT_MAX) {
+		jfail(jr, "merged sum above 2^64-2 of", key);
+		return;
+	}
+	*sum = s;
 }
 
 static bool same_site(const struct la_rsite *a, const struct la_rsite *b)
@@ -1000,129 +1225,150 @@ void report__merge_last(struct la_report *r)
 	merge_site(r, &in);
 }
 
+/* a device object: name, bus, driver (a string, null or missing), registered */
+static void read_dev(struct jreader *jr, json_object *d, struct la_rdev *out)
+{
+	json_object *v;
+
+	out->name = (char *)jget_str(jr, d, "name");
+	out->bus = (char *)jget_str(jr, d, "bus");
+	out->driver = "";
+	if (json_object_is_type(d, json_type_object) &&
+	    json_object_object_get_ex(d, "driver", &v) && v) {
+		if (json_object_is_type(v, json_type_string))
+			out->driver = (char *)jstring(jr, v, "driver");
+		else
+			jfail(jr, "wrong type for field", "driver");
+	}
+	out->registered = jget_bool(jr, d, "registered");
+}
+
+/* the array of strings o[key] into a new array (strings not copied) */
+static char **read_frames(struct jreader *jr, json_object *o, const char *key,
+			  size_t *n)
+{
+	json_object *a = jget(jr, o, key, json_type_array);
+	char **f;
+
+	*n = a ? json_object_array_length(a) : 0;
+	f = xrealloc(NULL, (*n + 1) * sizeof(*f));
+	for (size_t i = 0; i < *n; i++)
+		f[i] = (char *)jstring(
+			jr, jitem(jr, a, i, json_type_string, key), key);
+	return f;
+}
+
+/*
+ * A site: the facts are read and checked, the attribution (group, module,
+ * function, caller, core path) and the severity are derived from the stack
+ * as for a live site; what the file says of them is not read.
+ */
 static int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 {
-	struct la_rsite in;
-	json_object *a, *v;
-	const char *g;
-	size_t i;
+	const char *entry, *pl, *comm = "";
+	json_object *devs, *v;
+	struct la_rsite *s;
+	struct la_rdev dev;
+	int state, probe_lock, pid = 0;
+	uint64_t count, by_caller = 0;
+	double first_s, last_s;
+	bool registered, truncated;
+	char **frames;
+	size_t i, n;
 
-	memset(&in, 0, sizeof(in));
 	if (!json_object_is_type(o, json_type_object)) {
 		jfail(jr, "site is not an object in", "sites");
 		return -1;
 	}
-	in.entry = xstrdup(jget_str(jr, o, "entry_point"));
-	in.state = state_from_name(jget_str(jr, o, "lock_state"));
-	if (in.state < 0)
+	entry = jget_str(jr, o, "entry_point");
+	state = state_from_name(jget_str(jr, o, "lock_state"));
+	if (state < 0)
 		jfail(jr, "unknown value of", "lock_state");
-	in.count = jget_count(jr, o, "count");
+	count = jget_count(jr, o, "count");
 	/* optional: reports before 0.2 have none */
 	if (json_object_object_get_ex(o, "counted_by_caller", &v))
-		in.by_caller = jget_count(jr, o, "counted_by_caller");
-	if (in.by_caller > in.count)
+		by_caller = jget_count(jr, o, "counted_by_caller");
+	if (by_caller > count)
 		jfail(jr, "more than count in", "counted_by_caller");
-	in.first_s = jget_double(jr, o, "first_seen_s");
-	in.last_s = jget_double(jr, o, "last_seen_s");
-	g = jget_str(jr, o, "group");
-	in.group = !strcmp(g, "driver") ? LA_GROUP_DRIVER
-		   : !strcmp(g, "core") ? LA_GROUP_CORE
-					: LA_GROUP_UNCLASSIFIED;
-	v = jget(jr, o, "registered", json_type_boolean);
-	in.registered = v && json_object_get_boolean(v);
-	in.probe_lock = probe_lock_from_name(
-		jget_str(jr, o, "iommu_probe_device_lock"));
-	/* derived, not trusted from the file */
-	in.severity =
-		la_severity(in.group, in.state, in.registered, in.probe_lock);
-	in.core_path = xstrdup(
-		in.group == LA_GROUP_CORE ? jget_str(jr, o, "core_path") : "");
-	in.module = xstrdup(
-		in.group == LA_GROUP_DRIVER ? jget_str(jr, o, "module") : "");
-	in.function = xstrdup(
-		in.group == LA_GROUP_DRIVER ? jget_str(jr, o, "function") : "");
-	in.caller = xstrdup(
-		in.group == LA_GROUP_DRIVER ? jget_str(jr, o, "caller") : "");
-	in.holder_comm = xstrdup("");
-	if (in.state == LA_HELD_OTHER &&
-	    (a = jget(jr, o, "holder", json_type_object))) {
-		in.holder_pid = (int)jget_count(jr, a, "pid");
-		free(in.holder_comm);
-		in.holder_comm = xstrdup(jget_str(jr, a, "comm"));
+	first_s = jget_double(jr, o, "first_seen_s");
+	last_s = jget_double(jr, o, "last_seen_s");
+	registered = jget_bool(jr, o, "registered");
+	pl = jget_str(jr, o, "iommu_probe_device_lock");
+	probe_lock = !strcmp(pl, "held")       ? 1
+		     : !strcmp(pl, "not_held") ? 0
+		     : !strcmp(pl, "absent")   ? -1
+					       : -2;
+	if (probe_lock == -2)
+		jfail(jr, "unknown value of", "iommu_probe_device_lock");
+	if (state == LA_HELD_OTHER &&
+	    (v = jget(jr, o, "holder", json_type_object))) {
+		pid = jget_pid(jr, v, "pid");
+		comm = jget_str(jr, v, "comm");
 	}
-	a = jget(jr, o, "devices", json_type_array);
-	for (i = 0; a && i < json_object_array_length(a); i++) {
-		json_object *d = json_object_array_get_idx(a, i), *drv;
-		const char *driver = "";
-
-		if (json_object_object_get_ex(d, "driver", &drv) &&
-		    json_object_is_type(drv, json_type_string))
-			driver = json_object_get_string(drv);
-		v = jget(jr, d, "registered", json_type_boolean);
-		report__add_dev(&in, jget_str(jr, d, "name"),
-				jget_str(jr, d, "bus"), driver,
-				v && json_object_get_boolean(v));
-	}
-	a = jget(jr, o, "stack", json_type_array);
-	in.nr_frames = a ? json_object_array_length(a) : 0;
-	in.frames = xrealloc(NULL, (in.nr_frames + 1) * sizeof(char *));
-	for (i = 0; i < in.nr_frames; i++) {
-		v = json_object_array_get_idx(a, i);
-		in.frames[i] = xstrdup(json_object_is_type(v, json_type_string)
-					       ? json_object_get_string(v)
-					       : "?");
-	}
-	v = jget(jr, o, "stack_truncated", json_type_boolean);
-	in.truncated = v && json_object_get_boolean(v);
+	devs = jget(jr, o, "devices", json_type_array);
+	for (i = 0; devs && i < json_object_array_length(devs); i++)
+		read_dev(jr, jitem(jr, devs, i, json_type_object, "devices"),
+			 &dev);
+	frames = read_frames(jr, o, "stack", &n);
+	truncated = jget_bool(jr, o, "stack_truncated");
+	if (!jr->failed)
+		jadd(jr, &r->read_counts, count, "count");
 	if (jr->failed) {
-		site_free(&in);
+		free(frames);
 		return -1;
 	}
-	merge_site(r, &in);
+	s = report__add_site(r, entry, state, frames, n, truncated, registered,
+			     probe_lock);
+	free(frames);
+	s->count = count;
+	s->by_caller = by_caller;
+	s->first_s = first_s;
+	s->last_s = last_s;
+	s->holder_pid = pid;
+	free(s->holder_comm);
+	s->holder_comm = xstrdup(comm);
+	for (i = 0; devs && i < json_object_array_length(devs); i++) {
+		read_dev(jr, json_object_array_get_idx(devs, i), &dev);
+		report__add_dev(s, dev.name, dev.bus, dev.driver,
+				dev.registered);
+	}
+	report__merge_last(r);
 	return 0;
 }
 
-static void read_race(struct jreader *jr, json_object *o, struct la_report *r)
+static int read_race(struct jreader *jr, json_object *o, struct la_report *r)
 {
 	struct la_rrace in;
-	json_object *d, *ts, *v;
-	char *frames[2][LA_MAX_STACK * 2];
+	json_object *ts;
 
 	memset(&in, 0, sizeof(in));
+	if (!json_object_is_type(o, json_type_object)) {
+		jfail(jr, "finding is not an object in", "concurrent");
+		return -1;
+	}
 	in.count = jget_count(jr, o, "count");
 	in.first_s = jget_double(jr, o, "first_seen_s");
 	in.last_s = jget_double(jr, o, "last_seen_s");
-	d = jget(jr, o, "device", json_type_object);
-	in.dev.name = (char *)(d ? jget_str(jr, d, "name") : "");
-	in.dev.bus = (char *)(d ? jget_str(jr, d, "bus") : "");
-	in.dev.driver = "";
-	if (d && json_object_object_get_ex(d, "driver", &v) &&
-	    json_object_is_type(v, json_type_string))
-		in.dev.driver = (char *)json_object_get_string(v);
-	v = d ? jget(jr, d, "registered", json_type_boolean) : NULL;
-	in.dev.registered = v && json_object_get_boolean(v);
+	read_dev(jr, jget(jr, o, "device", json_type_object), &in.dev);
 	ts = jget(jr, o, "tasks", json_type_array);
-	if (!ts || json_object_array_length(ts) != 2) {
+	if (ts && json_object_array_length(ts) != 2)
 		jfail(jr, "want two tasks in", "concurrent");
-		return;
-	}
-	for (int t = 0; t < 2; t++) {
-		json_object *to = json_object_array_get_idx(ts, t), *st;
+	for (int t = 0; !jr->failed && t < 2; t++) {
+		json_object *to = jitem(jr, ts, t, json_type_object, "tasks");
 
 		in.task[t].entry = (char *)jget_str(jr, to, "entry_point");
-		in.task[t].pid = (int)jget_count(jr, to, "pid");
+		in.task[t].pid = jget_pid(jr, to, "pid");
 		in.task[t].comm = (char *)jget_str(jr, to, "comm");
-		st = jget(jr, to, "stack", json_type_array);
-		in.task[t].nr_frames = st ? json_object_array_length(st) : 0;
-		if (in.task[t].nr_frames > LA_MAX_STACK * 2)
-			in.task[t].nr_frames = LA_MAX_STACK * 2;
-		for (size_t i = 0; i < in.task[t].nr_frames; i++)
-			frames[t][i] = (char *)json_object_get_string(
-				json_object_array_get_idx(st, i));
-		in.task[t].frames = frames[t];
+		in.task[t].frames =
+			read_frames(jr, to, "stack", &in.task[t].nr_frames);
 	}
 	if (!jr->failed)
+		jadd(jr, &r->read_races, in.count, "count");
+	if (!jr->failed)
 		report__add_race(r, &in);
+	free(in.task[0].frames);
+	free(in.task[1].frames);
+	return jr->failed ? -1 : 0;
 }
 
 static int read_sites(struct jreader *jr, json_object *arr, struct la_report *r)
@@ -1132,16 +1378,18 @@ static int read_sites(struct jreader *jr, json_object *arr, struct la_report *r)
 	for (i = 0; arr && i < json_object_array_length(arr); i++)
 		if (read_site(jr, json_object_array_get_idx(arr, i), r))
 			return -1;
-	return 0;
+	return jr->failed ? -1 : 0;
 }
 
+/* [{module or path: name, violations: n, sites: [...]}]: only the sites are
+ * read, the grouping is derived again */
 static int read_groups(struct jreader *jr, json_object *arr,
-		       struct la_report *r)
+		       struct la_report *r, const char *what)
 {
 	size_t i;
 
 	for (i = 0; arr && i < json_object_array_length(arr); i++) {
-		json_object *g = json_object_array_get_idx(arr, i);
+		json_object *g = jitem(jr, arr, i, json_type_object, what);
 
 		if (read_sites(jr, jget(jr, g, "sites", json_type_array), r))
 			return -1;
@@ -1187,32 +1435,194 @@ static void merge_name(char **dst, const char *src)
 	}
 }
 
+static bool same_run(const struct la_run *a, const char *host,
+		     const char *kernel, const char *started)
+{
+	return !strcmp(a->hostname, host) && !strcmp(a->kernel, kernel) &&
+	       !strcmp(a->started, started);
+}
+
+/* Add one run to r, refused if r has it already (an input read twice, two
+ * snapshots of one run, or a merged report holding a run merged again) */
+static void add_run(struct jreader *jr, struct la_report *r, const char *host,
+		    const char *kernel, const char *started)
+{
+	struct la_run *x;
+
+	if (jr->failed)
+		return;
+	for (size_t i = 0; i < r->nr_runs; i++) {
+		if (!same_run(&r->runs[i], host, kernel, started))
+			continue;
+		jr->failed++;
+		snprintf(jr->err, jr->errlen,
+			 "%s: the run on '%s' (kernel %s) started %s is merged "
+			 "already: its counts would be counted twice",
+			 jr->path, host, kernel, started);
+		return;
+	}
+	r->runs = xrealloc(r->runs, (r->nr_runs + 1) * sizeof(*r->runs));
+	x = &r->runs[r->nr_runs++];
+	x->hostname = xstrdup(host);
+	x->kernel = xstrdup(kernel);
+	x->started = xstrdup(started);
+}
+
+/* The runs a report covers: its "runs" (a merged report), or the one run
+ * its hostname, kernel and started name. */
+static void read_runs(struct jreader *jr, json_object *o, struct la_report *r)
+{
+	size_t i, before = r->nr_runs;
+	json_object *a, *x;
+
+	if (!json_object_object_get_ex(o, "runs", &a)) {
+		add_run(jr, r, jget_str(jr, o, "hostname"),
+			jget_str(jr, o, "kernel"), jget_str(jr, o, "started"));
+		return;
+	}
+	a = jget(jr, o, "runs", json_type_array);
+	if (a && !json_object_array_length(a))
+		jfail(jr, "no run in", "runs");
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		x = jitem(jr, a, i, json_type_object, "runs");
+		add_run(jr, r, jget_str(jr, x, "hostname"),
+			jget_str(jr, x, "kernel"), jget_str(jr, x, "started"));
+	}
+	/* refused: r keeps only the runs it had */
+	while (jr->failed && r->nr_runs > before) {
+		r->nr_runs--;
+		free(r->runs[r->nr_runs].hostname);
+		free(r->runs[r->nr_runs].kernel);
+		free(r->runs[r->nr_runs].started);
+	}
+}
+
+/*
+ * The JSON document in path: a regular file (a symlink to one is followed)
+ * of at most LA_REPORT_MAX_BYTES, opened without blocking (a FIFO without a
+ * writer), parsed strictly (no NaN, Infinity spelled otherwise, trailing
+ * commas; UTF-8 checked) to its end. NULL and a message on failure.
+ */
+static json_object *read_json(const char *path, char *err, size_t errlen,
+			      int *ret)
+{
+	json_object *o = NULL;
+	struct json_tokener *tok;
+	enum json_tokener_error e;
+	size_t len = 0, cap;
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st)) {
+		*ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file (a %s)", path,
+			 S_ISDIR(st.st_mode)	? "directory"
+			 : S_ISFIFO(st.st_mode) ? "FIFO"
+			 : S_ISSOCK(st.st_mode) ? "socket"
+						: "device");
+		close(fd);
+		*ret = -EINVAL;
+		return NULL;
+	}
+	if (st.st_size > LA_REPORT_MAX_BYTES) {
+		*ret = -EFBIG;
+		snprintf(err, errlen,
+			 "%s: larger than %u MiB, the limit for a "
+			 "report",
+			 path, LA_REPORT_MAX_BYTES >> 20);
+		close(fd);
+		return NULL;
+	}
+	/* the size may change while reading: read to the end, up to the cap */
+	cap = (size_t)st.st_size + 1;
+	buf = xrealloc(NULL, cap);
+	for (;;) {
+		if (len == cap) {
+			if (cap > LA_REPORT_MAX_BYTES)
+				break;
+			cap = cap * 2 < LA_REPORT_MAX_BYTES + 1
+				      ? cap * 2
+				      : LA_REPORT_MAX_BYTES + 1;
+			buf = xrealloc(buf, cap);
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*ret = -errno;
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	if (len > LA_REPORT_MAX_BYTES) {
+		*ret = -EFBIG;
+		snprintf(err, errlen,
+			 "%s: larger than %u MiB, the limit for a "
+			 "report",
+			 path, LA_REPORT_MAX_BYTES >> 20);
+		goto out;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		fprintf(stderr, "lockaudit: out of memory\n");
+		exit(1);
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+					    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, buf, (int)len);
+	e = json_tokener_get_error(tok);
+	*ret = -EINVAL;
+	if (!o || e != json_tokener_success)
+		snprintf(err, errlen, "%s: not valid JSON (%s at byte %zu)",
+			 path,
+			 e == json_tokener_continue
+				 ? "unexpected end of input"
+				 : json_tokener_error_desc(e),
+			 json_tokener_get_parse_end(tok));
+	else if (json_tokener_get_parse_end(tok) != len)
+		snprintf(err, errlen,
+			 "%s: not valid JSON (data after the report at byte "
+			 "%zu)",
+			 path, json_tokener_get_parse_end(tok));
+	else
+		*ret = 0;
+	json_tokener_free(tok);
+	if (*ret) {
+		json_object_put(o);
+		o = NULL;
+	}
+out:
+	free(buf);
+	close(fd);
+	return o;
+}
+
 int report__merge_file(struct la_report *r, const char *path, char *err,
 		       size_t errlen)
 {
 	struct jreader jr = {.path = path, .err = err, .errlen = errlen};
-	json_object *o, *a, *t, *d;
-	const char *schema, *started;
+	json_object *o, *a, *t, *d, *v;
+	const char *schema, *started, *attach;
+	uint64_t sources;
 	size_t i;
 	int ret = -EINVAL;
 
-	o = json_object_from_file(path);
-	if (!o) {
-		int e = errno;
-		FILE *f = fopen(path, "re");
-
-		if (!f) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			return -errno;
-		}
-		fclose(f);
-		snprintf(err, errlen, "%s: not valid JSON (%s)", path,
-			 json_util_get_last_err() ? json_util_get_last_err()
-						  : strerror(e));
-		/* json-c's message ends with a newline */
-		err[strcspn(err, "\n")] = 0;
-		return -EINVAL;
-	}
+	o = read_json(path, err, errlen, &ret);
+	if (!o)
+		return ret;
+	ret = -EINVAL;
 	if (!json_object_is_type(o, json_type_object)) {
 		snprintf(err, errlen, "%s: not a lockaudit report", path);
 		goto out;
@@ -1224,6 +1634,10 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 			 path, schema, LA_SCHEMA);
 		goto out;
 	}
+	/* first, so that a refused run leaves r as it was */
+	read_runs(&jr, o, r);
+	if (jr.failed)
+		goto out;
 	merge_name(&r->kernel, jget_str(&jr, o, "kernel"));
 	merge_name(&r->arch, jget_str(&jr, o, "arch"));
 	merge_name(&r->hostname, jget_str(&jr, o, "hostname"));
@@ -1233,16 +1647,33 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 		r->started = xstrdup(started);
 	}
 	r->duration_s += jget_double(&jr, o, "duration_s");
-	r->sources += (unsigned int)jget_count(&jr, o, "sources");
+	if (!isfinite(r->duration_s))
+		jfail(&jr, "merged sum too large of", "duration_s");
+	sources = jcheck_count(&jr, jget(&jr, o, "sources", json_type_int),
+			       "sources", UINT_MAX - r->sources);
+	r->sources += (unsigned int)sources;
 
 	a = jget(&jr, o, "hooks", json_type_array);
-	for (i = 0; a && i < json_object_array_length(a); i++) {
-		json_object *h = json_object_array_get_idx(a, i), *c;
+	for (i = 0; a && !jr.failed && i < json_object_array_length(a); i++) {
+		json_object *h = jitem(&jr, a, i, json_type_object, "hooks");
+		const char *function = jget_str(&jr, h, "function");
 		size_t before = r->nr_hooks;
-		struct la_rhook *rh =
-			report__hook(r, jget_str(&jr, h, "function"));
-		const char *attach = jget_str(&jr, h, "attach");
+		uint64_t calls[LA_NR_STATES];
+		struct la_rhook *rh;
 
+		attach = jget_str(&jr, h, "attach");
+		if (!jr.failed && strcmp(attach, "fentry") &&
+		    strcmp(attach, "kprobe") && strcmp(attach, "absent"))
+			jfail(&jr, "unknown value of", "attach");
+		v = jget(&jr, h, "calls", json_type_object);
+		for (int s = 0; s < LA_NR_STATES; s++) {
+			calls[s] = v ? jget_count(&jr, v, la_state_name(s)) : 0;
+			jadd(&jr, &r->read_calls, calls[s], la_state_name(s));
+		}
+		jget_str(&jr, h, "reason");
+		if (jr.failed)
+			break;
+		rh = report__hook(r, function);
 		/* a new line takes the file's; "absent" yields to an attach */
 		if (r->nr_hooks != before || (!strcmp(rh->attach, "absent") &&
 					      strcmp(attach, "absent"))) {
@@ -1251,24 +1682,30 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 			free(rh->reason);
 			rh->reason = xstrdup(jget_str(&jr, h, "reason"));
 		}
-		c = jget(&jr, h, "calls", json_type_object);
-		for (int s = 0; c && s < LA_NR_STATES; s++)
-			rh->calls[s] += jget_count(&jr, c, la_state_name(s));
+		/* <= read_calls: no wrap */
+		for (int s = 0; s < LA_NR_STATES; s++)
+			rh->calls[s] += calls[s];
 	}
 	t = jget(&jr, o, "totals", json_type_object);
 	d = t ? jget(&jr, t, "dropped", json_type_object) : NULL;
 	if (d) {
-		r->dropped_sites += jget_count(&jr, d, "sites");
-		r->dropped_events += jget_count(&jr, d, "events");
-		r->stack_errors += jget_count(&jr, d, "stack_errors");
-		r->dropped_races += jget_count(&jr, d, "concurrent");
+		jadd(&jr, &r->dropped_sites, jget_count(&jr, d, "sites"),
+		     "sites");
+		jadd(&jr, &r->dropped_events, jget_count(&jr, d, "events"),
+		     "events");
+		jadd(&jr, &r->stack_errors, jget_count(&jr, d, "stack_errors"),
+		     "stack_errors");
+		jadd(&jr, &r->dropped_races, jget_count(&jr, d, "concurrent"),
+		     "concurrent");
 	}
 	a = jget(&jr, o, "concurrent", json_type_array);
 	for (i = 0; a && !jr.failed && i < json_object_array_length(a); i++)
 		read_race(&jr, json_object_array_get_idx(a, i), r);
 	if (jr.failed ||
-	    read_groups(&jr, jget(&jr, o, "drivers", json_type_array), r) ||
-	    read_groups(&jr, jget(&jr, o, "core", json_type_array), r) ||
+	    read_groups(&jr, jget(&jr, o, "drivers", json_type_array), r,
+			"drivers") ||
+	    read_groups(&jr, jget(&jr, o, "core", json_type_array), r,
+			"core") ||
 	    read_sites(&jr, jget(&jr, o, "unclassified", json_type_array), r) ||
 	    read_sites(&jr, jget(&jr, o, "held", json_type_array), r))
 		goto out;

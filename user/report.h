@@ -15,6 +15,13 @@
 
 #define LA_SCHEMA	   "lockaudit.report/1"
 #define LA_REPORT_MAX_DEVS 16 /* example devices kept per site when merging */
+/* Reading reports: only regular files up to this size are read. */
+#define LA_REPORT_MAX_BYTES (256u << 20)
+/*
+ * The largest count a report may hold, read or merged: 2^64-2. json-c reads
+ * any larger integer as 2^64-1, so that value cannot be told from overflow.
+ */
+#define LA_COUNT_MAX (UINT64_MAX - 1)
 
 struct la_rdev {
 	char *name;
@@ -68,6 +75,11 @@ struct la_rhook {
 	uint64_t calls[3]; /* by enum la_lock_state */
 };
 
+/* One run's identity: a report is refused if one of its runs is merged. */
+struct la_run {
+	char *hostname, *kernel, *started;
+};
+
 struct la_report {
 	char *kernel; /* release, or "a, b" when merged */
 	char *arch;
@@ -83,6 +95,14 @@ struct la_report {
 	size_t nr_races;
 	struct la_rrace *races;
 	uint64_t dropped_races;
+	/* the runs merged in (report__merge_file); written as "runs" when
+	 * more than one */
+	size_t nr_runs;
+	struct la_run *runs;
+	/* report__merge_file: all site counts, concurrent counts and hook
+	 * calls read so far, each kept <= LA_COUNT_MAX, so that no merged sum
+	 * (a site's count, a module's, calls audited) can exceed it */
+	uint64_t read_counts, read_races, read_calls;
 };
 
 /* Add a concurrent finding (strings and frames copied), merging it into an
@@ -121,9 +141,12 @@ int report__write_json(const struct la_report *r, FILE *out, bool pretty);
 int report__save_json(const struct la_report *r, const char *path, bool pretty);
 
 /*
- * Read a JSON report and merge it into r (which may be empty). On failure
- * returns -errno (EINVAL for a malformed or foreign report) and puts a
- * one-line reason into err.
+ * Read a JSON report and merge it into r (which may be empty). Only a
+ * regular file (or a symlink to one) of at most LA_REPORT_MAX_BYTES, strict
+ * JSON in UTF-8 with nothing after the report; every field read is checked.
+ * A report with a run (hostname, kernel, started) already merged into r is
+ * refused. On failure returns -errno (EINVAL for a malformed or foreign
+ * report, EFBIG too large) and puts a one-line reason into err.
  */
 int report__merge_file(struct la_report *r, const char *path, char *err,
 		       size_t errlen);

@@ -20,6 +20,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -787,31 +788,63 @@ static void test_merge_order(void **state)
 	report__free(&ba);
 }
 
-static void test_merge_same_file_twice(void **state)
+/*
+ * The same run read twice (the same file, or two --interval snapshots of one
+ * run: same hostname, kernel and started) is refused, r unchanged. Before,
+ * every count was doubled without a word.
+ */
+static void build_report_snapshot(struct la_report *r)
+{
+	build_report(r);
+	r->duration_s = 60.0;
+	report__hook(r, "acpi_dma_configure_id")->calls[LA_UNLOCKED] = 20;
+	r->sites[0].count = 11;
+}
+
+static void test_merge_same_run_twice(void **state)
 {
 	struct fx *fx = *state;
+	char *a = path_in(fx, "a.json"), *snap = path_in(fx, "snap.json");
 	const struct la_rsite *s;
-	struct la_report r;
 
 	save(fx, "a.json", build_report);
-	report__init(&r);
-	merge_ok(fx, &r, "a.json");
-	merge_ok(fx, &r, "a.json");
-	assert_int_equal(r.sources, 2);
-	assert_string_equal(r.kernel, "6.1.0-18-amd64"); /* a set */
-	assert_int_equal(r.nr_sites, 6);
-	s = find_site(&r, "acpi_dma_configure_id", LA_UNLOCKED,
+	save(fx, "snap.json", build_report_snapshot);
+	merge_ok(fx, &fx->r, "a.json");
+	assert_int_equal(
+		report__merge_file(&fx->r, a, fx->err, sizeof(fx->err)),
+		-EINVAL);
+	assert_non_null(strstr(fx->err, "merged already"));
+	assert_non_null(strstr(fx->err, "2024-03-01T12:00:00Z"));
+	assert_int_equal(
+		report__merge_file(&fx->r, snap, fx->err, sizeof(fx->err)),
+		-EINVAL);
+	assert_non_null(strstr(fx->err, "merged already"));
+	/* nothing of the refused inputs was counted */
+	assert_int_equal(fx->r.sources, 1);
+	assert_int_equal(fx->r.nr_runs, 1);
+	assert_true(fx->r.duration_s == 30.25);
+	s = find_site(&fx->r, "acpi_dma_configure_id", LA_UNLOCKED,
 		      "la_call_unlocked");
 	assert_non_null(s);
-	assert_int_equal(s->count, 10);
-	assert_int_equal(s->nr_devs, 2);
-	assert_int_equal(report__calls(&r, LA_HELD), 240);
-	report__free(&r);
+	assert_int_equal(s->count, 5);
+	assert_int_equal(report__calls(&fx->r, LA_HELD), 120);
+	free(a);
+	free(snap);
+}
+
+/* another run of the same host and kernel (another start) is merged */
+static void build_report_c(struct la_report *r)
+{
+	build_report(r);
+	free(r->started);
+	r->started = xstrdup("2024-03-02T12:00:00Z");
 }
 
 /*
- * Merging a merged report again: kernel names stay a set ("a, b" merged
- * into "a" is "a, b", not "a, a, b").
+ * Merging a merged report with another run: kernel names stay a set (once,
+ * merge_name() looked up the whole incoming "a, b" as one name and appended
+ * it, giving "a, a, b"). The merged report lists its runs ("runs"), so one
+ * of them merged again is refused.
  */
 static void test_merge_merged_report(void **state)
 {
@@ -827,12 +860,26 @@ static void test_merge_merged_report(void **state)
 	assert_int_equal(report__save_json(&r, ab, false), 0);
 	report__free(&r);
 
-	free(ab);
-	merge_ok(fx, &fx->r, "a.json");
+	save(fx, "c.json", build_report_c);
+	merge_ok(fx, &fx->r, "c.json");
 	merge_ok(fx, &fx->r, "ab.json");
 	assert_int_equal(fx->r.sources, 3);
+	assert_int_equal(fx->r.nr_runs, 3);
 	snprintf(kernel, sizeof(kernel), "%s", fx->r.kernel);
 	assert_string_equal(kernel, "6.1.0-18-amd64, 6.8.0-rc1");
+	/* ab.json holds a's run: merging it after a is refused */
+	report__init(&r);
+	merge_ok(fx, &r, "a.json");
+	assert_int_equal(report__merge_file(&r, ab, fx->err, sizeof(fx->err)),
+			 -EINVAL);
+	assert_non_null(strstr(fx->err, "merged already"));
+	report__free(&r);
+	/* and the merged report's runs survive being written and read */
+	report__free(&fx->r);
+	merge_ok(fx, &fx->r, "ab.json");
+	assert_int_equal(fx->r.nr_runs, 2);
+	assert_string_equal(fx->r.runs[1].kernel, "6.8.0-rc1");
+	free(ab);
 }
 
 /*
@@ -949,9 +996,9 @@ static void test_merge_registered_is_identity(void **state)
 	assert_int_equal(report__save_json(&r, path, false), 0);
 	report__free(&r);
 	merge_ok(fx, &fx->r, "r.json");
-	merge_ok(fx, &fx->r, "r.json");
 	assert_int_equal(fx->r.nr_sites, 2);
-	assert_int_equal(fx->r.sites[0].count + fx->r.sites[1].count, 6);
+	assert_int_equal(fx->r.sites[0].count + fx->r.sites[1].count, 3);
+	assert_true(fx->r.sites[0].registered != fx->r.sites[1].registered);
 	free(path);
 }
 
@@ -1013,7 +1060,8 @@ static void test_error_directory(void **state)
 {
 	struct fx *fx = *state;
 
-	expect_merge_error(fx, fx->dir, -EINVAL, "not valid JSON");
+	expect_merge_error(fx, fx->dir, -EINVAL,
+			   "not a regular file (a directory)");
 }
 
 static void test_error_wrong_schema(void **state)
@@ -1032,14 +1080,16 @@ static void test_error_wrong_schema(void **state)
 }
 
 /* take the golden report as JSON, break it with fn, merge it */
-static void expect_mutated_error(struct fx *fx, void (*fn)(json_object *),
-				 const char *phrase)
+static void expect_mutated_error_of(struct fx *fx,
+				    void (*build)(struct la_report *),
+				    void (*fn)(json_object *),
+				    const char *phrase)
 {
 	struct la_report r;
 	json_object *o;
 	char *s;
 
-	build_report(&r);
+	build(&r);
 	s = json_of(&r, false);
 	report__free(&r);
 	o = json_tokener_parse(s);
@@ -1050,6 +1100,12 @@ static void expect_mutated_error(struct fx *fx, void (*fn)(json_object *),
 	json_object_put(o);
 	expect_content_error(fx, s, phrase);
 	free(s);
+}
+
+static void expect_mutated_error(struct fx *fx, void (*fn)(json_object *),
+				 const char *phrase)
+{
+	expect_mutated_error_of(fx, build_report, fn, phrase);
 }
 
 static json_object *jpath(json_object *o, const char *key, int idx)
@@ -1225,6 +1281,559 @@ static void test_error_short_buffer(void **state)
 	free(path);
 }
 
+/* ---- (f) hostile input --------------------------------------------- */
+
+/*
+ * Merge path in a child with a 5 s alarm (reading a device or a FIFO used
+ * to block for ever): it must fail with want and a message naming the file
+ * and containing phrase.
+ */
+static void expect_error_in_time(const char *path, int want, const char *phrase)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct la_report r;
+		char err[512] = "";
+		int ret;
+
+		alarm(5);
+		report__init(&r);
+		ret = report__merge_file(&r, path, err, sizeof(err));
+		report__free(&r);
+		if (ret != want || !strstr(err, path) || !strstr(err, phrase)) {
+			fprintf(stderr, "%s: got %d '%s', want %d '%s'\n", path,
+				ret, err, want, phrase);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("reading %s did not finish in 5 s (signal %d)", path,
+			 WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* only regular files (a symlink to one is fine), of at most 256 MiB */
+static void test_error_not_regular_file(void **state)
+{
+	struct fx *fx = *state;
+	char *fifo = path_in(fx, "fifo"), *big = path_in(fx, "big.json"),
+	     *link = path_in(fx, "link.json"), *a = path_in(fx, "a.json");
+	int fd;
+
+	expect_error_in_time("/dev/zero", -EINVAL,
+			     "not a regular file (a device)");
+	expect_error_in_time("/dev/urandom", -EINVAL,
+			     "not a regular file (a device)");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	expect_error_in_time(fifo, -EINVAL, "not a regular file (a FIFO)");
+	/* sparse: nothing is read */
+	fd = open(big, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)LA_REPORT_MAX_BYTES + 1), 0);
+	close(fd);
+	expect_error_in_time(big, -EFBIG, "larger than 256 MiB");
+	save(fx, "a.json", build_report);
+	assert_int_equal(symlink(a, link), 0);
+	merge_ok(fx, &fx->r, "link.json");
+	assert_int_equal(fx->r.nr_sites, 6);
+	free(fifo);
+	free(big);
+	free(link);
+	free(a);
+}
+
+/* text with one occurrence of from replaced by to */
+static char *replace(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	size_t len;
+	char *s;
+
+	if (!at)
+		fail_msg("'%s' not in the report", from);
+	len = strlen(text) - strlen(from) + strlen(to) + 1;
+	s = malloc(len);
+	assert_non_null(s);
+	snprintf(s, len, "%.*s%s%s", (int)(at - text), text, to,
+		 at + strlen(from));
+	return s;
+}
+
+/* the golden report's JSON with from replaced by to must be refused */
+static void expect_edited_error(struct fx *fx, const char *from, const char *to,
+				const char *phrase)
+{
+	struct la_report r;
+	char *json, *s;
+
+	build_report(&r);
+	json = json_of(&r, false);
+	report__free(&r);
+	s = replace(json, from, to);
+	expect_content_error(fx, s, phrase);
+	free(s);
+	free(json);
+}
+
+/* strict JSON to the end, UTF-8, finite numbers, no NUL in strings */
+static void test_error_strict_json(void **state)
+{
+	struct fx *fx = *state;
+	struct la_report r;
+	char *json, *two;
+	size_t len;
+
+	build_report(&r);
+	json = json_of(&r, false);
+	report__free(&r);
+	/* a second report in the same file used to be dropped silently */
+	len = 2 * strlen(json) + 1;
+	two = malloc(len);
+	assert_non_null(two);
+	snprintf(two, len, "%s%s", json, json);
+	expect_content_error(fx, two, "not valid JSON");
+	free(two);
+	two = replace(json, "\"held\":[{", "\"held\":[1,{");
+	expect_content_error(fx, two, "site is not an object");
+	free(two);
+	expect_edited_error(fx, "\"duration_s\":30.250000",
+			    "\"duration_s\":NaN",
+			    "not a finite number >= 0 in 'duration_s'");
+	expect_edited_error(fx, "\"first_seen_s\":12.500000",
+			    "\"first_seen_s\":-Infinity",
+			    "not a finite number >= 0 in 'first_seen_s'");
+	expect_edited_error(fx, "\"last_seen_s\":14.250000",
+			    "\"last_seen_s\":1e400",
+			    "not a finite number >= 0 in 'last_seen_s'");
+	expect_edited_error(fx, "\"duration_s\":30.250000", "\"duration_s\":-1",
+			    "not a finite number");
+	expect_edited_error(fx, "\"hostname\":\"testhost\"",
+			    "\"hostname\":\"test\xff\"", "invalid utf-8");
+	expect_edited_error(fx, "\"hostname\":\"testhost\"",
+			    "\"hostname\":\"test\\u0000host\"",
+			    "NUL character in 'hostname'");
+	expect_edited_error(fx, "\"comm\":\"kworker/0:1\"",
+			    "\"comm\":\"kworker\\u0000\"",
+			    "NUL character in 'comm'");
+	expect_edited_error(fx, "[\"la_call_unlocked+0x1c [la_test]\"",
+			    "[\"la_call_unlocked\\u0000+0x1c [la_test]\"",
+			    "NUL character in 'stack'");
+	free(json);
+}
+
+/* counts: integers from 0 to 2^64-2, not doubles, strings or booleans */
+static void test_error_numbers(void **state)
+{
+	struct fx *fx = *state;
+
+	/* json-c reads 2^64 and above as 2^64-1: both refused */
+	expect_edited_error(fx, "\"count\":5,",
+			    "\"count\":18446744073709551615,",
+			    "number out of range in 'count'");
+	expect_edited_error(fx, "\"count\":5,",
+			    "\"count\":18446744073709551616,",
+			    "number out of range in 'count'");
+	expect_edited_error(fx, "\"count\":5,",
+			    "\"count\":9223372036854775808000,",
+			    "number out of range in 'count'");
+	expect_edited_error(fx, "\"count\":5,", "\"count\":5.0,",
+			    "wrong type for field 'count'");
+	expect_edited_error(fx, "\"count\":5,", "\"count\":true,",
+			    "wrong type for field 'count'");
+	expect_edited_error(fx, "\"count\":5,", "\"count\":null,",
+			    "wrong type for field 'count'");
+	expect_edited_error(fx, "\"pid\":4242", "\"pid\":4294971538",
+			    "number out of range in 'pid'");
+	expect_edited_error(fx, "\"pid\":4242", "\"pid\":-1",
+			    "negative count in 'pid'");
+	expect_edited_error(fx, "\"sources\":1", "\"sources\":4294967297",
+			    "number out of range in 'sources'");
+	expect_edited_error(fx, "\"held\":120,",
+			    "\"held\":18446744073709551600,",
+			    "merged sum above 2^64-2 of 'unlocked'");
+}
+
+static const char *const st_race_in[] = {
+	"iommu_probe_device+0x5",
+	"la_race_a+0x10 [la_test]",
+};
+static const char *const st_race_enter[] = {
+	"acpi_dma_configure_id+0x0",
+	"la_race_b+0x22 [la_test]",
+	"kthread+0xe8",
+};
+
+/* build_report with a concurrent finding */
+static void build_report_race(struct la_report *r)
+{
+	struct la_rrace x;
+
+	build_report(r);
+	memset(&x, 0, sizeof(x));
+	x.count = 2;
+	x.first_s = 4.0;
+	x.last_s = 6.5;
+	x.dev.name = "la_test.2";
+	x.dev.bus = "platform";
+	x.dev.driver = "";
+	x.task[0].entry = "iommu_probe_device";
+	x.task[0].pid = 101;
+	x.task[0].comm = "modprobe";
+	x.task[0].nr_frames = ARRAY_SIZE(st_race_in);
+	x.task[0].frames = (char **)st_race_in;
+	x.task[1].entry = "acpi_dma_configure_id";
+	x.task[1].pid = 102;
+	x.task[1].comm = "kworker/1:0";
+	x.task[1].nr_frames = ARRAY_SIZE(st_race_enter);
+	x.task[1].frames = (char **)st_race_enter;
+	assert_non_null(report__add_race(r, &x));
+}
+
+static json_object *race_task(json_object *o, int t)
+{
+	return jpath(jpath(o, "concurrent", 0), "tasks", t);
+}
+
+static void race_null_frame(json_object *o)
+{
+	json_object_array_put_idx(jpath(race_task(o, 0), "stack", -1), 1, NULL);
+}
+
+static void race_pid_string(json_object *o)
+{
+	json_object_object_add(race_task(o, 1), "pid",
+			       json_object_new_string("102"));
+}
+
+static void race_task_not_object(json_object *o)
+{
+	json_object_array_put_idx(jpath(jpath(o, "concurrent", 0), "tasks", -1),
+				  0, json_object_new_int(5));
+}
+
+static void race_device_null(json_object *o)
+{
+	json_object_object_add(jpath(o, "concurrent", 0), "device", NULL);
+}
+
+static void race_comm_null(json_object *o)
+{
+	json_object_object_add(race_task(o, 0), "comm", NULL);
+}
+
+static void race_no_entry(json_object *o)
+{
+	json_object_object_del(race_task(o, 1), "entry_point");
+}
+
+static void race_not_object(json_object *o)
+{
+	json_object_array_put_idx(jpath(o, "concurrent", -1), 0,
+				  json_object_new_string("race"));
+}
+
+static void device_null(json_object *o)
+{
+	json_object_array_put_idx(jpath(first_driver_site(o), "devices", -1), 0,
+				  NULL);
+}
+
+static void driver_number(json_object *o)
+{
+	json_object_object_add(jpath(first_driver_site(o), "devices", 1),
+			       "driver", json_object_new_int(7));
+}
+
+static void hook_null(json_object *o)
+{
+	json_object_array_put_idx(jpath(o, "hooks", -1), 0, NULL);
+}
+
+static void hook_bad_attach(json_object *o)
+{
+	json_object_object_add(jpath(o, "hooks", 0), "attach",
+			       json_object_new_string("uprobe"));
+}
+
+static void group_not_object(json_object *o)
+{
+	json_object_array_put_idx(jpath(o, "drivers", -1), 0,
+				  json_object_new_boolean(1));
+}
+
+static void site_frame_number(json_object *o)
+{
+	json_object_array_put_idx(jpath(first_driver_site(o), "stack", -1), 0,
+				  json_object_new_int(1));
+}
+
+static void runs_empty(json_object *o)
+{
+	json_object_object_add(o, "runs", json_object_new_array());
+}
+
+static void runs_item_string(json_object *o)
+{
+	json_object *a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_string("testhost"));
+	json_object_object_add(o, "runs", a);
+}
+
+/* every field of every object is checked: a one-line error naming the file
+ * and the field, never a crash (a null frame in a concurrent finding's
+ * stack crashed `report`) */
+static void test_error_every_field(void **state)
+{
+	struct fx *fx = *state;
+
+	expect_mutated_error_of(fx, build_report_race, race_null_frame,
+				"wrong type for an item of 'stack'");
+	expect_mutated_error_of(fx, build_report_race, race_pid_string,
+				"wrong type for field 'pid'");
+	expect_mutated_error_of(fx, build_report_race, race_task_not_object,
+				"wrong type for an item of 'tasks'");
+	expect_mutated_error_of(fx, build_report_race, race_device_null,
+				"wrong type for field 'device'");
+	expect_mutated_error_of(fx, build_report_race, race_comm_null,
+				"wrong type for field 'comm'");
+	expect_mutated_error_of(fx, build_report_race, race_no_entry,
+				"missing field 'entry_point'");
+	expect_mutated_error_of(fx, build_report_race, race_not_object,
+				"finding is not an object");
+	expect_mutated_error(fx, device_null,
+			     "wrong type for an item of 'devices'");
+	expect_mutated_error(fx, driver_number,
+			     "wrong type for field 'driver'");
+	expect_mutated_error(fx, hook_null,
+			     "wrong type for an item of 'hooks'");
+	expect_mutated_error(fx, hook_bad_attach, "unknown value of 'attach'");
+	expect_mutated_error(fx, group_not_object,
+			     "wrong type for an item of 'drivers'");
+	expect_mutated_error(fx, site_frame_number,
+			     "wrong type for an item of 'stack'");
+	expect_mutated_error(fx, runs_empty, "no run in 'runs'");
+	expect_mutated_error(fx, runs_item_string,
+			     "wrong type for an item of 'runs'");
+}
+
+/* a concurrent finding survives writing and reading */
+static void test_roundtrip_race(void **state)
+{
+	struct la_report r;
+
+	build_report_race(&r);
+	roundtrip(*state, &r);
+	report__free(&r);
+}
+
+/* Counts above 2^63 are written and read back exactly (they were written
+ * as negative numbers, which the reader then refused); a merge whose sums
+ * would pass 2^64-2 is refused, never wrapped. */
+static void build_report_huge(struct la_report *r)
+{
+	build_report(r);
+	r->sites[0].count = LA_COUNT_MAX - 1000;
+	report__hook(r, "acpi_dma_configure_id")->calls[LA_HELD] =
+		LA_COUNT_MAX - 200;
+	r->dropped_events = LA_COUNT_MAX;
+}
+
+static void build_report_huge_later(struct la_report *r)
+{
+	build_report_huge(r);
+	free(r->started);
+	r->started = xstrdup("2024-03-02T12:00:00Z");
+	report__hook(r, "acpi_dma_configure_id")->calls[LA_HELD] = 1;
+	r->dropped_events = 0;
+}
+
+static void test_counts_near_max(void **state)
+{
+	struct fx *fx = *state;
+	char *path = path_in(fx, "later.json");
+	struct la_report r;
+	char *json;
+
+	build_report_huge(&r);
+	json = json_of(&r, false);
+	assert_non_null(strstr(json, "\"count\":18446744073709550614"));
+	free(json);
+	roundtrip(fx, &r);
+	report__free(&r);
+	save(fx, "huge.json", build_report_huge);
+	save(fx, "later.json", build_report_huge_later);
+	merge_ok(fx, &fx->r, "huge.json");
+	assert_int_equal(fx->r.dropped_events, LA_COUNT_MAX);
+	assert_int_equal(
+		report__merge_file(&fx->r, path, fx->err, sizeof(fx->err)),
+		-EINVAL);
+	assert_non_null(strstr(fx->err, "merged sum above 2^64-2 of 'count'"));
+	free(path);
+}
+
+/* group, module, function, caller, core path and severity come from the
+ * stack, whatever the file claims */
+static void claim_attribution(json_object *o)
+{
+	json_object *core = jpath(jpath(o, "core", 0), "sites", 0), *g, *a;
+	json_object *drv = first_driver_site(o);
+
+	json_object_object_add(core, "group", json_object_new_string("driver"));
+	json_object_object_add(core, "module", json_object_new_string("evil"));
+	json_object_object_add(core, "function",
+			       json_object_new_string("evil_fn"));
+	json_object_object_add(core, "caller",
+			       json_object_new_string("evil_fn+0x1 [evil]"));
+	json_object_object_add(core, "severity",
+			       json_object_new_string("high"));
+	/* and move it to the drivers, under its claimed module */
+	g = json_object_new_object();
+	json_object_object_add(g, "module", json_object_new_string("evil"));
+	json_object_object_add(g, "violations", json_object_new_int(12));
+	a = json_object_new_array();
+	json_object_array_add(a, json_object_get(core));
+	json_object_object_add(g, "sites", a);
+	json_object_array_add(jpath(o, "drivers", -1), g);
+	json_object_array_del_idx(jpath(o, "core", -1), 0, 1);
+
+	json_object_object_add(drv, "group", json_object_new_string("core"));
+	json_object_object_add(drv, "module",
+			       json_object_new_string("vmlinux"));
+	json_object_object_add(drv, "core_path",
+			       json_object_new_string("by design"));
+	json_object_object_add(drv, "severity", json_object_new_string("info"));
+}
+
+static void test_attribution_not_trusted(void **state)
+{
+	struct fx *fx = *state;
+	char *path = path_in(fx, "in.json"), *text, *want;
+	const struct la_rsite *s;
+	struct la_report r;
+	json_object *o;
+
+	build_report(&r);
+	want = text_of(&r);
+	text = json_of(&r, false);
+	report__free(&r);
+	o = json_tokener_parse(text);
+	free(text);
+	assert_non_null(o);
+	claim_attribution(o);
+	assert_int_equal(json_object_to_file(path, o), 0);
+	json_object_put(o);
+	merge_ok(fx, &fx->r, "in.json");
+	s = find_site(&fx->r, "iommu_probe_device", LA_UNLOCKED, "");
+	assert_non_null(s);
+	assert_int_equal(s->group, LA_GROUP_CORE);
+	assert_string_equal(s->module, "");
+	assert_int_equal(s->severity, LA_SEV_INFO);
+	s = find_site(&fx->r, "acpi_dma_configure_id", LA_UNLOCKED,
+		      "la_call_unlocked");
+	assert_non_null(s);
+	assert_int_equal(s->group, LA_GROUP_DRIVER);
+	assert_string_equal(s->module, "la_test");
+	assert_int_equal(s->severity, LA_SEV_HIGH);
+	/* the same report as before the claims */
+	text = text_of(&fx->r);
+	if (!same_text("text after false claims", want, text))
+		fail_msg("claims in the file changed the report");
+	free(text);
+	free(want);
+	free(path);
+}
+
+/* names with control characters, invalid UTF-8, C1 controls, a backslash */
+static const char *const st_evil[] = {
+	"evil_fn+0x1 [ev\nDRIVERS calling without the device lock\n  x]",
+	"evil_init\x1b[2J+0x22 [evil]",
+};
+
+static void build_report_evil(struct la_report *r)
+{
+	struct la_rsite *s;
+
+	build_report(r);
+	s = ADD_SITE(r, "acpi_dma_configure_id", LA_HELD_OTHER, st_evil, true,
+		     0, 1, 1.0, 1.0);
+	free(s->holder_comm);
+	s->holder_comm = xstrdup("k\x1b]0;pwn\x07\xff\xfe");
+	report__add_dev(s, "dev\r\x7f\xc2\x9b", "a\\b", "caf\xc3\xa9", true);
+}
+
+/* the text writer escapes what a terminal would act on */
+static void test_text_escapes_names(void **state)
+{
+	const unsigned char *u;
+	struct la_report r;
+	char *text, *p;
+	int drivers = 0;
+
+	(void)state;
+	build_report_evil(&r);
+	text = text_of(&r);
+	for (u = (const unsigned char *)text; *u; u++)
+		if ((*u < 0x20 && *u != '\n') || *u == 0x7f || *u == 0xff ||
+		    (*u == 0xc2 && u[1] == 0x9b))
+			fail_msg("raw byte 0x%02x at %zu of the text", *u,
+				 (size_t)(u - (const unsigned char *)text));
+	for (p = text; (p = strstr(p, "\nDRIVERS")); p++)
+		drivers++;
+	assert_int_equal(drivers, 1);
+	assert_non_null(strstr(text, "ev\\x0aDRIVERS calling"));
+	assert_non_null(strstr(text, "evil_init\\x1b[2J+0x22 [evil]"));
+	assert_non_null(strstr(text, "(k\\x1b]0;pwn\\x07\\xff\\xfe)"));
+	assert_non_null(strstr(text, "device dev\\x0d\\x7f\\xc2\\x9b (bus "
+				     "a\\\\b, driver caf\xc3\xa9)"));
+	free(text);
+	report__free(&r);
+}
+
+/* the JSON writer writes valid UTF-8 only (U+FFFD for a bad byte), which
+ * reads back */
+static void test_json_writes_utf8(void **state)
+{
+	struct fx *fx = *state;
+	char *path = path_in(fx, "evil.json"), *json;
+	struct json_tokener *tok = json_tokener_new();
+	const struct la_rsite *s;
+	struct la_report r;
+	json_object *o;
+
+	build_report_evil(&r);
+	json = json_of(&r, false);
+	report__free(&r);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+					    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, json, (int)strlen(json));
+	if (!o)
+		fail_msg("written JSON is not strict UTF-8 JSON: %s",
+			 json_tokener_error_desc(json_tokener_get_error(tok)));
+	json_object_put(o);
+	json_tokener_free(tok);
+	assert_non_null(strstr(json,
+			       "\"comm\":\"k\\u001b]0;pwn\\u0007\xef\xbf\xbd"
+			       "\xef\xbf\xbd\""));
+	free(json);
+	save(fx, "evil.json", build_report_evil);
+	merge_ok(fx, &fx->r, "evil.json");
+	s = find_site(&fx->r, "acpi_dma_configure_id", LA_HELD_OTHER,
+		      "evil_fn");
+	assert_non_null(s);
+	assert_string_equal(s->holder_comm,
+			    "k\x1b]0;pwn\x07\xef\xbf\xbd\xef\xbf\xbd");
+	free(path);
+}
+
 /* ---- (e) saving ---------------------------------------------------- */
 
 static void test_save(void **state)
@@ -1334,7 +1943,7 @@ int main(void)
 		TD(test_roundtrip_no_absent_reason),
 		TD(test_merge_two),
 		TD(test_merge_order),
-		TD(test_merge_same_file_twice),
+		TD(test_merge_same_run_twice),
 		TD(test_merge_merged_report),
 		TD(test_merge_keeps_absent_hook_reason),
 		TD(test_merge_recomputes_severity),
@@ -1348,6 +1957,15 @@ int main(void)
 		TD(test_error_wrong_type),
 		TD(test_error_negative_count),
 		TD(test_error_short_buffer),
+		TD(test_error_not_regular_file),
+		TD(test_error_strict_json),
+		TD(test_error_numbers),
+		TD(test_error_every_field),
+		TD(test_roundtrip_race),
+		TD(test_counts_near_max),
+		TD(test_attribution_not_trusted),
+		T(test_text_escapes_names),
+		TD(test_json_writes_utf8),
 		TD(test_save),
 		TD(test_save_no_dir),
 		TD(test_save_onto_directory),

@@ -157,8 +157,12 @@ enum la_severity la_severity(enum la_group g, int state, bool registered,
 {
 	if (state == 0) /* LA_HELD */
 		return LA_SEV_NONE;
+	/* the core configuring a device while another task holds its lock
+	 * (a driver binding it): the race fixed upstream in 2025 for the
+	 * platform and fsl-mc buses. Unlocked with nobody holding: by design */
 	if (g == LA_GROUP_CORE)
-		return LA_SEV_INFO;
+		return state == 2 /* LA_HELD_OTHER */ ? LA_SEV_HIGH
+						      : LA_SEV_INFO;
 	if (!registered)
 		return LA_SEV_LOW;
 	return probe_lock == 1 ? LA_SEV_MEDIUM : LA_SEV_HIGH;

@@ -529,6 +529,12 @@ static uint64_t group_sum(const struct la_report *r, size_t from, size_t to)
 	return sum;
 }
 
+/* A core-path call while another task held the device's lock. */
+static bool core_racing(const struct la_rsite *s)
+{
+	return s->group == LA_GROUP_CORE && s->state == LA_HELD_OTHER;
+}
+
 int report__write_text(const struct la_report *r, FILE *out)
 {
 	uint64_t held = report__calls(r, LA_HELD);
@@ -592,6 +598,26 @@ int report__write_text(const struct la_report *r, FILE *out)
 		}
 	}
 
+	/* the core configuring a device another task holds: high, first */
+	for (i = 0, printed = 0; i < sorted.nr_sites; i++) {
+		const struct la_rsite *s = &sorted.sites[i];
+
+		if (!core_racing(s))
+			continue;
+		if (!printed++)
+			fprintf(out,
+				"\nIOMMU CORE racing a lock holder (the core "
+				"configures a device while another task "
+				"holds its lock)\n");
+		fprintf(out,
+			"  %s: %" PRIu64 " call%s while pid %d (%s) held "
+			"the device lock\n",
+			tesc(&tp, s->core_path), s->count,
+			s->count == 1 ? "" : "s", s->holder_pid,
+			s->holder_comm[0] ? tesc(&tp, s->holder_comm) : "?");
+		text_site(s, out, true, &tp);
+	}
+
 	/* drivers: one block per module */
 	fprintf(out, "\nDRIVERS calling without the device lock\n");
 	printed = 0;
@@ -627,14 +653,25 @@ int report__write_text(const struct la_report *r, FILE *out)
 		     !strcmp(sorted.sites[j].core_path, s->core_path);
 		     j++)
 			;
+		uint64_t sum = 0;
+		size_t k, n = 0;
+
 		if (rank(s) != 1)
+			continue;
+		for (k = i; k < j; k++) {
+			if (core_racing(&sorted.sites[k]))
+				continue; /* listed above */
+			sum += sorted.sites[k].count;
+			n++;
+		}
+		if (!n)
 			continue;
 		printed = 1;
 		fprintf(out, "  %s: %" PRIu64 " call%s\n",
-			tesc(&tp, s->core_path), group_sum(&sorted, i, j),
-			group_sum(&sorted, i, j) == 1 ? "" : "s");
+			tesc(&tp, s->core_path), sum, sum == 1 ? "" : "s");
 		for (; i < j; i++)
-			text_site(&sorted.sites[i], out, false, &tp);
+			if (!core_racing(&sorted.sites[i]))
+				text_site(&sorted.sites[i], out, false, &tp);
 	}
 	if (!printed)
 		fprintf(out, "  none\n");

@@ -245,6 +245,43 @@ for mode in ("auto", "kprobe"):
     check(hook(rep, E)["calls"]["unlocked"] == loads * (F + 1),
           f"fast-{mode}: {E} unlocked calls exactly {loads * (F + 1)}")
 
+# ---- phase 4: the IOMMU core racing a lock holder ----
+# la_test core_other=3: three platform devices la_core.0..2 added while the
+# kthread la_core_holder holds each one's lock: every call the core makes
+# for them (C["core_la"], once per device) is held by another task, in the
+# core group (device add), severity high, the holder named; the text report
+# lists them in their own section above the drivers.
+NC = 3
+rep = json.loads(section("core"))
+validate(rep, "report.schema.json")
+check(re.search(r"^run4 exit 0$", text, re.M) is not None, "core_other: run exits 0")
+check(re.search(rf"^phase4: la_test: core_other={NC} added={NC} timeout=0\r?$", text, re.M) is not None,
+      f"core_other: la_test added {NC} devices, the holder never timed out")
+core_sites = [x for x in all_sites(rep) if any(d["name"].startswith("la_core.") for d in x["devices"])]
+got = {}
+for x in core_sites:
+    got[x["entry_point"]] = got.get(x["entry_point"], 0) + x["count"]
+check(got == {ep: NC for ep in C["core_la"]},
+      f"core_other: calls on la_core.* per entry point == {NC} each of {C['core_la']} (got {got})")
+check(core_sites and all(x["group"] == "core" and x["core_path"] == "device add (iommu_bus_notifier)"
+                         and x["lock_state"] == "held_by_other" and x["severity"] == "high"
+                         for x in core_sites),
+      "core_other: every la_core.* site: core group, device add, held by other, severity high "
+      f"({[(x['entry_point'], x['group'], x['lock_state'], x['severity']) for x in core_sites]})")
+check(core_sites and all(x["holder"]["comm"] == "la_core_holder" and x["holder"]["pid"] > 0
+                         for x in core_sites),
+      f"core_other: holder named la_core_holder ({[x['holder'] for x in core_sites]})")
+check(sorted({d["name"] for x in core_sites for d in x["devices"]}) == [f"la_core.{i}" for i in range(NC)],
+      "core_other: the devices are la_core.0..2")
+ctext = section("core-text")
+m = re.search(r"^IOMMU CORE racing a lock holder.*?(?=^\S)", ctext, re.M | re.S)
+race_lines = re.findall(r"^  device add \(iommu_bus_notifier\): (\d+) calls? while pid \d+ "
+                        r"\(la_core_holder\) held the device lock$", m.group(0) if m else "", re.M)
+check(m is not None and ctext.index("IOMMU CORE racing") < ctext.index("DRIVERS calling")
+      and sorted(int(n) for n in race_lines) == [NC] * len(C["core_la"]),
+      f"core_other: text section 'IOMMU CORE racing a lock holder' above the drivers, one line per "
+      f"entry point with {NC} calls and the holder (got {race_lines})")
+
 # ---- hostile environments ----
 # the message is the line right after the exit status (the guest cats it);
 # kernel messages may come between them on the console

@@ -120,6 +120,27 @@ for mode in auto kprobe; do
 	dump fast-$mode /tmp/fast.json
 done
 
+# ---- phase 4: the IOMMU core racing a lock holder ----
+# la_test core_other=C: C platform devices added while la_core_holder holds
+# their locks, so iommu_bus_notifier -> iommu_probe_device runs with the lock
+# held by another task. The platform bus must not autoprobe meanwhile (the
+# driver core's probe would wait for the holder).
+C=3
+rm -f /tmp/run4.out
+lockaudit run --json /tmp/core.json >/tmp/run4.out 2>&1 &
+pid=$!
+wait_for /tmp/run4.out watching
+echo 0 >/sys/bus/platform/drivers_autoprobe
+insmod "$LA_TESTMOD" core_other=$C "$@" || fail "insmod la_test core_other"
+echo 1 >/sys/bus/platform/drivers_autoprobe
+echo "phase4: $(dmesg | grep -o 'la_test: core_other=.*' | tail -n 1)"
+kill -INT $pid
+stop_wait $pid
+echo "run4 exit $rc"
+rmmod la_test || fail "rmmod la_test (core_other)"
+dump core-text /tmp/run4.out
+dump core /tmp/core.json
+
 # ---- hostile environments that need a real kernel ----
 sysctl -w kernel.kptr_restrict=2 >/dev/null
 lockaudit run --duration 1 >/tmp/kptr.out 2>&1

@@ -25,6 +25,18 @@
  *             into iommu_probe_device; with it every call does (where the
  *             firmware describes the device: arm64 entry=of).
  *
+ * core_other=K  the IOMMU core racing a lock holder: K new platform devices
+ *             "la_core.I" are allocated, a kthread "la_core_holder" takes
+ *             device_lock() of each, and only then are they added (from
+ *             la_core_add): device_add's bus notifier runs iommu_bus_notifier
+ *             -> iommu_probe_device while another task holds the lock.  The
+ *             platform bus must not autoprobe meanwhile
+ *             (echo 0 >/sys/bus/platform/drivers_autoprobe): a driver core
+ *             probe would wait for the holder.  The holder lets go after
+ *             the adds (or after 10 s, then timeout=1).  Prints
+ *             la_test: core_other=K added=A timeout=T
+ *             The devices go away with the module.
+ *
  * Stress modes (after the calls above, in this order; all on la_test's own
  * device, or the pci= device; with fresh=1 on la_test.0):
  *   flood=N threads=T  T kthreads "la_flood/I", released together (one
@@ -122,6 +134,10 @@ module_param(fresh, bool, 0444);
 MODULE_PARM_DESC(fresh, "one new platform device la_test.N per call (not with pci=)");
 
 static int flood;
+static int core_other;
+module_param(core_other, int, 0444);
+MODULE_PARM_DESC(core_other, "add K platform devices while la_core_holder holds their locks (autoprobe off)");
+
 module_param(flood, int, 0444);
 MODULE_PARM_DESC(flood, "total unlocked calls made by the flood threads (from la_flood_call)");
 static int threads = 1;
@@ -221,6 +237,7 @@ struct la_holder {
 	int k;
 	struct completion held;
 	struct completion release;
+	bool timed_out; /* core_other: let go after 10 s without release */
 };
 
 /* Lock each distinct device of devs[0..k-1] once (devs repeat unless fresh). */
@@ -244,7 +261,8 @@ static int la_holder_fn(void *arg)
 
 	la_holder_lock(h, true);
 	complete(&h->held);
-	wait_for_completion(&h->release);
+	if (!wait_for_completion_timeout(&h->release, 10 * HZ))
+		h->timed_out = true;
 	la_holder_lock(h, false);
 	/* Stay around until kthread_stop() so the task can be joined safely. */
 	for (;;) {
@@ -272,6 +290,85 @@ static la_caller int la_run_other(struct device **devs, int k)
 	complete(&h.release);
 	kthread_stop(t);
 	return 0;
+}
+
+/* ---- core_other: the IOMMU core racing a lock holder ---------------------- */
+
+static struct platform_device **la_core_pdevs;
+static int la_core_n, la_core_added;
+
+/* Adds the devices whose locks la_core_holder holds. */
+static la_caller int la_core_add(int k)
+{
+	int i, ret;
+
+	for (i = 0; i < k; i++) {
+		ret = platform_device_add(la_core_pdevs[i]);
+		if (ret) {
+			pr_err("la_test: core_other: adding la_core.%d: %d\n",
+			       i, ret);
+			break;
+		}
+		la_core_added++;
+	}
+	barrier();
+	return la_core_added;
+}
+
+static void la_core_put(void)
+{
+	int i;
+
+	for (i = 0; i < la_core_n; i++) {
+		if (i < la_core_added)
+			platform_device_unregister(la_core_pdevs[i]);
+		else
+			platform_device_put(la_core_pdevs[i]);
+	}
+	kfree(la_core_pdevs);
+	la_core_pdevs = NULL;
+	la_core_n = la_core_added = 0;
+}
+
+static la_caller int la_run_core_other(int k)
+{
+	struct la_holder h = { .k = k };
+	struct device **devs;
+	struct task_struct *t;
+	int i, ret = 0;
+
+	la_core_pdevs = kcalloc(k, sizeof(*la_core_pdevs), GFP_KERNEL);
+	devs = kcalloc(k, sizeof(*devs), GFP_KERNEL);
+	if (!la_core_pdevs || !devs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < k; i++) {
+		la_core_pdevs[i] = platform_device_alloc("la_core", i);
+		if (!la_core_pdevs[i]) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		la_core_n++;
+		devs[i] = &la_core_pdevs[i]->dev;
+	}
+	h.devs = devs;
+	init_completion(&h.held);
+	init_completion(&h.release);
+	t = kthread_run(la_holder_fn, &h, "la_core_holder");
+	if (IS_ERR(t)) {
+		ret = PTR_ERR(t);
+		goto out;
+	}
+	wait_for_completion(&h.held);
+	la_core_add(k);
+	complete(&h.release);
+	kthread_stop(t);
+	pr_info("la_test: core_other=%d added=%d timeout=%d\n", k,
+		la_core_added, h.timed_out);
+out:
+	kfree(devs);
+	return ret;
 }
 
 /* ---- stress modes: flood, race, bench ------------------------------------ */
@@ -625,6 +722,11 @@ static int la_test_init(void)
 		fresh ? " fresh" : "");
 	if (la_of_np)
 		pr_info("la_test: np=%pOF of_id=0x%x\n", la_of_np, of_id);
+	if (core_other > 0) {
+		ret = la_run_core_other(core_other);
+		if (ret)
+			pr_err("la_test: core_other: %d\n", ret);
+	}
 	sdev = la_pci_dev ? &la_pci_dev->dev : la_npdevs ? &la_pdevs[0]->dev : NULL;
 	if (sdev && flood > 0)
 		la_run_flood(sdev);
@@ -637,6 +739,7 @@ static int la_test_init(void)
 
 err_devs:
 	kfree(devs);
+	la_core_put();
 	la_put_devs();
 err_np:
 	of_node_put(la_of_np);
@@ -645,6 +748,7 @@ err_np:
 
 static void la_test_exit(void)
 {
+	la_core_put();
 	la_put_devs();
 	of_node_put(la_of_np);
 }

@@ -1929,6 +1929,60 @@ static void test_add_dev_cap(void **state)
 	report__free(&r);
 }
 
+/*
+ * The IOMMU core configuring a device while another task holds its lock:
+ * severity high, its own text section above the drivers, and not repeated
+ * among the by-design core calls (which keep their own sum).
+ */
+static void test_core_racing_holder(void **state)
+{
+	struct la_report r;
+	struct la_rsite *s;
+	char *txt, *race, *drivers, *core;
+
+	(void)state;
+	report__init(&r);
+	r.kernel = xstrdup("7.3.4");
+	r.arch = xstrdup("x86_64");
+	r.hostname = xstrdup("h");
+	r.started = xstrdup("2026-12-03T00:00:00Z");
+	r.sources = 1;
+	s = ADD_SITE(&r, "iommu_probe_device", LA_HELD_OTHER, st_core, true, -1,
+		     3, 1.0, 2.0);
+	s->holder_pid = 77;
+	free(s->holder_comm);
+	s->holder_comm = xstrdup("la_core_holder");
+	report__add_dev(s, "la_core.0", "platform", "", true);
+	assert_int_equal(s->group, LA_GROUP_CORE);
+	assert_int_equal(s->severity, LA_SEV_HIGH);
+	s = ADD_SITE(&r, "iommu_probe_device", LA_UNLOCKED, st_core, true, -1,
+		     5, 1.0, 2.0);
+	assert_int_equal(s->group, LA_GROUP_CORE);
+	assert_int_equal(s->severity, LA_SEV_INFO);
+
+	txt = text_of(&r);
+	race = strstr(txt, "\nIOMMU CORE racing a lock holder");
+	drivers = strstr(txt, "\nDRIVERS calling without the device lock");
+	core = strstr(txt, "\nIOMMU CORE paths (unlocked by design");
+	assert_non_null(race);
+	assert_non_null(drivers);
+	assert_non_null(core);
+	assert_true(race < drivers && drivers < core);
+	assert_non_null(strstr(race,
+			       "  device add (iommu_bus_notifier): 3 calls "
+			       "while pid 77 (la_core_holder) held the "
+			       "device lock\n"
+			       "    high   iommu_probe_device       HELD BY "
+			       "OTHER           3 calls\n"));
+	/* the by-design section: 5 calls, the unlocked site only */
+	assert_non_null(strstr(core,
+			       "  device add (iommu_bus_notifier): 5 "
+			       "calls\n    info   iommu_probe_device       "));
+	assert_null(strstr(core, "HELD BY OTHER"));
+	free(txt);
+	report__free(&r);
+}
+
 #define T(fn)  cmocka_unit_test(fn)
 #define TD(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown_dir)
 
@@ -1965,6 +2019,7 @@ int main(void)
 		TD(test_counts_near_max),
 		TD(test_attribution_not_trusted),
 		T(test_text_escapes_names),
+		T(test_core_racing_holder),
 		TD(test_json_writes_utf8),
 		TD(test_save),
 		TD(test_save_no_dir),

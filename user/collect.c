@@ -161,11 +161,11 @@ static json_object *json_dev(const struct la_dev *d)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "name", json_object_new_string(d->name));
-	json_object_object_add(o, "bus", json_object_new_string(d->bus));
-	json_object_object_add(o, "driver",
-			       d->driver[0] ? json_object_new_string(d->driver)
-					    : NULL);
+	/* names, comms: any bytes the kernel held; the JSON is valid UTF-8 */
+	json_object_object_add(o, "name", report__json_str(d->name));
+	json_object_object_add(o, "bus", report__json_str(d->bus));
+	json_object_object_add(
+		o, "driver", d->driver[0] ? report__json_str(d->driver) : NULL);
 	json_object_object_add(o, "registered",
 			       json_object_new_boolean(d->registered));
 	return o;
@@ -195,7 +195,7 @@ static void write_event(struct la_collector *c, const struct la_event *e,
 							      : "fentry"));
 	json_object_object_add(o, "pid", json_object_new_int((int)e->pid));
 	json_object_object_add(o, "tgid", json_object_new_int((int)e->tgid));
-	json_object_object_add(o, "comm", json_object_new_string(e->comm));
+	json_object_object_add(o, "comm", report__json_str(e->comm));
 	json_object_object_add(o, "cpu", json_object_new_int((int)e->cpu));
 	json_object_object_add(o, "device", json_dev(&e->dev));
 	if (e->state == LA_HELD_OTHER) {
@@ -204,7 +204,7 @@ static void write_event(struct la_collector *c, const struct la_event *e,
 		json_object_object_add(hd, "pid",
 				       json_object_new_int((int)e->holder_pid));
 		json_object_object_add(hd, "comm",
-				       json_object_new_string(e->holder_comm));
+				       report__json_str(e->holder_comm));
 		json_object_object_add(o, "holder", hd);
 	}
 	a = json_object_new_array();
@@ -270,6 +270,7 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 			   size_t n)
 {
 	char *ptrs[LA_MAX_STACK];
+	char esc[3][4 * 64];
 	struct la_attr a;
 	size_t i;
 
@@ -290,10 +291,16 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 		fprintf(c->o.live, "from IOMMU core, %s", a.core_path);
 	else
 		fprintf(c->o.live, "from an unclassified path");
+	/* a device name or comm can hold any bytes: escaped on the terminal */
 	fprintf(c->o.live, " (device %s, %s[%u]",
-		e->dev.name[0] ? e->dev.name : "?", e->comm, e->pid);
+		e->dev.name[0]
+			? report__text_esc(esc[0], sizeof(esc[0]), e->dev.name)
+			: "?",
+		report__text_esc(esc[1], sizeof(esc[1]), e->comm), e->pid);
 	if (e->state == LA_HELD_OTHER)
-		fprintf(c->o.live, ", lock held by %s[%u]", e->holder_comm,
+		fprintf(c->o.live, ", lock held by %s[%u]",
+			report__text_esc(esc[2], sizeof(esc[2]),
+					 e->holder_comm),
 			e->holder_pid);
 	fprintf(c->o.live, ")\n");
 	for (i = (size_t)a.first; i < n; i++)

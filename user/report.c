@@ -481,6 +481,15 @@ static void tpool_free(struct tpool *p)
 	free(p->v);
 }
 
+const char *report__text_esc(char *buf, size_t len, const char *s)
+{
+	struct tpool tp = {0};
+
+	snprintf(buf, len, "%s", tesc(&tp, s ? s : ""));
+	tpool_free(&tp);
+	return buf;
+}
+
 /* ---- text ---------------------------------------------------------- */
 
 static void text_site(const struct la_rsite *s, FILE *out, bool stack,
@@ -749,6 +758,11 @@ static json_object *jstr(const char *s)
 	o = json_object_new_string(d);
 	free(d);
 	return o;
+}
+
+json_object *report__json_str(const char *s)
+{
+	return jstr(s);
 }
 
 /* seconds with microseconds, not 17 significant digits */

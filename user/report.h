@@ -151,6 +151,12 @@ int report__save_json(const struct la_report *r, const char *path, bool pretty);
 int report__merge_file(struct la_report *r, const char *path, char *err,
 		       size_t errlen);
 
+/* Names from the kernel or from files, made safe: an escaped copy for a
+ * terminal (control characters, backslash and invalid UTF-8 as \xNN; into
+ * buf, truncated), and a JSON string of valid UTF-8 (bad bytes U+FFFD). */
+const char *report__text_esc(char *buf, size_t len, const char *s);
+struct json_object *report__json_str(const char *s);
+
 const char *la_state_name(int state);
 const char *la_state_label(int state);
 /* Sort sites: drivers first, then core, unclassified, held; by count. */

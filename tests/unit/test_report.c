@@ -1983,6 +1983,29 @@ static void test_core_racing_holder(void **state)
 	report__free(&r);
 }
 
+/*
+ * What collect writes of kernel-held bytes (device names, comms) to the
+ * events file and the terminal: valid UTF-8 JSON, escaped text.
+ */
+static void test_exported_escapes(void **state)
+{
+	char buf[64];
+	json_object *o;
+
+	(void)state;
+	o = report__json_str("k\xffw\x1b");
+	assert_string_equal(json_object_to_json_string_ext(
+				    o, JSON_C_TO_STRING_NOSLASHESCAPE),
+			    "\"k\xef\xbf\xbdw\\u001b\"");
+	json_object_put(o);
+	assert_string_equal(report__text_esc(buf, sizeof(buf), "a\x1b[2J\\b"),
+			    "a\\x1b[2J\\\\b");
+	assert_string_equal(report__text_esc(buf, sizeof(buf), "plain"),
+			    "plain");
+	/* truncated to the buffer, still NUL-terminated */
+	assert_string_equal(report__text_esc(buf, 5, "\x01\x02"), "\\x01");
+}
+
 #define T(fn)  cmocka_unit_test(fn)
 #define TD(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown_dir)
 
@@ -2020,6 +2043,7 @@ int main(void)
 		TD(test_attribution_not_trusted),
 		T(test_text_escapes_names),
 		T(test_core_racing_holder),
+		T(test_exported_escapes),
 		TD(test_json_writes_utf8),
 		TD(test_save),
 		TD(test_save_no_dir),

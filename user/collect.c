@@ -797,6 +797,8 @@ int collect__snapshot(struct la_collector *c, struct la_report *r)
 	r->dropped_races = cnt[LA_CNT_RACE_DROPS];
 	r->dropped_events = cnt[LA_CNT_EVENT_DROPS];
 	r->stack_errors = cnt[LA_CNT_STACK_ERRS];
+	r->dropped_tracking = cnt[LA_CNT_TRACK_DROPS];
+	r->dropped_modules = cnt[LA_CNT_MOD_DROPS];
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		if (bpf_map_lookup_elem(fd, &next, &val) == 0 &&

@@ -39,6 +39,20 @@ struct la_live *live__new(FILE *out, bool tty)
 	return l;
 }
 
+/* "nothing dropped", or each non-zero drop counter by its JSON name */
+static const char *drops(const struct la_report *r, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < LA_NR_DROPS && n < len; i++)
+		if (LA_DROP_C(r, i))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s %" PRIu64,
+					      n ? ", " : "dropped: ",
+					      la_drops[i].key, LA_DROP_C(r, i));
+	return buf[0] ? buf : "nothing dropped";
+}
+
 void live__free(struct la_live *l)
 {
 	if (!l)
@@ -78,6 +92,7 @@ void live__frame(struct la_live *l, const struct la_report *r, double elapsed)
 		report__calls(r, LA_UNLOCKED) + report__calls(r, LA_HELD_OTHER);
 	double dt = elapsed - l->prev_t > 0 ? elapsed - l->prev_t : 1;
 	struct seen *now = calloc(r->nr_sites + 1, sizeof(*now));
+	char dbuf[256];
 	size_t i, shown = 0, nsites = 0;
 	uint64_t hidden = 0;
 
@@ -89,19 +104,18 @@ void live__frame(struct la_live *l, const struct la_report *r, double elapsed)
 		fprintf(l->out,
 			"lockaudit: %.0f s, %" PRIu64
 			" calls audited (%.0f/s), %" PRIu64
-			" violations at %zu sites, %" PRIu64 " dropped\n",
+			" violations at %zu sites, %s\n",
 			elapsed, total, (double)(total - l->prev_calls) / dt,
-			viol, nsites, r->dropped_sites + r->dropped_events);
+			viol, nsites, drops(r, dbuf, sizeof(dbuf)));
 	} else {
 		/* home, clear: redraw in place */
 		fprintf(l->out, "\033[H\033[2J");
 		fprintf(l->out,
 			"lockaudit live  %s  %.0f s  %" PRIu64
-			" calls (%.0f/s)  %" PRIu64 " violations  %" PRIu64
-			" dropped\n\n",
+			" calls (%.0f/s)  %" PRIu64 " violations  %s\n\n",
 			r->kernel, elapsed, total,
 			(double)(total - l->prev_calls) / dt, viol,
-			r->dropped_sites + r->dropped_events);
+			drops(r, dbuf, sizeof(dbuf)));
 		fprintf(l->out, "  %-3s %-6s %-22s %-24s %-13s %10s %8s\n", "",
 			"sev", "driver / core path", "entry point", "lock",
 			"calls", "/s");

@@ -79,6 +79,28 @@ static int state_from_name(const char *s)
 	return -1;
 }
 
+const struct la_drop_def la_drops[LA_NR_DROPS] = {
+	{"sites", "calls not aggregated (site map full)",
+	 "counted per entry point (COVERAGE) but in no site above",
+	 offsetof(struct la_report, dropped_sites)},
+	{"events", "live events lost (ring buffer full)",
+	 "missing from the events file and the live view; the counts above "
+	 "are complete",
+	 offsetof(struct la_report, dropped_events)},
+	{"stack_errors", "stacks unreadable",
+	 "those calls are in sites without a stack (UNCLASSIFIED)",
+	 offsetof(struct la_report, stack_errors)},
+	{"concurrent", "concurrent findings not kept (map full)",
+	 "CONCURRENT above is incomplete",
+	 offsetof(struct la_report, dropped_races)},
+	{"tracking", "calls not tracked for concurrency (map full)",
+	 "CONCURRENT above can miss races these calls were part of",
+	 offsetof(struct la_report, dropped_tracking)},
+	{"modules", "module load/unload records lost (map full)",
+	 "frames of modules unloaded before the report may stay addresses",
+	 offsetof(struct la_report, dropped_modules)},
+};
+
 void report__init(struct la_report *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -573,12 +595,12 @@ int report__write_text(const struct la_report *r, FILE *out)
 		" unlocked, %" PRIu64 " held by another task\n",
 		nfentry + nkprobe, nfentry, nkprobe, held + unl + oth, held,
 		unl, oth);
-	if (r->dropped_sites || r->dropped_events || r->stack_errors)
-		fprintf(out,
-			"DROPPED: %" PRIu64
-			" calls not aggregated (site map full), %" PRIu64
-			" live events, %" PRIu64 " stacks unreadable\n",
-			r->dropped_sites, r->dropped_events, r->stack_errors);
+	/* every drop, with what it means for the counts */
+	for (i = 0; i < LA_NR_DROPS; i++)
+		if (LA_DROP_C(r, i))
+			fprintf(out, "DROPPED: %" PRIu64 " %s: %s\n",
+				LA_DROP_C(r, i), la_drops[i].what,
+				la_drops[i].meaning);
 
 	if (r->nr_races) {
 		fprintf(out, "\nCONCURRENT configuration of one device (the "
@@ -982,10 +1004,9 @@ static json_object *report_json(const struct la_report *r)
 	json_object_object_add(t, "unlocked", jcount(c[LA_UNLOCKED]));
 	json_object_object_add(t, "held_by_other", jcount(c[LA_HELD_OTHER]));
 	d = json_object_new_object();
-	json_object_object_add(d, "sites", jcount(r->dropped_sites));
-	json_object_object_add(d, "events", jcount(r->dropped_events));
-	json_object_object_add(d, "stack_errors", jcount(r->stack_errors));
-	json_object_object_add(d, "concurrent", jcount(r->dropped_races));
+	for (size_t k = 0; k < LA_NR_DROPS; k++)
+		json_object_object_add(d, la_drops[k].key,
+				       jcount(LA_DROP_C(r, k)));
 	json_object_object_add(t, "dropped", d);
 	json_object_object_add(o, "totals", t);
 
@@ -1740,14 +1761,16 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 	t = jget(&jr, o, "totals", json_type_object);
 	d = t ? jget(&jr, t, "dropped", json_type_object) : NULL;
 	if (d) {
-		jadd(&jr, &r->dropped_sites, jget_count(&jr, d, "sites"),
-		     "sites");
-		jadd(&jr, &r->dropped_events, jget_count(&jr, d, "events"),
-		     "events");
-		jadd(&jr, &r->stack_errors, jget_count(&jr, d, "stack_errors"),
-		     "stack_errors");
-		jadd(&jr, &r->dropped_races, jget_count(&jr, d, "concurrent"),
-		     "concurrent");
+		/* the first four are in every report; tracking and modules
+		 * only in those written since they are reported */
+		for (size_t k = 0; k < LA_NR_DROPS && !jr.failed; k++) {
+			if (k >= 4 && !json_object_object_get_ex(
+					      d, la_drops[k].key, NULL))
+				continue;
+			jadd(&jr, &LA_DROP(r, k),
+			     jget_count(&jr, d, la_drops[k].key),
+			     la_drops[k].key);
+		}
 	}
 	a = jget(&jr, o, "concurrent", json_type_array);
 	for (i = 0; a && !jr.failed && i < json_object_array_length(a); i++)

@@ -95,6 +95,8 @@ struct la_report {
 	size_t nr_races;
 	struct la_rrace *races;
 	uint64_t dropped_races;
+	uint64_t dropped_tracking; /* calls not tracked for concurrency */
+	uint64_t dropped_modules;  /* module load/unload records lost */
 	/* the runs merged in (report__merge_file); written as "runs" when
 	 * more than one */
 	size_t nr_runs;
@@ -156,6 +158,20 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
  * buf, truncated), and a JSON string of valid UTF-8 (bad bytes U+FFFD). */
 const char *report__text_esc(char *buf, size_t len, const char *s);
 struct json_object *report__json_str(const char *s);
+
+/* What the kernel could not keep, each with what it means for the counts:
+ * the JSON key under totals.dropped, the text, and the field. */
+struct la_drop_def {
+	const char *key;
+	const char *what;
+	const char *meaning;
+	size_t offset; /* of the uint64_t in struct la_report */
+};
+#define LA_NR_DROPS 6
+extern const struct la_drop_def la_drops[LA_NR_DROPS];
+#define LA_DROP(r, i) (*(uint64_t *)((char *)(r) + la_drops[(i)].offset))
+#define LA_DROP_C(r, i)                                                        \
+	(*(const uint64_t *)((const char *)(r) + la_drops[(i)].offset))
 
 const char *la_state_name(int state);
 const char *la_state_label(int state);

@@ -2006,6 +2006,76 @@ static void test_exported_escapes(void **state)
 	assert_string_equal(report__text_esc(buf, 5, "\x01\x02"), "\\x01");
 }
 
+static void build_drops_a(struct la_report *r)
+{
+	build_report(r);
+	for (size_t i = 0; i < LA_NR_DROPS; i++)
+		LA_DROP(r, i) = 10 + i;
+}
+
+static void build_drops_b(struct la_report *r)
+{
+	build_report_b(r);
+	for (size_t i = 0; i < LA_NR_DROPS; i++)
+		LA_DROP(r, i) = 100 * (i + 1);
+}
+
+/*
+ * Every drop counter: written, read back, summed over merged reports, and
+ * one text line each with what it means; a report written before tracking
+ * and modules were reported (no such keys) still reads, as 0.
+ */
+static void test_drops_summed_and_said(void **state)
+{
+	struct fx *fx = *state;
+	struct la_report r;
+	char *txt, *p = path_in(fx, "old.json"), *json, *cut;
+	size_t i;
+
+	save(fx, "a.json", build_drops_a);
+	save(fx, "b.json", build_drops_b);
+	report__init(&r);
+	merge_ok(fx, &r, "a.json");
+	merge_ok(fx, &r, "b.json");
+	for (i = 0; i < LA_NR_DROPS; i++)
+		assert_int_equal(LA_DROP(&r, i), 10 + i + 100 * (i + 1));
+	assert_int_equal(r.dropped_tracking, 14 + 500);
+	assert_int_equal(r.dropped_modules, 15 + 600);
+	txt = text_of(&r);
+	assert_non_null(strstr(txt,
+			       "DROPPED: 514 calls not tracked for "
+			       "concurrency (map full): CONCURRENT above "
+			       "can miss races these calls were part of\n"));
+	assert_non_null(strstr(txt, "DROPPED: 615 module load/unload records "
+				    "lost (map full): frames of modules "
+				    "unloaded before the report may stay "
+				    "addresses\n"));
+	assert_non_null(strstr(txt, "DROPPED: 110 calls not aggregated"));
+	assert_non_null(strstr(txt, "DROPPED: 211 live events lost"));
+	assert_non_null(strstr(txt, "DROPPED: 312 stacks unreadable"));
+	assert_non_null(strstr(txt, "DROPPED: 413 concurrent findings"));
+	free(txt);
+	report__free(&r);
+
+	/* the older layout: drop "tracking" and "modules" from a's JSON */
+	build_report(&r);
+	json = json_of(&r, false);
+	report__free(&r);
+	cut = strstr(json, ",\"tracking\":0,\"modules\":0");
+	assert_non_null(cut);
+	memmove(cut, cut + strlen(",\"tracking\":0,\"modules\":0"),
+		strlen(cut + strlen(",\"tracking\":0,\"modules\":0")) + 1);
+	write_all(p, json);
+	free(json);
+	report__init(&r);
+	merge_ok(fx, &r, "old.json");
+	assert_int_equal(r.dropped_events, 3);
+	assert_int_equal(r.dropped_tracking, 0);
+	assert_int_equal(r.dropped_modules, 0);
+	report__free(&r);
+	free(p);
+}
+
 #define T(fn)  cmocka_unit_test(fn)
 #define TD(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown_dir)
 
@@ -2019,6 +2089,7 @@ int main(void)
 		TD(test_roundtrip),
 		TD(test_roundtrip_no_absent_reason),
 		TD(test_merge_two),
+		TD(test_drops_summed_and_said),
 		TD(test_merge_order),
 		TD(test_merge_same_run_twice),
 		TD(test_merge_merged_report),

@@ -76,7 +76,8 @@ def hook(rep, fn):
 def exact_totals(rep, label):
     """Every hook's exact counters equal the sum of its sites: nothing lost."""
     d = rep["totals"]["dropped"]
-    check(d == {"sites": 0, "events": 0, "stack_errors": 0, "concurrent": 0}, f"{label}: nothing dropped {d}")
+    check(d == {"sites": 0, "events": 0, "stack_errors": 0, "concurrent": 0, "tracking": 0, "modules": 0},
+          f"{label}: nothing dropped {d}")
     check(rep["concurrent"] == [], f"{label}: no concurrent configuration seen (la_test's calls are sequential)")
     ok = True
     for h in rep["hooks"]:

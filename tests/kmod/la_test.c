@@ -30,10 +30,12 @@
  *             device_lock() of each, and only then are they added (from
  *             la_core_add): device_add's bus notifier runs iommu_bus_notifier
  *             -> iommu_probe_device while another task holds the lock.  The
- *             platform bus must not autoprobe meanwhile
- *             (echo 0 >/sys/bus/platform/drivers_autoprobe): a driver core
- *             probe would wait for the holder.  The holder lets go after
- *             the adds (or after 10 s, then timeout=1).  Prints
+ *             holder lets each lock go once la_test's own platform-bus
+ *             notifier (registered after the IOMMU core's, so called after
+ *             it) has seen the device's add: device_add takes the lock
+ *             itself after the notifiers on 7.x (ready_to_probe), and so
+ *             does the driver core's probe.  If a device is not seen within
+ *             10 s, timeout=1.  Prints
  *             la_test: core_other=K added=A timeout=T
  *             The devices go away with the module.
  *
@@ -295,7 +297,46 @@ static la_caller int la_run_other(struct device **devs, int k)
 /* ---- core_other: the IOMMU core racing a lock holder ---------------------- */
 
 static struct platform_device **la_core_pdevs;
+static struct completion *la_core_seen; /* [i]: la_core.i's add notified */
 static int la_core_n, la_core_added;
+
+static int la_core_notify(struct notifier_block *nb, unsigned long action,
+			  void *data)
+{
+	int i;
+
+	if (action != BUS_NOTIFY_ADD_DEVICE || !la_core_seen)
+		return NOTIFY_DONE;
+	for (i = 0; i < la_core_n; i++)
+		if (&la_core_pdevs[i]->dev == data)
+			complete(&la_core_seen[i]);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block la_core_nb = { .notifier_call = la_core_notify };
+
+/* Holds every la_core.i's lock; lets each go once its add was notified. */
+static int la_core_holder_fn(void *arg)
+{
+	struct la_holder *h = arg;
+	int i;
+
+	la_holder_lock(h, true);
+	complete(&h->held);
+	for (i = 0; i < h->k; i++) {
+		if (!wait_for_completion_timeout(&la_core_seen[i], 10 * HZ))
+			h->timed_out = true;
+		device_unlock(h->devs[i]);
+	}
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
 
 /* Adds the devices whose locks la_core_holder holds. */
 static la_caller int la_core_add(int k)
@@ -327,6 +368,8 @@ static void la_core_put(void)
 	}
 	kfree(la_core_pdevs);
 	la_core_pdevs = NULL;
+	kfree(la_core_seen);
+	la_core_seen = NULL;
 	la_core_n = la_core_added = 0;
 }
 
@@ -338,8 +381,9 @@ static la_caller int la_run_core_other(int k)
 	int i, ret = 0;
 
 	la_core_pdevs = kcalloc(k, sizeof(*la_core_pdevs), GFP_KERNEL);
+	la_core_seen = kcalloc(k, sizeof(*la_core_seen), GFP_KERNEL);
 	devs = kcalloc(k, sizeof(*devs), GFP_KERNEL);
-	if (!la_core_pdevs || !devs) {
+	if (!la_core_pdevs || !la_core_seen || !devs) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -349,21 +393,26 @@ static la_caller int la_run_core_other(int k)
 			ret = -ENOMEM;
 			goto out;
 		}
+		init_completion(&la_core_seen[i]);
 		la_core_n++;
 		devs[i] = &la_core_pdevs[i]->dev;
 	}
 	h.devs = devs;
 	init_completion(&h.held);
 	init_completion(&h.release);
-	t = kthread_run(la_holder_fn, &h, "la_core_holder");
+	ret = bus_register_notifier(&platform_bus_type, &la_core_nb);
+	if (ret)
+		goto out;
+	t = kthread_run(la_core_holder_fn, &h, "la_core_holder");
 	if (IS_ERR(t)) {
 		ret = PTR_ERR(t);
+		bus_unregister_notifier(&platform_bus_type, &la_core_nb);
 		goto out;
 	}
 	wait_for_completion(&h.held);
 	la_core_add(k);
-	complete(&h.release);
-	kthread_stop(t);
+	kthread_stop(t); /* after it let go of every lock */
+	bus_unregister_notifier(&platform_bus_type, &la_core_nb);
 	pr_info("la_test: core_other=%d added=%d timeout=%d\n", k,
 		la_core_added, h.timed_out);
 out:

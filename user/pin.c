@@ -70,8 +70,9 @@ static void at_path(char *path, size_t len, int dfd, const char *name)
 	snprintf(path, len, "/proc/self/fd/%d/%s", dfd, name);
 }
 
-/* what kind of bpf object fd is: "bpf-map", "bpf_link", ... */
-static bool fd_is(int fd, const char *kind)
+/* Is fd a BPF map (or link)? By its anon inode's name: "bpf-map"; a link
+ * is "bpf_link" when created, "bpf-link" when opened from a pin. */
+static bool fd_is(int fd, bool link)
 {
 	char path[64], target[64];
 	ssize_t n;
@@ -81,8 +82,10 @@ static bool fd_is(int fd, const char *kind)
 	if (n < 0)
 		return false;
 	target[n] = 0;
-	return !strncmp(target, "anon_inode:", 11) &&
-	       !strcmp(target + 11, kind);
+	if (!link)
+		return !strcmp(target, "anon_inode:bpf-map");
+	return !strcmp(target, "anon_inode:bpf-link") ||
+	       !strcmp(target, "anon_inode:bpf_link");
 }
 
 /*
@@ -211,7 +214,7 @@ static int open_map(int dfd, const char *dir, const char *name,
 			 strerror(errno));
 		return ret;
 	}
-	if (!fd_is(*fd, "bpf-map")) {
+	if (!fd_is(*fd, false)) {
 		snprintf(err, errlen, "%s/%s is not a BPF map: not lockaudit's",
 			 dir, name);
 		ret = PIN_FOREIGN;
@@ -406,6 +409,18 @@ int pin__save(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 	ret = split_dir(dir, &pfd, base, sizeof(base), err, errlen);
 	if (ret)
 		return ret;
+	{
+		struct statfs sfs;
+
+		if (fstatfs(pfd, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
+			ret = -ENOTSUP;
+			snprintf(err, errlen,
+				 "cannot pin under %s: its directory is not on "
+				 "a BPF filesystem (is bpffs mounted?)",
+				 dir);
+			goto out;
+		}
+	}
 	if (getrandom(&meta.instance, sizeof(meta.instance), 0) !=
 	    (ssize_t)sizeof(meta.instance)) {
 		ret = -errno;
@@ -574,8 +589,7 @@ static int unpin_if(int dfd, const char *dir, const char *name, bool link,
 	fd = bpf_obj_get(path);
 	if (fd < 0) /* gone, or not a BPF object */
 		return 0;
-	ret = fd_is(fd, link ? "bpf_link" : "bpf-map") ? obj_id(fd, link, &id)
-						       : -EINVAL;
+	ret = fd_is(fd, link) ? obj_id(fd, link, &id) : -EINVAL;
 	close(fd);
 	if (ret || id != want_id)
 		return 0;

@@ -6,6 +6,9 @@
  *   pinfake DIR good         lockaudit's layout, pinned by pin__save() from
  *                            maps made as the BPF object declares them and
  *                            no hooks (so no links)
+ *   pinfake DIR good-link    good, with an XDP link on the loopback device
+ *                            as its first module-load link (run it in a
+ *                            network namespace of its own: unshare -n)
  *   pinfake DIR value-size   good, then DIR/sites replaced by a map whose
  *                            value is 64 KiB, holding one entry of 'A's
  *   pinfake DIR same-layout  good, then DIR/sites replaced by another map
@@ -14,12 +17,14 @@
  *                            lockaudit's pinned as DIR/meta
  *   pinfake DIR pin NAME     a map that is not lockaudit's pinned as
  *                            DIR/NAME
+ *   pinfake DIR link NAME    an XDP link (as good-link) pinned as DIR/NAME
  *
  * Exit 0, or 1 with a message.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +59,47 @@ static int make_map(struct lockaudit_bpf *skel, const char *name)
 	return fd;
 }
 
-static void good(const char *dir)
+/* a link that needs no tracing program: XDP_PASS on the loopback device
+ * (ifindex 1 in a new network namespace) */
+static int make_link(void)
+{
+	const struct bpf_insn pass[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K,
+		 .dst_reg = BPF_REG_0,
+		 .imm = XDP_PASS},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	int prog =
+		bpf_prog_load(BPF_PROG_TYPE_XDP, "pass", "GPL", pass, 2, NULL);
+	int fd;
+
+	if (prog < 0)
+		die("an XDP program", errno);
+	fd = bpf_link_create(prog, 1, BPF_XDP, NULL);
+	if (fd < 0)
+		die("an XDP link on ifindex 1", errno);
+	close(prog);
+	return fd;
+}
+
+/* the link fd as a libbpf bpf_link, which pin__save takes: through a pin */
+static struct bpf_link *libbpf_link(int fd, const char *dir)
+{
+	struct bpf_link *l;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s-link", dir);
+	if (bpf_obj_pin(fd, path))
+		die(path, errno);
+	l = bpf_link__open(path);
+	if (!l)
+		die(path, errno);
+	unlink(path);
+	close(fd);
+	return l;
+}
+
+static void good(const char *dir, bool with_link)
 {
 	struct lockaudit_bpf *skel = lockaudit_bpf__open();
 	struct la_hooks h;
@@ -75,10 +120,13 @@ static void good(const char *dir)
 		.callers = make_map(skel, "callers"),
 	};
 	lockaudit_bpf__destroy(skel);
+	if (with_link)
+		h.mod_links[0] = libbpf_link(make_link(), dir);
 	if (pin__save(&h, dir, err, sizeof(err))) {
 		fprintf(stderr, "pinfake: %s\n", err);
 		exit(1);
 	}
+	bpf_link__destroy(h.mod_links[0]); /* disconnected: stays pinned */
 }
 
 /* pin fd as dir/name, in place of what is there */
@@ -99,18 +147,22 @@ int main(int argc, char **argv)
 	const char *mode = argc > 2 ? argv[2] : NULL;
 	int fd;
 
-	if (!dir || (argc != 3 && !(argc == 4 && !strcmp(mode, "pin")))) {
-		fprintf(stderr, "usage: pinfake DIR good|value-size|"
-				"same-layout|foreign-meta|pin NAME\n");
+	if (!dir || (argc != 3 && !(argc == 4 && (!strcmp(mode, "pin") ||
+						  !strcmp(mode, "link"))))) {
+		fprintf(stderr,
+			"usage: pinfake DIR good|good-link|value-size|"
+			"same-layout|foreign-meta|pin NAME|link NAME\n");
 		return 2;
 	}
 	if (!strcmp(mode, "good")) {
-		good(dir);
+		good(dir, false);
+	} else if (!strcmp(mode, "good-link")) {
+		good(dir, true);
 	} else if (!strcmp(mode, "value-size")) {
 		static struct la_key key;
 		static char value[65536];
 
-		good(dir);
+		good(dir, false);
 		fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sites", sizeof(key),
 				    sizeof(value), 16, NULL);
 		if (fd < 0)
@@ -124,7 +176,7 @@ int main(int argc, char **argv)
 
 		if (!skel)
 			die("cannot open the BPF object", errno);
-		good(dir);
+		good(dir, false);
 		pin_as(make_map(skel, "sites"), dir, "sites");
 		lockaudit_bpf__destroy(skel);
 	} else if (!strcmp(mode, "foreign-meta")) {
@@ -139,6 +191,8 @@ int main(int argc, char **argv)
 		if (fd < 0)
 			die("a small map", errno);
 		pin_as(fd, dir, argv[3]);
+	} else if (!strcmp(mode, "link")) {
+		pin_as(make_link(), dir, argv[3]);
 	} else {
 		fprintf(stderr, "pinfake: unknown mode '%s'\n", mode);
 		return 2;

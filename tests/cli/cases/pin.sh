@@ -59,12 +59,17 @@ else
 	# pinning never goes into a directory that is there already
 	mkdir -m 0700 "$B/there"
 	run "$PINFAKE" "$B/there" good
-	pin_ok "pin: pinning refuses an existing directory" "exit $rc, want 1" \
+	pin_ok "pin: pinning refuses an existing directory" "exit $rc" \
 		grep -q "cannot move the pins to $B/there: File exists" "$ERR"
 	run ls -A "$B/there"
 	pin_ok "pin: the refused directory stays empty" "$(tr '\n' ' ' <"$OUT")" \
 		test "$rc" -eq 0 -a ! -s "$OUT"
 	pin_no_tmp "pin: a failed pinning leaves no temporary directory"
+
+	run "$PINFAKE" "$T/nobpf" good
+	pin_ok "pin: pinning refuses a directory not on bpffs" "exit $rc" \
+		grep -q "cannot pin under $T/nobpf: its directory is not on a BPF filesystem" "$ERR"
+	pin_path "pin: ... and creates nothing" ! -e "$T/nobpf"
 
 	# maps that are not as the BPF object declares them are never read
 	"$PINFAKE" "$B/big" value-size
@@ -125,6 +130,25 @@ else
 		"left $B/det2: it holds entries lockaudit did not pin" \
 		"$BIN" collect --detach --pin-dir "$B/det2"
 	pin_path "pin: ... leaves it" -e "$B/det2/link_0"
+	# links (XDP on the loopback of a network namespace of pinfake's own)
+	if ! unshare -n true 2>/dev/null; then
+		skip "pin: link cases" "unshare -n (a network namespace) fails"
+	elif ! unshare -n "$PINFAKE" "$B/lnk" good-link 2>"$ERR"; then
+		skip "pin: link cases" "no XDP link: $(head -n 1 "$ERR")"
+	else
+		expect "pin: collect --detach with lockaudit's link" 0 \
+			"lockaudit: detached and unpinned $B/lnk" \
+			"$BIN" collect --detach --pin-dir "$B/lnk"
+		pin_path "pin: ... removes its pin and the directory" ! -e "$B/lnk"
+		unshare -n "$PINFAKE" "$B/lnk2" good-link &&
+			unshare -n "$PINFAKE" "$B/lnk2" link link_mod_0
+		expect "pin: collect --detach with another link as link_mod_0" 0 \
+			"left $B/lnk2: it holds entries lockaudit did not pin" \
+			"$BIN" collect --detach --pin-dir "$B/lnk2"
+		pin_path "pin: ... leaves that link" -e "$B/lnk2/link_mod_0"
+		pin_path "pin: ... removes lockaudit's maps" ! -e "$B/lnk2/sites"
+	fi
+
 	expect "pin: collect --detach of lockaudit's layout" 0 \
 		"lockaudit: detached and unpinned $B/good" \
 		"$BIN" collect --detach --pin-dir "$B/good"

@@ -101,8 +101,12 @@ unit-asan: $(ASAN_BINS)
 	@set -e; for t in $^; do echo "== $$t (ASan/UBSan)"; \
 		LA_TESTDATA=tests/unit/data $$t; done
 
-cli-test: $(OUT)/lockaudit
-	bash tests/cli/run.sh $(OUT)/lockaudit
+# pinned state made of maps alone, for the CLI tests of --pin-dir
+$(OUT)/pinfake: tests/cli/pinfake.c $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) -Iuser $^ $(LDLIBS) -o $@
+
+cli-test: $(OUT)/lockaudit $(OUT)/pinfake
+	PINFAKE=$(OUT)/pinfake bash tests/cli/run.sh $(OUT)/lockaudit
 
 vm-test: $(OUT)/lockaudit
 	$(MAKE) ARCH=arm64

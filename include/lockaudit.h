@@ -213,7 +213,7 @@ struct la_mod {
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI   9 /* bump when any shared layout changes */
+#define LA_META_ABI   10 /* bump when any shared layout changes */
 #define LA_FUNC_LEN   64
 #define LA_REASON_LEN 200
 
@@ -224,12 +224,21 @@ struct la_meta_hook {
 	char reason[LA_REASON_LEN];
 };
 
+/* what user/pin.c pins by name: its maps, and links per hook slot */
+#define LA_META_MAPS  9
+#define LA_META_LINKS (2 * LA_MAX_HOOKS + 2) /* link_N, link_exit_N, mod */
+
 struct la_meta {
 	__u32 abi; /* LA_META_ABI */
 	__u32 nr_hooks;
+	__u64 instance; /* random (getrandom), never 0: one pinning */
 	__u64 probe_lock_addr;
 	__u64 attached_boot_ns; /* CLOCK_BOOTTIME when attached */
 	__u64 attached_real_s;	/* wall clock when attached */
+	/* kernel ids of the objects pinned with this meta (0: none), so
+	 * that a map or link pinned in place of one of them is not used */
+	__u32 map_ids[LA_META_MAPS];
+	__u32 link_ids[LA_META_LINKS];
 	struct la_meta_hook hooks[LA_MAX_HOOKS];
 };
 

@@ -35,6 +35,7 @@ enum {
 	EXIT_INPUT = 9,	     /* report: unreadable or invalid input */
 	EXIT_PINNED = 10,    /* boot: state already pinned */
 	EXIT_NOTPINNED = 11, /* collect: nothing pinned */
+	EXIT_FOREIGN = 12,   /* pinned state is not lockaudit's */
 };
 
 #define KALLSYMS "/proc/kallsyms"
@@ -59,6 +60,7 @@ struct opts {
 	const char *events;
 	const char *hooks;
 	const char *btf;
+	const char *pin_dir; /* --pin-dir, default LA_PIN_DIR */
 	enum la_attach_mode mode;
 	bool json_probes;
 	bool pretty;
@@ -79,6 +81,7 @@ enum {
 	OPT_LIVE,
 	OPT_INTERVAL,
 	OPT_RACES,
+	OPT_PIN_DIR,
 };
 
 /* what to attach, and how: the same for run and boot */
@@ -93,6 +96,9 @@ enum {
 	{"races", OPT_RACES, NULL, 0,					\
 	 "Hook the exits too and record concurrent configuration of one " \
 	 "device (fexit/kretprobe; costs every call a full stack walk)", 0},
+#define LA_PIN_DIR_OPTION						\
+	{"pin-dir", OPT_PIN_DIR, "DIR", 0,				\
+	 "Pinned state under DIR, on bpffs (default " LA_PIN_DIR ")", 0},
 /* clang-format on */
 
 static const struct argp_option run_options[] = {
@@ -112,8 +118,10 @@ static const struct argp_option run_options[] = {
 	 "progress lines without a terminal",
 	 0},
 	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
-	{"verbose", 'v', NULL, 0,
-	 "Show libbpf's messages (verifier log, attach errors)", 0},
+	LA_PIN_DIR_OPTION{"verbose", 'v', NULL, 0,
+			  "Show libbpf's messages (verifier log, attach "
+			  "errors)",
+			  0},
 	{0},
 };
 
@@ -130,7 +138,8 @@ static const struct argp_option probes_options[] = {
 };
 
 static const struct argp_option boot_options[] = {
-	LA_ATTACH_OPTIONS{"verbose", 'v', NULL, 0, "Show libbpf's messages", 0},
+	LA_ATTACH_OPTIONS LA_PIN_DIR_OPTION{"verbose", 'v', NULL, 0,
+					    "Show libbpf's messages", 0},
 	{0},
 };
 
@@ -140,7 +149,7 @@ static const struct argp_option collect_options[] = {
 	{"detach", OPT_DETACH, NULL, 0,
 	 "Then detach and unpin (counting stops)", 0},
 	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
-	{0},
+	LA_PIN_DIR_OPTION{0},
 };
 
 static const struct argp_option report_options[] = {
@@ -210,6 +219,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_RACES:
 		o->races = true;
+		break;
+	case OPT_PIN_DIR:
+		if (!*arg)
+			argp_error(state, "empty --pin-dir");
+		o->pin_dir = arg;
 		break;
 	case OPT_INTERVAL:
 		errno = 0;
@@ -437,21 +451,27 @@ static int get_hooks(const struct opts *o, struct la_hooks *h, bool adopt)
 	ret = preflight(o, h, &ks);
 	if (ret)
 		return ret;
-	if (pin__exists(LA_PIN_DIR)) {
+	if (pin__exists(o->pin_dir)) {
 		ksyms__free(ks);
-		if (!adopt)
+		/* only state shown to be lockaudit's is "already attached" */
+		ret = pin__open(h, o->pin_dir, err, sizeof(err));
+		if (ret)
+			return fail(ret == PIN_FOREIGN ? EXIT_FOREIGN
+						       : EXIT_FAIL,
+				    "%s", err);
+		if (!adopt) {
+			hooks__detach(h);
 			return fail(EXIT_PINNED,
 				    "already attached (state pinned under %s): "
 				    "read it with 'lockaudit collect', or "
 				    "detach with 'lockaudit collect --detach'",
-				    LA_PIN_DIR);
-		if (pin__open(h, LA_PIN_DIR, err, sizeof(err)))
-			return fail(EXIT_FAIL, "%s", err);
+				    o->pin_dir);
+		}
 		if (o->hooks || o->mode != LA_MODE_AUTO)
 			fprintf(stderr,
 				"lockaudit: adopting the hooks pinned under "
 				"%s; --hooks/--attach do not apply\n",
-				LA_PIN_DIR);
+				o->pin_dir);
 		return 0;
 	}
 	n = attach(o, h, ks);
@@ -591,9 +611,9 @@ static int cmd_run(struct opts *o)
 	count_attached(&h, &nfe, &nkp);
 	fprintf(human,
 		"lockaudit: watching %zu entry points (%zu fentry, %zu "
-		"kprobe)%s",
-		nfe + nkp, nfe, nkp,
-		h.adopted ? ", adopted from " LA_PIN_DIR : "");
+		"kprobe)%s%s",
+		nfe + nkp, nfe, nkp, h.adopted ? ", adopted from " : "",
+		h.adopted ? o->pin_dir : "");
 	if (o->duration > 0)
 		fprintf(human, " for %g s", o->duration);
 	fprintf(human, "; Ctrl-C to stop\n");
@@ -671,7 +691,7 @@ static int cmd_boot(struct opts *o)
 	ret = get_hooks(o, &h, false);
 	if (ret)
 		return ret;
-	if (pin__save(&h, LA_PIN_DIR, err, sizeof(err))) {
+	if (pin__save(&h, o->pin_dir, err, sizeof(err))) {
 		hooks__detach(&h);
 		return fail(EXIT_FAIL, "%s", err);
 	}
@@ -679,7 +699,7 @@ static int cmd_boot(struct opts *o)
 	printf("lockaudit: %zu entry points attached (%zu fentry, %zu kprobe) "
 	       "and pinned under %s; counting goes on without a process: read "
 	       "it with 'lockaudit collect'\n",
-	       nfe + nkp, nfe, nkp, LA_PIN_DIR);
+	       nfe + nkp, nfe, nkp, o->pin_dir);
 	/* links were handed to the pins: this only closes our descriptors */
 	hooks__detach(&h);
 	return fflush(stdout) ? EXIT_OUTPUT : 0;
@@ -704,13 +724,15 @@ static int cmd_collect(struct opts *o)
 		return fail(EXIT_PERM,
 			    "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): "
 			    "run as root, e.g. 'sudo lockaudit collect'");
-	if (!pin__exists(LA_PIN_DIR))
+	if (!pin__exists(o->pin_dir))
 		return fail(EXIT_NOTPINNED,
 			    "nothing pinned under %s: start counting with "
 			    "'lockaudit boot'",
-			    LA_PIN_DIR);
-	if (pin__open(&h, LA_PIN_DIR, err, sizeof(err)))
-		return fail(EXIT_FAIL, "%s", err);
+			    o->pin_dir);
+	ret = pin__open(&h, o->pin_dir, err, sizeof(err));
+	if (ret)
+		return fail(ret == PIN_FOREIGN ? EXIT_FOREIGN : EXIT_FAIL, "%s",
+			    err);
 	c = collect__new(&h, &co, err, sizeof(err));
 	if (!c) {
 		int e = errno; /* before closing descriptors can change it */
@@ -733,10 +755,16 @@ static int cmd_collect(struct opts *o)
 	if (ret)
 		return ret;
 	if (o->detach) {
-		if (pin__remove(LA_PIN_DIR, err, sizeof(err)))
-			return fail(EXIT_FAIL, "%s", err);
-		fprintf(human, "lockaudit: detached and unpinned %s\n",
-			LA_PIN_DIR);
+		ret = pin__remove(o->pin_dir, err, sizeof(err));
+		if (ret == -ENOTEMPTY) /* ours are gone: detached */
+			fprintf(human, "lockaudit: detached; %s\n", err);
+		else if (ret)
+			return fail(ret == PIN_FOREIGN ? EXIT_FOREIGN
+						       : EXIT_FAIL,
+				    "%s", err);
+		else
+			fprintf(human, "lockaudit: detached and unpinned %s\n",
+				o->pin_dir);
 	}
 	return 0;
 }
@@ -899,7 +927,7 @@ int main(int argc, char **argv)
 		 "--json merged.json",
 		 cmd_report},
 	};
-	struct opts o = {0};
+	struct opts o = {.pin_dir = LA_PIN_DIR};
 	size_t i;
 	int ret;
 

@@ -3,6 +3,12 @@
  * pin.h - attached state that outlives the process: pin maps and links
  * under a bpffs directory (`lockaudit boot`), adopt them later (`collect`,
  * `run`), and remove them (detach).
+ *
+ * Nothing found there is used before it is shown to be lockaudit's: the
+ * directory (a real directory on bpffs, owned by the caller, no access for
+ * group or others), the meta map's random instance id, and every map's
+ * type, key and value size, capacity and flags (as the BPF object declares
+ * them) and kernel id (as meta records it).
  */
 #ifndef LA_PIN_H
 #define LA_PIN_H
@@ -14,25 +20,35 @@ struct la_hooks;
 
 #define LA_PIN_DIR "/sys/fs/bpf/lockaudit"
 
-/* Is there pinned state (its meta map) under dir? */
+/* Returned (> 0) when dir, or something in it, is not lockaudit's. */
+#define PIN_FOREIGN 1
+
+/* Is there anything at dir (pinned state or not: pin__open tells)? */
 bool pin__exists(const char *dir);
 
 /*
- * Pin the maps and links of freshly attached hooks under dir and record
- * what a later process needs (meta map). After this, destroying the
- * in-process objects leaves the programs attached. On failure everything
- * pinned so far is removed. 0 or -errno (reason in err).
+ * Pin the maps and links of freshly attached hooks and what a later
+ * process needs (meta map) into a new directory beside dir, then rename it
+ * to dir, which must not exist: dir appears complete or not at all. After
+ * this, destroying the in-process objects leaves the programs attached.
+ * On failure nothing is left. 0 or -errno (reason in err).
  */
 int pin__save(struct la_hooks *h, const char *dir, char *err, size_t errlen);
 
 /*
  * Adopt pinned state: fill h (hooks, attach modes, reasons, map fds) from
- * the meta map. -ENOENT if nothing is pinned, -EPROTO if another lockaudit
- * version pinned it. 0 or -errno (reason in err).
+ * the meta map, once dir and every map are checked. -ENOENT if nothing is
+ * there, -EPROTO if another lockaudit version pinned it, PIN_FOREIGN if it
+ * is not lockaudit's (or incomplete), else 0 or -errno (reason in err).
  */
 int pin__open(struct la_hooks *h, const char *dir, char *err, size_t errlen);
 
-/* Unpin everything under dir (detaches once no process holds it). */
+/*
+ * Unpin what lockaudit pinned under dir (its names, with the ids meta
+ * records; the programs detach once no process holds them) and remove dir.
+ * Anything else is left: then dir stays and this returns -ENOTEMPTY.
+ * PIN_FOREIGN as pin__open, else 0 or -errno (reason in err).
+ */
 int pin__remove(const char *dir, char *err, size_t errlen);
 
 #endif

@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -243,6 +244,51 @@ static void attach_exit(struct la_hook *hk, struct bpf_program *prog,
 		 n ? "; " : "", errstr(-errno, ebuf, sizeof(ebuf)));
 }
 
+#ifdef LA_TESTING
+/*
+ * Test build only (make ... lockaudit-test): LA_TEST_FILL=map,map fills
+ * those hash maps with fake keys (1, 2, ...: no kernel address) before
+ * attaching, so that every insert the programs try fails and its drop
+ * counter counts it (tests/e2e/guest.sh phase 5).
+ */
+static void test_fill_maps(struct la_hooks *h)
+{
+	const char *list = getenv("LA_TEST_FILL");
+	char names[128], *name, *save = NULL;
+
+	if (!list)
+		return;
+	snprintf(names, sizeof(names), "%s", list);
+	for (name = strtok_r(names, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		struct bpf_map *m =
+			bpf_object__find_map_by_name(h->skel->obj, name);
+		unsigned char key[256] = {0}, val[4096] = {0};
+		__u64 i, n = 0;
+
+		if (!m || bpf_map__key_size(m) > sizeof(key) ||
+		    bpf_map__key_size(m) < sizeof(i) ||
+		    bpf_map__value_size(m) > sizeof(val)) {
+			fprintf(stderr, "lockaudit: LA_TEST_FILL: no map %s\n",
+				name);
+			exit(1);
+		}
+		for (i = 1;; i++) {
+			memcpy(key, &i, sizeof(i));
+			if (bpf_map_update_elem(bpf_map__fd(m), key, val,
+						BPF_NOEXIST))
+				break;
+			n++;
+		}
+		fprintf(stderr,
+			"lockaudit: test build: map %s filled (%llu of %u "
+			"entries: %s)\n",
+			name, (unsigned long long)n, bpf_map__max_entries(m),
+			strerror(errno));
+	}
+}
+#endif
+
 int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		  const struct la_attach_opts *o, char *err, size_t errlen)
 {
@@ -299,6 +345,9 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		.races = bpf_map__fd(h->skel->maps.races),
 		.callers = bpf_map__fd(h->skel->maps.callers),
 	};
+#ifdef LA_TESTING
+	test_fill_maps(h);
+#endif
 	/* module load/unload records: without them only attribution of
 	 * modules unloaded before the report suffers */
 	h->mod_links[0] = bpf_program__attach(h->skel->progs.la_module_load);

@@ -283,6 +283,30 @@ check(m is not None and ctext.index("IOMMU CORE racing") < ctext.index("DRIVERS 
       f"core_other: text section 'IOMMU CORE racing a lock holder' above the drivers, one line per "
       f"entry point with {NC} calls and the holder (got {race_lines})")
 
+# ---- phase 5: drops forced (test build, LA_TEST_FILL=mods,inflight) ----
+# la_test loaded and removed once: its load and unload records both lost;
+# every call on an entry point whose exit is hooked (--races) untracked
+rep = json.loads(section("drops"))
+validate(rep, "report.schema.json")
+check(re.search(r"^run5 exit 0$", text, re.M) is not None, "drops: run exits 0")
+check(len(re.findall(r"^lockaudit: test build: map (mods|inflight) filled \((\d+) of \2 entries: "
+                     r"Argument list too long\)\r?$", text, re.M)) == 2,
+      "drops: the test build filled mods and inflight to their max_entries")
+d = rep["totals"]["dropped"]
+tracked = sum(sum(h["calls"].values()) for h in rep["hooks"]
+              if h["attach"] != "absent" and "exit not hooked" not in h["reason"])
+check(d["modules"] == 2, f"drops: dropped.modules == 2 (la_test's load and unload) (got {d['modules']})")
+check(d["tracking"] == tracked,
+      f"drops: dropped.tracking == calls on entry points with the exit hooked: {d['tracking']} == {tracked}")
+check((d["sites"], d["events"], d["stack_errors"], d["concurrent"]) == (0, 0, 0, 0),
+      f"drops: nothing else dropped {d}")
+# not vacuous: la_test's U calls at E are there, and tracked where an exit
+# can be hooked (not with arm64 kprobes: a kretprobe hides the caller)
+he = hook(rep, E)
+e_tracked = he["attach"] != "absent" and "exit not hooked" not in he["reason"]
+check(he["calls"]["unlocked"] == U and e_tracked == (he["attach"] == "fentry" or arch == "x86_64"),
+      f"drops: {E} has la_test's {U} unlocked calls ({he['calls']}), tracked: {e_tracked} ({he['attach']})")
+
 # ---- hostile environments ----
 # the message is the line right after the exit status (the guest cats it);
 # kernel messages may come between them on the console

@@ -138,6 +138,22 @@ rmmod la_test || fail "rmmod la_test (core_other)"
 dump core-text /tmp/run4.out
 dump core /tmp/core.json
 
+# ---- phase 5: drops forced, with the test build ----
+# LA_TEST_FILL fills the module-record map and the in-flight map before
+# attaching: la_test's load and unload records are both lost (2), and every
+# call on an entry point whose exit is hooked (--races) goes untracked
+rm -f /tmp/run5.out
+LA_TEST_FILL=mods,inflight /add/lockaudit-test run --races --json /tmp/drops.json >/tmp/run5.out 2>&1 &
+pid=$!
+wait_for /tmp/run5.out watching
+insmod "$LA_TESTMOD" unlocked="$U" "$@" || fail "insmod la_test (drops)"
+rmmod la_test || fail "rmmod la_test (drops)"
+kill -INT $pid
+stop_wait $pid
+echo "run5 exit $rc"
+grep '^lockaudit: test build: map ' /tmp/run5.out
+dump drops /tmp/drops.json
+
 # ---- hostile environments that need a real kernel ----
 sysctl -w kernel.kptr_restrict=2 >/dev/null
 lockaudit run --duration 1 >/tmp/kptr.out 2>&1

@@ -15,6 +15,7 @@ if [ ${#cells[@]} -eq 0 ]; then
 	rm -rf "$logdir" # a full run: docs/kernels.md is generated from it
 fi
 U=5 L=3 O=4 N=3 K=2
+adds=() # more files for the guest (tests/vm/run --add)
 mkdir -p "$logdir"
 pass=0 fail=0
 
@@ -22,7 +23,7 @@ guest() { # guest ARCH KERNEL LOG SCRIPT ARGS...: run SCRIPT in the guest
 	local arch=$1 k=$2 log=$3 script=$4 rc
 	shift 4
 	"$top/tests/vm/run" --arch "$arch" --kernel "$k" --timeout 600 \
-		--add "$top/tests/e2e/$script" -- sh "/add/$script" "$@" >"$log" 2>&1
+		--add "$top/tests/e2e/$script" "${adds[@]}" -- sh "/add/$script" "$@" >"$log" 2>&1
 	rc=$?
 	if [ $rc != 0 ]; then
 		echo "  FAIL $arch/$k: guest exited $rc; last lines of ${log#$top/}:"
@@ -37,6 +38,9 @@ for c in "${cells[@]}"; do
 	[ "$arch" = arm64 ] && extra=(fresh=1) # one device per call: see check.py
 	log=$logdir/console-$arch-$k.log
 	echo "== e2e $arch $k (console log: ${log#$top/})"
+	testbin=$top/build/lockaudit-test
+	[ "$arch" = arm64 ] && testbin=$top/build/arm64/lockaudit-test
+	adds=(--add "$testbin") # phase 5: drops forced by the test build
 	if guest "$arch" "$k" "$log" guest.sh $U $L $O $N $K "${extra[@]}" &&
 		/usr/bin/python3 "$top/tests/e2e/check.py" "$log" "$arch" "$k" $U $L $O $N $K; then
 		pass=$((pass + 1))

@@ -4,6 +4,7 @@
 Usage: check_boot.py CONSOLE_LOG KERNEL U O K
 """
 import json
+import re
 import sys
 
 from common import Checks
@@ -26,6 +27,12 @@ def la_test(rep):
     return [s for g in rep["drivers"] if g["module"] == "la_test" for s in g["sites"]]
 
 
+# collect racing boot: only "nothing pinned" (11) or a complete state (0),
+# and the collect after boot ended sees it (0); some collect ran while boot
+# was at work (else the race was not tried)
+race = [int(x) for x in re.findall(r"^race collect exit (\d+)\r?$", T.text, re.M)]
+check(race and set(race) <= {0, 11} and race[-1] == 0 and 11 in race,
+      f"collect racing boot: exits only 11 (nothing pinned) or 0, the last 0 ({race})")
 exit_is("boot", 0)
 exit_is("boot-again", 10)
 exit_is("collect1", 0)

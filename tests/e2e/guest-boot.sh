@@ -10,8 +10,23 @@ dmesg -n 1
 fail() { echo "guest: FAIL $*"; exit 1; }
 dump() { echo "@@BEGIN $1"; cat "$2"; echo "@@END $1"; }
 
+# collect racing boot: boot pins into a new directory and renames it into
+# place, so every collect sees nothing pinned (11) or all of it (0)
+rm -f /tmp/boot.done
+(
+	while :; do
+		d=0; [ -e /tmp/boot.done ] && d=1
+		lockaudit collect >/dev/null 2>&1
+		echo "race collect exit $?"
+		[ $d = 1 ] && break
+	done
+) >/tmp/race.out 2>&1 &
+rpid=$!
 lockaudit boot >/tmp/boot.out 2>&1
 echo "boot exit $?"
+touch /tmp/boot.done
+wait $rpid
+cat /tmp/race.out
 cat /tmp/boot.out
 lockaudit boot >/tmp/boot2.out 2>&1
 echo "boot-again exit $?"

@@ -27,6 +27,9 @@ const volatile __u64 probe_lock_addr;
  * they have no typed pointer to with plain fault-safe loads; without it (an
  * unresolved weak kfunc, in branches the verifier drops) probe reads */
 const volatile __u32 have_cast;
+/* the core kernel's text (_stext.._etext, from kallsyms): frames outside it
+ * are named at site creation (map "symnames"); 0: name none */
+const volatile __u64 text_start, text_end;
 
 extern void *bpf_rdonly_cast(const void *obj__ign,
 			     __u32 btf_id__k) __ksym __weak;
@@ -119,7 +122,15 @@ struct la_scratch {
 	struct la_race_key rkey;
 	struct la_inflight in;
 	struct la_race race;
+	char sym[LA_SYMNAME_LEN];
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LA_MAX_SYMNAMES);
+	__type(key, struct la_symkey);
+	__type(value, char[LA_SYMNAME_LEN]);
+} symnames SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -700,6 +711,40 @@ static __always_inline bool audit_fast(void *ctx, __u32 slot, void *obj,
 	return true;
 }
 
+/*
+ * bpf_loop body: name frame i of a new site's stack if it lies outside the
+ * core kernel text (a module's), once per (address, module generation).
+ * Only on site creation: the per-call paths never come here.
+ */
+static long name_frame(__u32 i, void *data)
+{
+	struct la_key *key = data;
+	struct la_symkey sk = {};
+	struct la_scratch *sc;
+	__u32 zero = 0;
+	__u64 ip;
+	long err;
+
+	if (i >= LA_MAX_STACK)
+		return 1;
+	ip = key->ips[i];
+	if (!ip || (ip >= text_start && ip < text_end))
+		return 0;
+	sk.addr = ip;
+	sk.gen = key->gen;
+	if (bpf_map_lookup_elem(&symnames, &sk))
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 1;
+	if (bpf_snprintf(sc->sym, sizeof(sc->sym), "%pS", &ip, sizeof(ip)) < 0)
+		return 0;
+	err = bpf_map_update_elem(&symnames, &sk, sc->sym, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST: named meanwhile on another CPU */)
+		count(LA_CNT_SYM_DROPS);
+	return 0;
+}
+
 /* Everything else: the whole stack is the key (map "sites"). obj is not
  * NULL (both paths are entered only with an object, see LA_SLOT). */
 static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
@@ -761,8 +806,11 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	site = bpf_map_lookup_elem(&sites, &key);
 	if (!site) {
 		if (bpf_map_update_elem(&sites, &key, &zero_site,
-					BPF_NOEXIST) == 0)
+					BPF_NOEXIST) == 0) {
 			new_site = LA_F_NEW_SITE;
+			if (text_end)
+				bpf_loop(key.nr_ips, name_frame, &key, 0);
+		}
 		site = bpf_map_lookup_elem(&sites, &key);
 		if (!site) {
 			/* map full, or busy on this CPU: counted, never merged

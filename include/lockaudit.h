@@ -213,7 +213,7 @@ struct la_mod {
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI   10 /* bump when any shared layout changes */
+#define LA_META_ABI   11 /* bump when any shared layout changes */
 #define LA_FUNC_LEN   64
 #define LA_REASON_LEN 200
 
@@ -225,7 +225,7 @@ struct la_meta_hook {
 };
 
 /* what user/pin.c pins by name: its maps, and links per hook slot */
-#define LA_META_MAPS  9
+#define LA_META_MAPS  10
 #define LA_META_LINKS (2 * LA_MAX_HOOKS + 2) /* link_N, link_exit_N, mod */
 
 struct la_meta {
@@ -242,6 +242,19 @@ struct la_meta {
 	struct la_meta_hook hooks[LA_MAX_HOOKS];
 };
 
+/*
+ * Module frames named by the kernel when a site is first made (map
+ * "symnames"): "func+0xoff/0xsize [module]" as %pS prints it, kept by
+ * (address, module generation), so a module unloaded before the report is
+ * still named by function. Frames in the core kernel text are not kept.
+ */
+#define LA_SYMNAME_LEN	128
+#define LA_MAX_SYMNAMES 8192
+struct la_symkey {
+	__u64 addr;
+	__u64 gen; /* module generation (la_key.gen) of the call */
+};
+
 /* Indexes into the per-CPU counters array. */
 enum la_counter {
 	/* calls audited: LA_CNT_CALLS + hook * LA_NR_STATES + state, but for
@@ -253,6 +266,7 @@ enum la_counter {
 	LA_CNT_MOD_DROPS,   /* module records that did not fit */
 	LA_CNT_RACE_DROPS,  /* concurrent findings that did not fit */
 	LA_CNT_TRACK_DROPS, /* calls not tracked for concurrency (map full) */
+	LA_CNT_SYM_DROPS,   /* module frames not named (map "symnames" full) */
 	LA_NR_COUNTERS,
 };
 

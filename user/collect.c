@@ -116,6 +116,7 @@ static int reload_ksyms(struct la_collector *c)
 	}
 	ksyms__free(c->ks);
 	c->ks = ks;
+	ksyms__set_names_map(ks, c->h->maps.symnames);
 	c->modules_sum = sum;
 	c->ks_gen = gen;
 	c->reloaded_ns = env__boot_ns();
@@ -154,7 +155,8 @@ static void symbolize(struct la_collector *c, const __u64 *ips, size_t n,
 	}
 	/* the module records know what each address held at time t */
 	for (i = 0; i < n; i++)
-		ksyms__format_at(c->ks, ips[i], t_ns, frames[i], FRAME_LEN);
+		ksyms__format_gen(c->ks, ips[i], modgen, t_ns, frames[i],
+				  FRAME_LEN);
 }
 
 static json_object *json_dev(const struct la_dev *d)
@@ -600,7 +602,8 @@ static struct la_rsite *site_to_report(const struct ksyms *ks,
 	if (k->state >= LA_NR_STATES)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		ksyms__format_at(ks, k->ips[i], sym_ns, frames[i], FRAME_LEN);
+		ksyms__format_gen(ks, k->ips[i], k->gen, sym_ns, frames[i],
+				  FRAME_LEN);
 		ptrs[i] = frames[i];
 	}
 	s = report__add_site(r, entry, (int)k->state, ptrs, n,

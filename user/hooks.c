@@ -177,6 +177,8 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 		return ret;
 	}
 	h->skel->rodata->probe_lock_addr = o->probe_lock_addr;
+	h->skel->rodata->text_start = o->text_start;
+	h->skel->rodata->text_end = o->text_end;
 	h->skel->rodata->have_cast = have_cast;
 	for (i = 0; i < LA_MAX_HOOKS; i++) {
 		struct bpf_program *fe = slot_prog(h, "fentry", i);
@@ -344,6 +346,7 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		.modgen = bpf_map__fd(h->skel->maps.modgen),
 		.races = bpf_map__fd(h->skel->maps.races),
 		.callers = bpf_map__fd(h->skel->maps.callers),
+		.symnames = bpf_map__fd(h->skel->maps.symnames),
 	};
 #ifdef LA_TESTING
 	test_fill_maps(h);

@@ -52,7 +52,7 @@ struct la_hook {
 /* The maps collect reads: from the loaded object, or pinned (pin.c). */
 struct la_maps {
 	int sites, counters, events, settings, mods, meta, modgen, races,
-		callers;
+		callers, symnames;
 };
 
 struct la_hooks {
@@ -79,6 +79,9 @@ struct la_attach_opts {
 	const char *btf_path;  /* BTF for CO-RE if the kernel exposes none */
 	bool kernel_btf;       /* /sys/kernel/btf/vmlinux exists */
 	__u64 probe_lock_addr; /* &iommu_probe_device_lock, 0 if none */
+	__u64 text_start, text_end; /* core kernel text (_stext, _etext):
+				     * module frames outside it are named by
+				     * the kernel at site creation; 0: none */
 	bool races; /* hook exits too: track concurrent calls per device */
 };
 

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
 #include "ksyms.h"
+#include "lockaudit.h"
 
 /* no kernel function is this large: beyond it an address is unknown */
 #define KSYMS_MAX_FUNC_SIZE (1ULL << 20)
@@ -34,6 +37,8 @@ struct ksyms {
 	size_t nr_mods;
 	char **strs; /* owned name and module strings */
 	size_t nr_strs, cap_strs;
+	int names_fd; /* map "symnames", -1: none (ks is calloc'ed: set) */
+	bool names_set;
 };
 
 static char *keep(struct ksyms *ks, const char *s)
@@ -491,4 +496,47 @@ char *ksyms__format_at(const struct ksyms *ks, uint64_t addr, uint64_t t_ns,
 	else
 		ksyms__format(ks, addr, buf, len);
 	return buf;
+}
+
+void ksyms__set_names_map(struct ksyms *ks, int fd)
+{
+	if (!ks)
+		return;
+	ks->names_fd = fd;
+	ks->names_set = true;
+}
+
+bool ksyms__kname_format(const char *kname, char *buf, size_t len)
+{
+	size_t fn = strcspn(kname, "+ /"), off, size;
+	const char *mod;
+
+	/* %pS prints a bare 0x... for an address it cannot name */
+	if (!fn || !strncmp(kname, "0x", 2) || kname[fn] != '+')
+		return false;
+	off = strcspn(kname + fn, "/ ");
+	mod = kname + fn + off;
+	if (*mod == '/') {
+		size = strcspn(mod, " ");
+		mod += size;
+	}
+	if (*mod && strncmp(mod, " [", 2))
+		return false;
+	if ((size_t)snprintf(buf, len, "%.*s%s", (int)(fn + off), kname, mod) >=
+	    len)
+		return false;
+	return true;
+}
+
+char *ksyms__format_gen(const struct ksyms *ks, uint64_t addr, uint64_t gen,
+			uint64_t t_ns, char *buf, size_t len)
+{
+	struct la_symkey k = {.addr = addr, .gen = gen};
+	char v[LA_SYMNAME_LEN + 1] = {0};
+
+	if (ks && ks->names_set && ks->names_fd >= 0 &&
+	    !bpf_map_lookup_elem(ks->names_fd, &k, v) &&
+	    ksyms__kname_format(v, buf, len))
+		return buf;
+	return ksyms__format_at(ks, addr, t_ns, buf, len);
 }

@@ -74,4 +74,17 @@ int ksyms__add_module_record(struct ksyms *ks, const char *name, uint64_t base,
 char *ksyms__format_at(const struct ksyms *ks, uint64_t addr, uint64_t t_ns,
 		       char *buf, size_t len);
 
+/*
+ * A name the kernel gave a module frame when the site was made (%pS, kept
+ * in the "symnames" map by address and module generation: fd, -1 for
+ * none), else ksyms__format_at. The kernel's name is the truth of the
+ * call's time, also for a module unloaded before the report.
+ */
+void ksyms__set_names_map(struct ksyms *ks, int fd);
+char *ksyms__format_gen(const struct ksyms *ks, uint64_t addr, uint64_t gen,
+			uint64_t t_ns, char *buf, size_t len);
+/* "func+0xoff/0xsize [mod]" (%pS) -> "func+0xoff [mod]"; false if it is
+ * not a symbol (a bare address) or does not fit */
+bool ksyms__kname_format(const char *kname, char *buf, size_t len);
+
 #endif

@@ -376,6 +376,8 @@ static int attach(const struct opts *o, struct la_hooks *h,
 		.btf_path = o->btf,
 		.kernel_btf = env__kernel_btf(),
 		.probe_lock_addr = ksyms__addr_of(KALLSYMS, PROBE_LOCK),
+		.text_start = ksyms__addr_of(KALLSYMS, "_stext"),
+		.text_end = ksyms__addr_of(KALLSYMS, "_etext"),
 		.races = o->races,
 	};
 	char err[256];

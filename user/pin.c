@@ -22,14 +22,15 @@
  * in la_meta.map_ids[] is META */
 static const char *const map_files[LA_META_MAPS] = {
 	"races",    "modgen", "sites", "counters", "events",
-	"settings", "mods",   "meta",  "callers"};
+	"settings", "mods",   "meta",  "callers",  "symnames"};
 #define META 7
 
 static int *map_fd(struct la_maps *m, size_t i)
 {
 	int *fds[LA_META_MAPS] = {&m->races,	&m->modgen, &m->sites,
 				  &m->counters, &m->events, &m->settings,
-				  &m->mods,	&m->meta,   &m->callers};
+				  &m->mods,	&m->meta,   &m->callers,
+				  &m->symnames};
 
 	return fds[i];
 }

@@ -118,6 +118,7 @@ static void good(const char *dir, bool with_link)
 		.modgen = make_map(skel, "modgen"),
 		.races = make_map(skel, "races"),
 		.callers = make_map(skel, "callers"),
+		.symnames = make_map(skel, "symnames"),
 	};
 	lockaudit_bpf__destroy(skel);
 	if (with_link)

@@ -480,9 +480,39 @@ static void test_live_errors(void **state)
 	assert_int_equal(err, ENODATA);
 }
 
+/* The kernel's %pS names, as kept in "symnames", in lockaudit's form. */
+static void test_kname_format(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	assert_true(ksyms__kname_format("la_call_unlocked+0x24/0x60 [la_test]",
+					buf, sizeof(buf)));
+	assert_string_equal(buf, "la_call_unlocked+0x24 [la_test]");
+	assert_true(ksyms__kname_format("do_one_initcall+0x57/0x310", buf,
+					sizeof(buf)));
+	assert_string_equal(buf, "do_one_initcall+0x57");
+	assert_true(ksyms__kname_format("f+0x0/0x8 [m]", buf, sizeof(buf)));
+	assert_string_equal(buf, "f+0x0 [m]");
+	/* not a symbol: a bare address, or no offset */
+	assert_false(ksyms__kname_format("0xffffffffc0631024", buf,
+					 sizeof(buf)));
+	assert_false(ksyms__kname_format("", buf, sizeof(buf)));
+	assert_false(ksyms__kname_format("f/0x8", buf, sizeof(buf)));
+	assert_false(ksyms__kname_format("f+0x1/0x8 junk", buf, sizeof(buf)));
+	/* does not fit: refused, not cut */
+	assert_false(ksyms__kname_format("la_call_unlocked+0x24/0x60 [la_test]",
+					 buf, 10));
+	/* without a names map: kallsyms as before */
+	assert_string_equal(ksyms__format_gen(NULL, 0x1234, 1, 0, buf,
+					      sizeof(buf)),
+			    "0x1234");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kname_format),
 		cmocka_unit_test_setup_teardown(test_count_text_only, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_data_symbols_ignored,

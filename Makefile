@@ -171,11 +171,20 @@ fuzz: build/fuzz/fuzz_report
 	build/fuzz/fuzz_report $(FUZZ_OPTS) -max_total_time=$(FUZZ_TIME) \
 		$(FUZZ_DIRS)
 
-# make check: the past crashes, then 60 s of fuzzing
+# make check: each past crash and seed on its own (all of them, saying which
+# fail and why), then 60 s of fuzzing
 fuzz-test: build/fuzz/fuzz_report
 	@$(FUZZ_CORPUS)
-	build/fuzz/fuzz_report tests/fuzz/regressions/* \
-		tests/unit/data/report.golden.json tests/fuzz/seeds/*
+	@fail=0; for f in tests/fuzz/regressions/* tests/fuzz/seeds/* \
+			tests/unit/data/report.golden.json; do \
+		if build/fuzz/fuzz_report $$f >build/fuzz/one.log 2>&1; then \
+			echo "ok   $$f"; \
+		else \
+			fail=1; echo "FAIL $$f: $$(grep -m1 -E \
+				'^fuzz_report:|runtime error|ERROR: (Addr|Leak)' \
+				build/fuzz/one.log)"; \
+		fi; \
+	done; exit $$fail
 	build/fuzz/fuzz_report $(FUZZ_OPTS) -max_total_time=$(FUZZ_TEST_TIME) \
 		$(FUZZ_DIRS)
 

@@ -3,8 +3,9 @@
 #   make                  build/lockaudit (static, BPF object embedded)
 #   make ARCH=arm64       build/arm64/lockaudit (cross-built)
 #   make deps             install the Debian packages needed to build and test
-#   make check            unit tests (plain and ASan/UBSan), CLI tests, VM tests,
-#                         boot tests (Debian initramfs, install layout)
+#   make check            unit tests (plain and ASan/UBSan), CLI tests, fuzz test,
+#                         VM tests, boot tests (Debian initramfs, install layout)
+#   make fuzz             fuzz the report reader/writers, FUZZ_TIME=600 s
 #   make install          DESTDIR=, PREFIX=/usr: binary, systemd units,
 #                         initramfs-tools hook, man page
 #   make demo             boot a guest, run lockaudit while drivers load
@@ -43,7 +44,8 @@ USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
 
 .PHONY: all deps check unit unit-asan cli-test vm-test boot-test demo \
-	vmlinux format clean bench install kernels-doc stress stress-test
+	vmlinux format clean bench install kernels-doc stress stress-test \
+	fuzz fuzz-test fuzz-cov
 .DELETE_ON_ERROR:
 
 all: $(OUT)/lockaudit
@@ -136,7 +138,77 @@ boot-test: $(OUT)/lockaudit
 stress-test: $(OUT)/lockaudit
 	bash tests/stress/run.sh hotplug loops flood race sigkill
 
-CHECK_SUITES := unit unit-asan cli-test vm-test boot-test stress-test
+# ---- fuzzing (docs/fuzzing.md) ------------------------------------------
+# libFuzzer on the report reader, merge and both writers, with a round-trip
+# oracle. Found inputs go to build/fuzz/corpus (not in git); crashes to
+# build/fuzz/crashes/. Seeds: tests/unit/data/report.golden.json,
+# tests/fuzz/seeds and tests/fuzz/regressions (past crashes, which
+# fuzz-test also runs one by one first). FUZZ_FLAGS: more libFuzzer flags,
+# e.g. "-fork=1 -ignore_crashes=1" to go on past a crash.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 600
+FUZZ_TEST_TIME ?= 60
+FUZZ_FLAGS ?=
+LLVM_PROFDATA ?= llvm-profdata
+LLVM_COV ?= llvm-cov
+FUZZ_SRCS := tests/fuzz/fuzz_report.c $(filter-out user/main.c,$(USER_SRCS))
+FUZZ_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DLA_VERSION=\"$(VERSION)\" \
+	-Iinclude -Iuser -Ibuild -g -O1 -fno-omit-frame-pointer
+FUZZ_OPTS := -dict=tests/fuzz/report.dict -max_len=16384 -timeout=10 \
+	-artifact_prefix=build/fuzz/crashes/ -print_final_stats=1 $(FUZZ_FLAGS)
+FUZZ_DIRS := build/fuzz/corpus tests/fuzz/seeds tests/fuzz/regressions
+
+build/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*.h) \
+		build/lockaudit.skel.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(FUZZ_SRCS) -ljson-c -lbpf -lelf -lz \
+		-o $@
+
+# no sanitizers: line coverage of the corpus and seeds (make fuzz-cov; not
+# of tests/fuzz/regressions, whose oracle aborts would lose the profile)
+build/fuzz/fuzz_report_cov: $(FUZZ_SRCS) $(wildcard user/*.h) \
+		build/lockaudit.skel.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -fprofile-instr-generate \
+		-fcoverage-mapping $(FUZZ_SRCS) -ljson-c -lbpf -lelf -lz -o $@
+
+FUZZ_CORPUS := mkdir -p build/fuzz/corpus build/fuzz/crashes && \
+	cp tests/unit/data/report.golden.json build/fuzz/corpus/
+
+fuzz: build/fuzz/fuzz_report
+	@$(FUZZ_CORPUS)
+	build/fuzz/fuzz_report $(FUZZ_OPTS) -max_total_time=$(FUZZ_TIME) \
+		$(FUZZ_DIRS)
+
+# make check: each past crash and seed on its own (all of them, saying which
+# fail and why), then 60 s of fuzzing
+fuzz-test: build/fuzz/fuzz_report
+	@$(FUZZ_CORPUS)
+	@fail=0; for f in tests/fuzz/regressions/* tests/fuzz/seeds/* \
+			tests/unit/data/report.golden.json; do \
+		if build/fuzz/fuzz_report $$f >build/fuzz/one.log 2>&1; then \
+			echo "ok   $$f"; \
+		else \
+			fail=1; echo "FAIL $$f: $$(grep -m1 -E \
+				'^fuzz_report:|runtime error|ERROR: (Addr|Leak)' \
+				build/fuzz/one.log)"; \
+		fi; \
+	done; exit $$fail
+	build/fuzz/fuzz_report $(FUZZ_OPTS) -max_total_time=$(FUZZ_TEST_TIME) \
+		$(FUZZ_DIRS)
+
+fuzz-cov: build/fuzz/fuzz_report_cov
+	@$(FUZZ_CORPUS)
+	rm -f build/fuzz/cov.profraw
+	LLVM_PROFILE_FILE=build/fuzz/cov.profraw build/fuzz/fuzz_report_cov \
+		-runs=0 build/fuzz/corpus tests/fuzz/seeds
+	$(LLVM_PROFDATA) merge -sparse build/fuzz/cov.profraw \
+		-o build/fuzz/cov.profdata
+	$(LLVM_COV) report build/fuzz/fuzz_report_cov \
+		-instr-profile=build/fuzz/cov.profdata user/report.c
+
+CHECK_SUITES := unit unit-asan cli-test fuzz-test vm-test boot-test stress-test
 check:
 	@MAKE="$(MAKE)" bash tests/check.sh $(CHECK_SUITES)
 

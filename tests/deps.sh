@@ -10,6 +10,9 @@ pkgs=(
 	# cross-build for arm64 (make ARCH=arm64)
 	gcc-aarch64-linux-gnu libbpf-dev:arm64 libelf-dev:arm64
 	zlib1g-dev:arm64 libjson-c-dev:arm64
+	# fuzzing (make fuzz): clang's libFuzzer/ASan/UBSan/profile runtimes,
+	# only recommended by clang-14 (so not installed by the line above)
+	libclang-rt-14-dev
 	# unit tests, schema validation, CLI tests
 	libcmocka-dev python3 python3-jsonschema util-linux strace
 	# guests: qemu, initramfs, kernel packages, test module for 6.1

@@ -1207,14 +1207,15 @@ static int jget_pid(struct jreader *jr, json_object *o, const char *key)
 				 INT_MAX);
 }
 
-/* seconds: a finite number >= 0 */
+/* seconds: a finite number from 0 to LA_SECONDS_MAX (what the writer's
+ * %.6f gives back exactly) */
 static double jget_double(struct jreader *jr, json_object *o, const char *key)
 {
 	json_object *v = jget(jr, o, key, json_type_double);
 	double d = v ? json_object_get_double(v) : 0;
 
-	if (!isfinite(d) || d < 0) {
-		jfail(jr, "not a finite number >= 0 in", key);
+	if (!isfinite(d) || d < 0 || d > LA_SECONDS_MAX) {
+		jfail(jr, "not a number of seconds (0 to 1e12) in", key);
 		return 0;
 	}
 	return d;
@@ -1719,8 +1720,8 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 		r->started = xstrdup(started);
 	}
 	r->duration_s += jget_double(&jr, o, "duration_s");
-	if (!isfinite(r->duration_s))
-		jfail(&jr, "merged sum too large of", "duration_s");
+	if (!isfinite(r->duration_s) || r->duration_s > LA_SECONDS_MAX)
+		jfail(&jr, "merged sum above 1e12 s of", "duration_s");
 	sources = jcheck_count(&jr, jget(&jr, o, "sources", json_type_int),
 			       "sources", UINT_MAX - r->sources);
 	r->sources += (unsigned int)sources;

@@ -13,6 +13,7 @@
 
 #include "attribute.h"
 
+#define LA_SECONDS_MAX 1e12 /* seconds read from a report: ~31,700 years */
 #define LA_SCHEMA	   "lockaudit.report/1"
 #define LA_REPORT_MAX_DEVS 16 /* example devices kept per site when merging */
 /* Reading reports: only regular files up to this size are read. */

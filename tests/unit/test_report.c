@@ -1406,15 +1406,15 @@ static void test_error_strict_json(void **state)
 	free(two);
 	expect_edited_error(fx, "\"duration_s\":30.250000",
 			    "\"duration_s\":NaN",
-			    "not a finite number >= 0 in 'duration_s'");
+			    "not a number of seconds (0 to 1e12) in 'duration_s'");
 	expect_edited_error(fx, "\"first_seen_s\":12.500000",
 			    "\"first_seen_s\":-Infinity",
-			    "not a finite number >= 0 in 'first_seen_s'");
+			    "not a number of seconds (0 to 1e12) in 'first_seen_s'");
 	expect_edited_error(fx, "\"last_seen_s\":14.250000",
 			    "\"last_seen_s\":1e400",
-			    "not a finite number >= 0 in 'last_seen_s'");
+			    "not a number of seconds (0 to 1e12) in 'last_seen_s'");
 	expect_edited_error(fx, "\"duration_s\":30.250000", "\"duration_s\":-1",
-			    "not a finite number");
+			    "not a number of seconds");
 	expect_edited_error(fx, "\"hostname\":\"testhost\"",
 			    "\"hostname\":\"test\xff\"", "invalid utf-8");
 	expect_edited_error(fx, "\"hostname\":\"testhost\"",

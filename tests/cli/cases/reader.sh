@@ -33,7 +33,7 @@ expect "reader: a null frame in a concurrent finding's stack" 9 \
 	"$BIN" report $H/concurrent-null-frame.json
 expect "reader: two reports in one file" 9 "two-reports.json: not valid JSON" \
 	"$BIN" report $H/two-reports.json
-expect "reader: NaN" 9 "nan-duration.json: not a finite number >= 0 in 'duration_s'" \
+expect "reader: NaN" 9 "nan-duration.json: not a number of seconds (0 to 1e12) in 'duration_s'" \
 	"$BIN" report $H/nan-duration.json
 expect "reader: invalid UTF-8" 9 "invalid-utf8.json: not valid JSON (invalid utf-8" \
 	"$BIN" report $H/invalid-utf8.json

@@ -44,6 +44,7 @@ struct {
 /* never written: the initial value of a new site (too big for the stack) */
 struct la_site zero_site = {};
 
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LA_NR_COUNTERS);
@@ -95,6 +96,8 @@ struct la_task_devs {
 	__u32 depth;
 	__u32 pad;
 };
+/* a zero value from .bss, not the stack: audit's frame is near the limit */
+struct la_task_devs zero_task_devs = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -122,8 +125,10 @@ struct la_scratch {
 	struct la_race_key rkey;
 	struct la_inflight in;
 	struct la_race race;
-	char sym[LA_SYMNAME_LEN];
+	char sym[LA_SYMNAME_LEN]; /* name_frame */
 };
+
+static const __u32 zero_key;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -541,13 +546,14 @@ static __always_inline void
 track_enter(__u32 slot, void *obj, struct la_key *key, __u64 task, __u64 now)
 {
 	__u64 dev = (__u64)obj, id = bpf_get_current_pid_tgid();
-	struct la_task_devs *td, tdz = {};
+	struct la_task_devs *td;
 	struct la_inflight *in;
 	__u32 zero = 0;
 
 	td = bpf_map_lookup_elem(&task_devs, &id);
 	if (!td) {
-		bpf_map_update_elem(&task_devs, &id, &tdz, BPF_NOEXIST);
+		bpf_map_update_elem(&task_devs, &id, &zero_task_devs,
+				    BPF_NOEXIST);
 		td = bpf_map_lookup_elem(&task_devs, &id);
 		if (!td) {
 			count(LA_CNT_TRACK_DROPS);
@@ -721,7 +727,6 @@ static long name_frame(__u32 i, void *data)
 	struct la_key *key = data;
 	struct la_symkey sk = {};
 	struct la_scratch *sc;
-	__u32 zero = 0;
 	__u64 ip;
 	long err;
 
@@ -734,7 +739,7 @@ static long name_frame(__u32 i, void *data)
 	sk.gen = key->gen;
 	if (bpf_map_lookup_elem(&symnames, &sk))
 		return 0;
-	sc = bpf_map_lookup_elem(&scratch, &zero);
+	sc = bpf_map_lookup_elem(&scratch, &zero_key);
 	if (!sc)
 		return 1;
 	if (bpf_snprintf(sc->sym, sizeof(sc->sym), "%pS", &ip, sizeof(ip)) < 0)

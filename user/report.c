@@ -124,6 +124,9 @@ static void site_free(struct la_rsite *s)
 	free(s->module);
 	free(s->function);
 	free(s->caller);
+	for (i = 0; i < s->nr_nested; i++)
+		free(s->nested[i].entry);
+	free(s->nested);
 }
 
 static void race_free(struct la_rrace *x)
@@ -303,6 +306,23 @@ void report__add_dev(struct la_rsite *s, const char *name, const char *bus,
 	d->registered = registered;
 }
 
+/* Count n calls at the entry point entry inside s's calls (copied). */
+static void nested_add(struct la_rsite *s, const char *entry, uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_nested; i++) {
+		if (!strcmp(s->nested[i].entry, entry)) {
+			s->nested[i].count += n;
+			return;
+		}
+	}
+	s->nested =
+		xrealloc(s->nested, (s->nr_nested + 1) * sizeof(*s->nested));
+	s->nested[s->nr_nested].entry = xstrdup(entry);
+	s->nested[s->nr_nested++].count = n;
+}
+
 struct la_rhook *report__hook(struct la_report *r, const char *function)
 {
 	struct la_rhook *h;
@@ -404,6 +424,224 @@ void report__sort(struct la_report *r)
 	qsort(r->sites, r->nr_sites, sizeof(*r->sites), cmp_site);
 	sort_base = NULL;
 	free(copy);
+}
+
+/* ---- nested violations: one driver bug is one violation ------------ */
+
+static bool is_violation(const struct la_rsite *s)
+{
+	return s->state == LA_UNLOCKED || s->state == LA_HELD_OTHER;
+}
+
+/* The index of s's first frame above its own entry point: a stack starts
+ * with the entry point's own frame (the fentry or kprobe frame, and with
+ * fexit hooks another above the trampoline) */
+static size_t tail_start(const struct la_rsite *s)
+{
+	char func[128];
+	size_t i = 0;
+
+	while (i < s->nr_frames &&
+	       !strcmp(la_frame_func(s->frames[i], func, sizeof(func)),
+		       s->entry))
+		i++;
+	return i;
+}
+
+/* A violation site, looked up by entry point, state and its callers. */
+struct fkey {
+	const struct la_rsite *s;
+	size_t tail; /* tail_start(s) */
+	size_t i;    /* index in the report */
+};
+
+/* A probe (entry, state, the callers f[0..m) outermost last) against the
+ * key k, in the order of cmp_fkey: lexicographic by frame, a prefix first.
+ * prefix: every k whose callers start with f[0..m) compares equal. */
+static int cmp_probe(const char *entry, int state, char *const *f, size_t m,
+		     bool prefix, const struct fkey *k)
+{
+	size_t j, n = k->s->nr_frames - k->tail;
+	int c = strcmp(entry, k->s->entry);
+
+	if (c)
+		return c;
+	if (state != k->s->state)
+		return state - k->s->state;
+	for (j = 0; j < m && j < n; j++) {
+		c = strcmp(f[j], k->s->frames[k->tail + j]);
+		if (c)
+			return c;
+	}
+	if (m == n || (prefix && n > m))
+		return 0;
+	return m < n ? -1 : 1;
+}
+
+/* The order of the lookup table; ties (sites the same but for their own
+ * entry frames or facts) in an order that does not depend on the report's */
+static int cmp_fkey(const void *pa, const void *pb)
+{
+	const struct fkey *a = pa, *b = pb;
+	const struct la_rsite *x = a->s, *y = b->s;
+	int c = cmp_probe(x->entry, x->state, x->frames + a->tail,
+			  x->nr_frames - a->tail, false, b);
+	size_t j;
+
+	if (c)
+		return c;
+	if (a->tail != b->tail)
+		return a->tail < b->tail ? -1 : 1;
+	for (j = 0; j < a->tail; j++)
+		if ((c = strcmp(x->frames[j], y->frames[j])))
+			return c;
+	if (x->registered != y->registered)
+		return x->registered - y->registered;
+	if (x->probe_lock != y->probe_lock)
+		return x->probe_lock - y->probe_lock;
+	if (x->group != y->group)
+		return (int)x->group - (int)y->group;
+	if ((c = strcmp(x->module, y->module)) ||
+	    (c = strcmp(x->function, y->function)) ||
+	    (c = strcmp(x->core_path, y->core_path)))
+		return c;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* Do two sites name a device in common? */
+static bool devs_meet(const struct la_rsite *a, const struct la_rsite *b)
+{
+	for (size_t i = 0; i < a->nr_devs; i++)
+		for (size_t j = 0; j < b->nr_devs; j++)
+			if (!strcmp(a->devs[i].name, b->devs[j].name) &&
+			    !strcmp(a->devs[i].bus, b->devs[j].bus))
+				return true;
+	return false;
+}
+
+/*
+ * The violation site that s's call was made inside, SIZE_MAX if none: the
+ * outermost watched entry point E (not s's own) among s's callers such that
+ * a site at E in the same lock state has exactly the callers s has above
+ * that frame (a truncated s: the callers it kept) and a device in common.
+ */
+static size_t fold_parent(const struct la_rsite *s, const struct fkey *keys,
+			  size_t nk)
+{
+	size_t t = tail_start(s), k, m, lo, hi, mid;
+	char func[128];
+
+	for (k = s->nr_frames; k-- > t;) {
+		la_frame_func(s->frames[k], func, sizeof(func));
+		m = s->nr_frames - k - 1;
+		if (!func[0] || !strcmp(func, s->entry) || (s->truncated && !m))
+			continue;
+		/* the first key not below the probe */
+		for (lo = 0, hi = nk; lo < hi;) {
+			mid = lo + (hi - lo) / 2;
+			if (cmp_probe(func, s->state, s->frames + k + 1, m,
+				      s->truncated, &keys[mid]) > 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < nk && !cmp_probe(func, s->state, s->frames + k + 1,
+					     m, s->truncated, &keys[lo]);
+		     lo++)
+			if (devs_meet(s, keys[lo].s))
+				return keys[lo].i;
+	}
+	return SIZE_MAX;
+}
+
+/* nested entry points: the most calls first, then by name */
+static int cmp_nested(const void *pa, const void *pb)
+{
+	const struct la_rnested *a = pa, *b = pb;
+
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	return strcmp(a->entry, b->entry);
+}
+
+/*
+ * The report's sites with nested violations folded into the outermost call
+ * they were made in (see report.h): a new array of shallow copies, each with
+ * its own nested list (fold_free). nested[state]: the calls folded.
+ */
+static struct la_rsite *fold_sites(const struct la_report *r, size_t *n_out,
+				   uint64_t nested[LA_NR_STATES])
+{
+	size_t n = r->nr_sites, nk = 0, i, j, steps, *parent, *root, *place;
+	struct la_rsite *out;
+	struct fkey *keys;
+
+	memset(nested, 0, LA_NR_STATES * sizeof(*nested));
+	keys = xrealloc(NULL, (n + 1) * sizeof(*keys));
+	parent = xrealloc(NULL, (n + 1) * sizeof(*parent));
+	root = xrealloc(NULL, (n + 1) * sizeof(*root));
+	place = xrealloc(NULL, (n + 1) * sizeof(*place));
+	out = xrealloc(NULL, (n + 1) * sizeof(*out));
+	for (i = 0; i < n; i++)
+		if (is_violation(&r->sites[i]))
+			keys[nk++] = (struct fkey){&r->sites[i],
+						   tail_start(&r->sites[i]), i};
+	if (nk)
+		qsort(keys, nk, sizeof(*keys), cmp_fkey);
+	for (i = 0; i < n; i++)
+		parent[i] = is_violation(&r->sites[i])
+				    ? fold_parent(&r->sites[i], keys, nk)
+				    : SIZE_MAX;
+	/* the outermost call: follow the chain (a in b in c: c). Each step
+	 * is to fewer callers, except from a truncated stack: a chain longer
+	 * than the sites is a loop, and its sites are left unfolded */
+	for (i = 0; i < n; i++) {
+		for (j = i, steps = 0; parent[j] != SIZE_MAX && steps <= n;
+		     steps++)
+			j = parent[j];
+		root[i] = steps > n ? i : j;
+	}
+	for (i = 0, *n_out = 0; i < n; i++) {
+		place[i] = SIZE_MAX;
+		if (root[i] != i)
+			continue;
+		out[*n_out] = r->sites[i];
+		out[*n_out].nr_nested = 0;
+		out[*n_out].nested = NULL;
+		place[i] = (*n_out)++;
+	}
+	for (i = 0; i < n; i++) {
+		const struct la_rsite *s = &r->sites[i];
+		struct la_rsite *o = &out[place[root[i]]];
+
+		if (root[i] != i) {
+			nested_add(o, s->entry, s->count);
+			nested[s->state] += s->count;
+		}
+		for (j = 0; j < s->nr_nested; j++) {
+			nested_add(o, s->nested[j].entry, s->nested[j].count);
+			nested[s->state] += s->nested[j].count;
+		}
+	}
+	for (i = 0; i < *n_out; i++)
+		if (out[i].nr_nested > 1)
+			qsort(out[i].nested, out[i].nr_nested,
+			      sizeof(*out[i].nested), cmp_nested);
+	free(keys);
+	free(parent);
+	free(root);
+	free(place);
+	return out;
+}
+
+static void fold_free(struct la_rsite *sites, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < sites[i].nr_nested; j++)
+			free(sites[i].nested[j].entry);
+		free(sites[i].nested);
+	}
+	free(sites);
 }
 
 /* ---- names from files and the kernel: UTF-8 and escaping ------------ */
@@ -536,6 +774,10 @@ static void text_site(const struct la_rsite *s, FILE *out, bool stack,
 			"      %" PRIu64 " of them counted at the caller alone "
 			"(their stacks above it not taken)\n",
 			s->by_caller);
+	for (i = 0; i < s->nr_nested; i++)
+		fprintf(out, "%s %s %" PRIu64 "%s",
+			i ? "," : "      inside:", tesc(tp, s->nested[i].entry),
+			s->nested[i].count, i + 1 == s->nr_nested ? "\n" : "");
 	for (i = 0; i < s->nr_devs; i++)
 		fprintf(out, "      device %s (bus %s, driver %s%s)\n",
 			tesc(tp, s->devs[i].name),
@@ -571,7 +813,9 @@ int report__write_text(const struct la_report *r, FILE *out)
 	uint64_t held = report__calls(r, LA_HELD);
 	uint64_t unl = report__calls(r, LA_UNLOCKED);
 	uint64_t oth = report__calls(r, LA_HELD_OTHER);
+	uint64_t total = held + unl + oth;
 	struct la_report sorted = *r;
+	uint64_t nested[LA_NR_STATES];
 	struct tpool tp = {0};
 	size_t i, j, nfentry = 0, nkprobe = 0;
 	int printed;
@@ -580,10 +824,11 @@ int report__write_text(const struct la_report *r, FILE *out)
 		nfentry += !strcmp(r->hooks[i].attach, "fentry");
 		nkprobe += !strcmp(r->hooks[i].attach, "kprobe");
 	}
-	sorted.sites = xrealloc(NULL, (r->nr_sites + 1) * sizeof(*r->sites));
-	if (r->nr_sites)
-		memcpy(sorted.sites, r->sites, r->nr_sites * sizeof(*r->sites));
+	sorted.sites = fold_sites(r, &sorted.nr_sites, nested);
 	report__sort(&sorted);
+	/* violations: the outermost calls */
+	unl = unl > nested[LA_UNLOCKED] ? unl - nested[LA_UNLOCKED] : 0;
+	oth = oth > nested[LA_HELD_OTHER] ? oth - nested[LA_HELD_OTHER] : 0;
 
 	fprintf(out, "lockaudit: device_lock at IOMMU configuration\n");
 	fprintf(out, "kernel %s (%s), %s, %.1f s%s\n", tesc(&tp, r->kernel),
@@ -592,9 +837,12 @@ int report__write_text(const struct la_report *r, FILE *out)
 	fprintf(out,
 		"%zu hooks (%zu fentry, %zu kprobe), %" PRIu64
 		" calls audited: %" PRIu64 " held, %" PRIu64
-		" unlocked, %" PRIu64 " held by another task\n",
-		nfentry + nkprobe, nfentry, nkprobe, held + unl + oth, held,
-		unl, oth);
+		" unlocked, %" PRIu64 " held by another task",
+		nfentry + nkprobe, nfentry, nkprobe, total, held, unl, oth);
+	if (nested[LA_UNLOCKED] + nested[LA_HELD_OTHER])
+		fprintf(out, ", %" PRIu64 " nested inside those",
+			nested[LA_UNLOCKED] + nested[LA_HELD_OTHER]);
+	fputc('\n', out);
 	/* every drop, with what it means for the counts */
 	for (i = 0; i < LA_NR_DROPS; i++)
 		if (LA_DROP_C(r, i))
@@ -742,7 +990,7 @@ int report__write_text(const struct la_report *r, FILE *out)
 	}
 	if (printed)
 		fputc('\n', out);
-	free(sorted.sites);
+	fold_free(sorted.sites, sorted.nr_sites);
 	tpool_free(&tp);
 	/* a full disk shows only once the buffer goes out */
 	if (fflush(out))
@@ -861,6 +1109,19 @@ static json_object *json_site(const struct la_rsite *s)
 	json_object_object_add(o, "stack", a);
 	json_object_object_add(o, "stack_truncated",
 			       json_object_new_boolean(s->truncated));
+	if (s->nr_nested) {
+		a = json_object_new_array();
+		for (i = 0; i < s->nr_nested; i++) {
+			json_object *x = json_object_new_object();
+
+			json_object_object_add(x, "entry_point",
+					       jstr(s->nested[i].entry));
+			json_object_object_add(x, "count",
+					       jcount(s->nested[i].count));
+			json_object_array_add(a, x);
+		}
+		json_object_object_add(o, "nested", a);
+	}
 	return o;
 }
 
@@ -943,12 +1204,10 @@ static json_object *report_json(const struct la_report *r)
 {
 	json_object *o = json_object_new_object(), *a, *t, *d;
 	struct la_report sorted = *r;
-	uint64_t c[LA_NR_STATES];
+	uint64_t c[LA_NR_STATES], nested[LA_NR_STATES];
 	size_t i;
 
-	sorted.sites = xrealloc(NULL, (r->nr_sites + 1) * sizeof(*r->sites));
-	if (r->nr_sites)
-		memcpy(sorted.sites, r->sites, r->nr_sites * sizeof(*r->sites));
+	sorted.sites = fold_sites(r, &sorted.nr_sites, nested);
 	report__sort(&sorted);
 
 	json_object_object_add(o, "schema", jstr(LA_SCHEMA));
@@ -994,15 +1253,26 @@ static json_object *report_json(const struct la_report *r)
 	}
 	json_object_object_add(o, "hooks", a);
 
-	for (i = 0; i < LA_NR_STATES; i++)
-		c[i] = report__calls(r, (int)i);
+	for (i = 0; i < LA_NR_STATES; i++) {
+		uint64_t calls = report__calls(r, (int)i);
+
+		/* violations: the outermost calls */
+		c[i] = calls > nested[i] ? calls - nested[i] : 0;
+	}
 	t = json_object_new_object();
-	json_object_object_add(t, "calls_audited", jcount(c[0] + c[1] + c[2]));
+	json_object_object_add(t, "calls_audited",
+			       jcount(report__calls(r, LA_HELD) +
+				      report__calls(r, LA_UNLOCKED) +
+				      report__calls(r, LA_HELD_OTHER)));
 	json_object_object_add(t, "held", jcount(c[LA_HELD]));
 	json_object_object_add(t, "violations",
 			       jcount(c[LA_UNLOCKED] + c[LA_HELD_OTHER]));
 	json_object_object_add(t, "unlocked", jcount(c[LA_UNLOCKED]));
 	json_object_object_add(t, "held_by_other", jcount(c[LA_HELD_OTHER]));
+	if (nested[LA_UNLOCKED] + nested[LA_HELD_OTHER])
+		json_object_object_add(
+			t, "nested",
+			jcount(nested[LA_UNLOCKED] + nested[LA_HELD_OTHER]));
 	d = json_object_new_object();
 	for (size_t k = 0; k < LA_NR_DROPS; k++)
 		json_object_object_add(d, la_drops[k].key,
@@ -1018,7 +1288,7 @@ static json_object *report_json(const struct la_report *r)
 	json_object_object_add(o, "core", json_groups(&sorted, 1, "path"));
 	json_object_object_add(o, "unclassified", json_sites(&sorted, 2));
 	json_object_object_add(o, "held", json_sites(&sorted, 3));
-	free(sorted.sites);
+	fold_free(sorted.sites, sorted.nr_sites);
 	return o;
 }
 
@@ -1281,6 +1551,8 @@ static void merge_site(struct la_report *r, struct la_rsite *in)
 			report__add_dev(s, in->devs[d].name, in->devs[d].bus,
 					in->devs[d].driver,
 					in->devs[d].registered);
+		for (size_t k = 0; k < in->nr_nested; k++)
+			nested_add(s, in->nested[k].entry, in->nested[k].count);
 		site_free(in);
 		return;
 	}
@@ -1332,6 +1604,29 @@ static char **read_frames(struct jreader *jr, json_object *o, const char *key,
 }
 
 /*
+ * A site's optional "nested": [{entry_point, count}], the watched calls
+ * made inside its calls; a violation's only (held sites do not fold)
+ */
+static json_object *read_nested(struct jreader *jr, json_object *o, int state)
+{
+	json_object *a, *x;
+	size_t i;
+
+	if (!json_object_object_get_ex(o, "nested", NULL))
+		return NULL;
+	a = jget(jr, o, "nested", json_type_array);
+	if (a && state == LA_HELD)
+		jfail(jr, "held site with", "nested");
+	for (i = 0; a && !jr->failed && i < json_object_array_length(a); i++) {
+		x = jitem(jr, a, i, json_type_object, "nested");
+		if (x && !jget_str(jr, x, "entry_point")[0])
+			jfail(jr, "empty string in", "entry_point");
+		jget_count(jr, x, "count");
+	}
+	return jr->failed ? NULL : a;
+}
+
+/*
  * A site: the facts are read and checked, the attribution (group, module,
  * function, caller, core path) and the severity are derived from the stack
  * as for a live site; what the file says of them is not read.
@@ -1339,7 +1634,7 @@ static char **read_frames(struct jreader *jr, json_object *o, const char *key,
 static int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 {
 	const char *entry, *pl, *comm = "";
-	json_object *devs, *v;
+	json_object *devs, *nested, *v;
 	struct la_rsite *s;
 	struct la_rdev dev;
 	int state, probe_lock, pid = 0;
@@ -1384,8 +1679,15 @@ static int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 			 &dev);
 	frames = read_frames(jr, o, "stack", &n);
 	truncated = jget_bool(jr, o, "stack_truncated");
+	nested = read_nested(jr, o, state);
 	if (!jr->failed)
 		jadd(jr, &r->read_counts, count, "count");
+	for (i = 0;
+	     nested && !jr->failed && i < json_object_array_length(nested); i++)
+		jadd(jr, &r->read_counts,
+		     jget_count(jr, json_object_array_get_idx(nested, i),
+				"count"),
+		     "count");
 	if (jr->failed) {
 		free(frames);
 		return -1;
@@ -1404,6 +1706,12 @@ static int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 		read_dev(jr, json_object_array_get_idx(devs, i), &dev);
 		report__add_dev(s, dev.name, dev.bus, dev.driver,
 				dev.registered);
+	}
+	for (i = 0; nested && i < json_object_array_length(nested); i++) {
+		json_object *x = json_object_array_get_idx(nested, i);
+
+		nested_add(s, jget_str(jr, x, "entry_point"),
+			   jget_count(jr, x, "count"));
 	}
 	report__merge_last(r);
 	return 0;

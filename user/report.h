@@ -31,6 +31,12 @@ struct la_rdev {
 	bool registered;
 };
 
+/* A watched call made inside a site's call (same task, same device). */
+struct la_rnested {
+	char *entry; /* the inner entry point */
+	uint64_t count;
+};
+
 struct la_rsite {
 	char *entry; /* the watched function */
 	int state;   /* enum la_lock_state */
@@ -53,6 +59,10 @@ struct la_rsite {
 	char *module;	 /* LA_GROUP_DRIVER: culprit's module ("vmlinux") */
 	char *function;	 /* LA_GROUP_DRIVER: culprit's function */
 	char *caller; /* LA_GROUP_DRIVER: culprit frame, "func+0xoff [mod]" */
+	/* violations only: the watched calls made inside this site's calls,
+	 * by entry point (folded in by the writers, or read back) */
+	size_t nr_nested;
+	struct la_rnested *nested;
 };
 
 /* Two tasks inside watched functions for one device at once. */
@@ -137,7 +147,17 @@ struct la_rhook *report__hook(struct la_report *r, const char *function);
 /* Totals over hooks (exact counters). */
 uint64_t report__calls(const struct la_report *r, int state);
 
-/* Writers. 0 on success, -errno on failure. */
+/*
+ * Writers. 0 on success, -errno on failure. Both fold nested violations
+ * first: a violation site whose stack runs through another violation site's
+ * entry point, with that site's exact callers above it, in the same lock
+ * state and for a shared device, is a watched call made inside that call
+ * (same task, same device). It is listed under the outermost such site
+ * ("nested") and is no violation of its own: violation counts (totals,
+ * groups, drivers) are outermost calls; hooks[].calls stay exact per entry
+ * point. Folding is idempotent and independent of site order, so a report
+ * read back or merged folds the same again (across inputs too).
+ */
 int report__write_text(const struct la_report *r, FILE *out);
 int report__write_json(const struct la_report *r, FILE *out, bool pretty);
 /* Atomic: written to a temporary file beside path, then renamed. */

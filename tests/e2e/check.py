@@ -73,25 +73,49 @@ def hook(rep, fn):
     return next(h for h in rep["hooks"] if h["function"] == fn)
 
 
+def calls_by_entry(sites, state=None):
+    """Calls per entry point of these sites, the nested ones (watched calls
+    made inside a site's calls, listed under it) included."""
+    got = {}
+    for x in sites:
+        if state is not None and x["lock_state"] != state:
+            continue
+        got[x["entry_point"]] = got.get(x["entry_point"], 0) + x["count"]
+        for n in x.get("nested", []):
+            got[n["entry_point"]] = got.get(n["entry_point"], 0) + n["count"]
+    return got
+
+
+def nested_of(s):
+    return sorted((n["entry_point"], n["count"]) for n in s.get("nested", []))
+
+
 def exact_totals(rep, label):
-    """Every hook's exact counters equal the sum of its sites: nothing lost."""
+    """Every hook's exact counters equal the sum of its sites (the calls
+    nested in another site's included): nothing lost."""
     d = rep["totals"]["dropped"]
     check(d == {"sites": 0, "events": 0, "stack_errors": 0, "concurrent": 0, "tracking": 0, "modules": 0},
           f"{label}: nothing dropped {d}")
     check(rep["concurrent"] == [], f"{label}: no concurrent configuration seen (la_test's calls are sequential)")
     ok = True
+    per = {st: calls_by_entry(all_sites(rep), st) for st in ("held", "unlocked", "held_by_other")}
     for h in rep["hooks"]:
         for st, n in h["calls"].items():
-            s = sum(x["count"] for x in all_sites(rep)
-                    if x["entry_point"] == h["function"] and x["lock_state"] == st)
+            s = per[st].get(h["function"], 0)
             if s != n:
                 ok = False
                 print(f"       {h['function']} {st}: hook says {n}, sites sum to {s}")
     check(ok, f"{label}: per-hook counters equal the sum of site counts")
     t = rep["totals"]
     calls = sum(sum(h["calls"].values()) for h in rep["hooks"])
-    check(t["calls_audited"] == calls and t["violations"] == t["unlocked"] + t["held_by_other"],
-          f"{label}: totals consistent ({t['calls_audited']} audited)")
+    nested = sum(n["count"] for x in all_sites(rep) for n in x.get("nested", []))
+    # violations count outermost calls; the calls made inside them: nested
+    outer = sum(x["count"] for x in all_sites(rep) if x["lock_state"] != "held")
+    check(t["calls_audited"] == calls and t["violations"] == t["unlocked"] + t["held_by_other"] and
+          t.get("nested", 0) == nested and calls == t["held"] + t["violations"] + nested and
+          t["violations"] == outer,
+          f"{label}: totals consistent ({t['calls_audited']} audited = {t['held']} held + "
+          f"{t['violations']} violations + {t.get('nested', 0)} nested)")
 
 
 def is_la_dev(d):
@@ -102,10 +126,14 @@ def la_test_sites(rep, mode, u, l, o):
     drv = {g["module"]: g for g in rep["drivers"]}
     check(set(drv) == {"la_test"}, f"{mode}: the only driver finding is la_test (got {sorted(drv)})")
     sites = drv.get("la_test", {"sites": []})["sites"]
-    got = sorted((s["entry_point"], s["lock_state"], s["function"], s["count"]) for s in sites)
-    want = sorted([(f, "unlocked", "la_call_unlocked", u) for f in C["chain"]] +
-                  [(f, "held_by_other", "la_call_other", o) for f in C["chain"]])
+    # one la_test call is one violation: the entry points it reaches inside
+    # (C["chain"][1:], arm64) are listed under it, each with its calls
+    got = sorted((s["entry_point"], s["lock_state"], s["function"], s["count"], nested_of(s)) for s in sites)
+    want = sorted([(E, "unlocked", "la_call_unlocked", u, sorted((f, u) for f in C["chain"][1:])),
+                   (E, "held_by_other", "la_call_other", o, sorted((f, o) for f in C["chain"][1:]))])
     check(got == want, f"{mode}: la_test sites exactly {want} (got {got})")
+    check(drv.get("la_test", {}).get("violations") == u + o,
+          f"{mode}: la_test {u + o} violations, one per call (got {drv.get('la_test', {}).get('violations')})")
     other = [s for s in sites if s["lock_state"] == "held_by_other"]
     check(bool(other) and all(s["holder"]["comm"] == "la_test_holder" and s["holder"]["pid"] > 0 for s in other),
           f"{mode}: holder task named (la_test_holder)")
@@ -166,12 +194,17 @@ for s_ in bn:
           f"fentry: bus-notifier site at {s_['entry_point']} is unlocked, severity info")
     kind = {"nic" if d["name"] in pcidev else "la_test" if is_la_dev(d) else d["name"] for d in s_["devices"]}
     check(len(kind) == 1, f"fentry: a bus-notifier site is one kind of device ({kind})")
-    k = (kind.pop(), s_["entry_point"])
-    per[k] = per.get(k, 0) + s_["count"]
+    kind = kind.pop()
+    # the core's calls for one device add run inside iommu_probe_device
+    check(s_["entry_point"] == "iommu_probe_device",
+          f"fentry: bus-notifier site of {kind} is the outer iommu_probe_device, the rest nested "
+          f"({s_['entry_point']}, nested {nested_of(s_)})")
+    for e, n in calls_by_entry([s_]).items():
+        per[(kind, e)] = per.get((kind, e), 0) + n
 want = {("nic", e): N for e in C["core_nic"]}
 want.update({("la_test", e): ndev for e in C["core_la"]})
-check(per == want, f"fentry: core calls per device kind and entry point exactly {sorted(want.items())} "
-      f"(got {sorted(per.items())})")
+check(per == want, f"fentry: core calls per device kind and entry point (nested included) exactly "
+      f"{sorted(want.items())} (got {sorted(per.items())})")
 direct = U if "iommu_probe_device" in C["chain"] else 0
 check(hook(rep, "iommu_probe_device")["calls"]["unlocked"] == N + ndev + direct,
       f"fentry: iommu_probe_device unlocked exactly {N + ndev + direct} (rescans, la_test's device adds, la_test's own calls)")
@@ -257,11 +290,13 @@ check(re.search(r"^run4 exit 0$", text, re.M) is not None, "core_other: run exit
 check(re.search(rf"^phase4: la_test: core_other={NC} added={NC} timeout=0\r?$", text, re.M) is not None,
       f"core_other: la_test added {NC} devices, the holder never timed out")
 core_sites = [x for x in all_sites(rep) if any(d["name"].startswith("la_core.") for d in x["devices"])]
-got = {}
-for x in core_sites:
-    got[x["entry_point"]] = got.get(x["entry_point"], 0) + x["count"]
+got = calls_by_entry(core_sites)
 check(got == {ep: NC for ep in C["core_la"]},
-      f"core_other: calls on la_core.* per entry point == {NC} each of {C['core_la']} (got {got})")
+      f"core_other: calls on la_core.* per entry point (nested included) == {NC} each of {C['core_la']} "
+      f"(got {got})")
+outer = sorted((x["entry_point"], x["count"], nested_of(x)) for x in core_sites)
+check(outer == [("iommu_probe_device", NC, sorted((ep, NC) for ep in C["core_la"][1:]))],
+      f"core_other: one site, iommu_probe_device {NC} calls, {C['core_la'][1:]} nested in it (got {outer})")
 check(core_sites and all(x["group"] == "core" and x["core_path"] == "device add (iommu_bus_notifier)"
                          and x["lock_state"] == "held_by_other" and x["severity"] == "high"
                          for x in core_sites),
@@ -277,9 +312,12 @@ m = re.search(r"^IOMMU CORE racing a lock holder.*?(?=^\S)", ctext, re.M | re.S)
 race_lines = re.findall(r"^  device add \(iommu_bus_notifier\): (\d+) calls? while pid \d+ "
                         r"\(la_core_holder\) held the device lock$", m.group(0) if m else "", re.M)
 check(m is not None and ctext.index("IOMMU CORE racing") < ctext.index("DRIVERS calling")
-      and sorted(int(n) for n in race_lines) == [NC] * len(C["core_la"]),
-      f"core_other: text section 'IOMMU CORE racing a lock holder' above the drivers, one line per "
-      f"entry point with {NC} calls and the holder (got {race_lines})")
+      and sorted(int(n) for n in race_lines) == [NC],
+      f"core_other: text section 'IOMMU CORE racing a lock holder' above the drivers, one line "
+      f"(iommu_probe_device, the rest nested) with {NC} calls and the holder (got {race_lines})")
+inside = f"      inside: {', '.join(f'{ep} {NC}' for ep in sorted(C['core_la'][1:]))}"
+check(len(C["core_la"]) == 1 or re.search(rf"^{re.escape(inside)}\r?$", m.group(0) if m else "", re.M),
+      f"core_other: the text lists the nested calls ({inside.strip()})")
 
 # ---- phase 5: drops forced (test build, LA_TEST_FILL=mods,inflight) ----
 # la_test loaded and removed once: its load and unload records both lost;

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -2076,6 +2077,485 @@ static void test_drops_summed_and_said(void **state)
 	free(p);
 }
 
+/* ---- (d) nested violations: one driver bug is one violation -------- */
+
+/*
+ * arm64: la_test's of_dma_configure_id() runs of_iommu_configure(), which
+ * runs iommu_fwspec_init() (through of_iommu_xlate) and iommu_probe_device():
+ * four watched calls, one driver bug. Frames as the collector symbolizes
+ * them; fentry stacks start with the BPF program and trampoline, kprobe
+ * stacks at the entry point, and with exit hooks (fexit) an outer watched
+ * function shows twice around its trampoline.
+ */
+#define ARM_TAIL(fn)                                                           \
+	fn, "la_run+0x40 [la_test]", "do_one_initcall+0x4c",                   \
+		"do_init_module+0x60", "load_module+0x1f0c",                   \
+		"__do_sys_finit_module+0x9c", "invoke_syscall+0x48",           \
+		"el0_svc_common.constprop.0+0x48", "do_el0_svc+0x24",          \
+		"el0_svc+0x38", "el0t_64_sync_handler+0x120",                  \
+		"el0t_64_sync+0x190"
+#define LA_UNL	   "la_call_unlocked+0x24 [la_test]"
+#define LA_OTH	   "la_call_other+0x2c [la_test]"
+#define BPF_TRAMP2 "bpf_trampoline_6442470001+0x6c [bpf]"
+
+enum nest_form { NEST_FENTRY, NEST_KPROBE, NEST_FEXIT };
+
+/* the four entry points of the chain, outermost first */
+static const char *const nest_entry[] = {
+	"of_dma_configure_id", "of_iommu_configure", "iommu_fwspec_init",
+	"iommu_probe_device"};
+
+/* The stack of chain entry point e (0: the outer call) from caller. */
+static size_t nest_stack(enum nest_form form, int e, const char *caller,
+			 const char **f)
+{
+	const char *tail[] = {ARM_TAIL(caller)};
+	const char *off = form == NEST_KPROBE ? "+0x0" : "+0x8";
+	static char own[4][64];
+	size_t n = 0, i;
+
+	if (form != NEST_KPROBE) {
+		f[n++] = BPF_PROG;
+		f[n++] = BPF_TRAMP;
+	}
+	snprintf(own[e], sizeof(own[e]), "%s%s", nest_entry[e], off);
+	f[n++] = own[e];
+	if (e == 2)
+		f[n++] = "of_iommu_xlate+0x54";
+	if (e == 2)
+		f[n++] = "of_iommu_configure+0x120";
+	if (e == 3)
+		f[n++] = "of_iommu_configure+0x15c";
+	if (e) {
+		f[n++] = "of_dma_configure_id+0x1a4";
+		if (form == NEST_FEXIT) {
+			f[n++] = BPF_TRAMP2;
+			f[n++] = "of_dma_configure_id+0x8";
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(tail); i++)
+		f[n++] = tail[i];
+	return n;
+}
+
+/* A site of the chain: entry point e, called k times from caller (one
+ * fresh device each: la_test.<dev0>, ...). */
+static struct la_rsite *nest_site(struct la_report *r, enum nest_form form,
+				  int e, int state, const char *caller,
+				  uint64_t k, int dev0)
+{
+	const char *f[32];
+	size_t n = nest_stack(form, e, caller, f);
+	struct la_rsite *s =
+		add_site(r, nest_entry[e], state, f, n, true, 0, k, 1.0, 2.0);
+	char name[32];
+
+	for (uint64_t i = 0; i < k; i++) {
+		snprintf(name, sizeof(name), "la_test.%d", dev0 + (int)i);
+		report__add_dev(s, name, "platform", "", true);
+	}
+	if (state == LA_HELD_OTHER) {
+		s->holder_pid = 99;
+		free(s->holder_comm);
+		s->holder_comm = xstrdup("la_test_holder");
+	}
+	return s;
+}
+
+#define NEST_U 3 /* unlocked la_test calls */
+#define NEST_O 2 /* held by the holder */
+
+/*
+ * la_test on arm64: NEST_U unlocked and NEST_O held-by-other calls of
+ * of_dma_configure_id, each reaching the whole chain. order: the sites in
+ * chain order (0) or reversed (1), or the held-by-other first (2).
+ */
+static void build_nested(struct la_report *r, enum nest_form form, int order)
+{
+	int e, i;
+
+	report__init(r);
+	set_meta(r, "6.12.0-arm64", "armhost", "2026-01-01T00:00:00Z", 5.0);
+	free(r->arch);
+	r->arch = xstrdup("aarch64");
+	for (e = 0; e < 4; e++)
+		set_hook(r, nest_entry[e],
+			 form == NEST_KPROBE ? "kprobe" : "fentry", "", 0,
+			 NEST_U, NEST_O);
+	for (i = 0; i < 8; i++) {
+		int k = order == 1 ? 7 - i : order == 2 ? (i + 4) % 8 : i;
+
+		e = k % 4;
+		if (k < 4)
+			nest_site(r, form, e, LA_UNLOCKED, LA_UNL, NEST_U, 0);
+		else
+			nest_site(r, form, e, LA_HELD_OTHER, LA_OTH, NEST_O,
+				  10);
+	}
+}
+
+/* The JSON of r, parsed. */
+static json_object *parsed(const struct la_report *r)
+{
+	char *s = json_of(r, false);
+	json_object *o = json_tokener_parse(s);
+
+	free(s);
+	assert_non_null(o);
+	return o;
+}
+
+static json_object *jkey(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("no '%s' in %s", key, json_object_to_json_string(o));
+	return v;
+}
+
+static uint64_t jnum(json_object *o, const char *key)
+{
+	return json_object_get_uint64(jkey(o, key));
+}
+
+/* "entry:count,..." of a site's "nested" ("" if none) */
+static void nested_str(json_object *site, char *buf, size_t len)
+{
+	json_object *a;
+
+	buf[0] = 0;
+	if (!json_object_object_get_ex(site, "nested", &a))
+		return;
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		json_object *x = json_object_array_get_idx(a, i);
+
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s:%" PRIu64,
+			 i ? "," : "",
+			 json_object_get_string(jkey(x, "entry_point")),
+			 jnum(x, "count"));
+	}
+}
+
+#define NEST_LIST(k)                                                           \
+	"iommu_fwspec_init:" #k ",iommu_probe_device:" #k                      \
+	",of_iommu_configure:" #k
+
+/*
+ * r as la_test's arm64 chain folded: the driver la_test with exactly
+ * u + o violations at two sites (of_dma_configure_id, unlocked u times and
+ * held by another o times), each listing the three inner entry points with
+ * their exact counts; totals count outermost calls; hooks stay exact.
+ */
+static void assert_folded(const struct la_report *r, uint64_t u, uint64_t o)
+{
+	json_object *j = parsed(r), *drv, *g, *sites, *t, *s;
+	char buf[256], want[256], *text = text_of(r);
+	size_t hk = r->nr_hooks, nsites = (u > 0) + (o > 0);
+
+	drv = jkey(j, "drivers");
+	assert_int_equal(json_object_array_length(drv), 1);
+	g = json_object_array_get_idx(drv, 0);
+	assert_string_equal(json_object_get_string(jkey(g, "module")),
+			    "la_test");
+	assert_int_equal(jnum(g, "violations"), u + o);
+	sites = jkey(g, "sites");
+	assert_int_equal(json_object_array_length(sites), nsites);
+	for (size_t i = 0; i < nsites; i++) {
+		s = json_object_array_get_idx(sites, i);
+		bool unl =
+			!strcmp(json_object_get_string(jkey(s, "lock_state")),
+				"unlocked");
+
+		assert_string_equal(
+			json_object_get_string(jkey(s, "entry_point")),
+			"of_dma_configure_id");
+		assert_int_equal(jnum(s, "count"), unl ? u : o);
+		nested_str(s, buf, sizeof(buf));
+		snprintf(want, sizeof(want),
+			 "iommu_fwspec_init:%" PRIu64
+			 ",iommu_probe_device:%" PRIu64
+			 ",of_iommu_configure:%" PRIu64,
+			 unl ? u : o, unl ? u : o, unl ? u : o);
+		assert_string_equal(buf, want);
+	}
+	assert_int_equal(json_object_array_length(jkey(j, "core")), 0);
+	assert_int_equal(json_object_array_length(jkey(j, "unclassified")), 0);
+	t = jkey(j, "totals");
+	assert_int_equal(jnum(t, "violations"), u + o);
+	assert_int_equal(jnum(t, "unlocked"), u);
+	assert_int_equal(jnum(t, "held_by_other"), o);
+	assert_int_equal(jnum(t, "nested"), 3 * (u + o));
+	assert_int_equal(jnum(t, "calls_audited"), 4 * (u + o));
+	/* the per-hook counters are exact per entry point */
+	assert_int_equal(hk, 4);
+	for (size_t i = 0; i < hk; i++) {
+		json_object *h = json_object_array_get_idx(jkey(j, "hooks"), i),
+			    *c = jkey(h, "calls");
+
+		assert_int_equal(jnum(c, "unlocked"), u);
+		assert_int_equal(jnum(c, "held_by_other"), o);
+	}
+	json_object_put(j);
+
+	/* the text says the same */
+	snprintf(want, sizeof(want),
+		 "%" PRIu64 " calls audited: 0 held, %" PRIu64
+		 " unlocked, %" PRIu64 " held by another task, %" PRIu64
+		 " nested inside those\n",
+		 4 * (u + o), u, o, 3 * (u + o));
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof(want),
+		 "  la_test: %" PRIu64 " violations at %zu site%s\n", u + o,
+		 nsites, nsites == 1 ? "" : "s");
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof(want),
+		 "      inside: iommu_fwspec_init %" PRIu64
+		 ", iommu_probe_device %" PRIu64 ", of_iommu_configure %" PRIu64
+		 "\n",
+		 u, u, u);
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof(want),
+		 "      inside: iommu_fwspec_init %" PRIu64
+		 ", iommu_probe_device %" PRIu64 ", of_iommu_configure %" PRIu64
+		 "\n",
+		 o, o, o);
+	assert_true(!o || strstr(text, want));
+	assert_null(strstr(text, "iommu_probe_device       UNLOCKED"));
+	assert_null(strstr(text, "IOMMU CORE paths (unlocked by design, not "
+				 "driver bugs)\n  device"));
+	free(text);
+}
+
+/* K calls of of_dma_configure_id: exactly K violations, each form. */
+static void test_nested_forms(void **state)
+{
+	static const enum nest_form forms[] = {NEST_FENTRY, NEST_KPROBE,
+					       NEST_FEXIT};
+	struct la_report r;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
+		build_nested(&r, forms[i], 0);
+		assert_folded(&r, NEST_U, NEST_O);
+		/* the model is not changed by writing */
+		assert_int_equal(r.nr_sites, 8);
+		assert_int_equal(r.sites[1].nr_nested, 0);
+		report__free(&r);
+	}
+}
+
+/* The sites in any order: the same report, byte for byte. */
+static void test_nested_order(void **state)
+{
+	struct la_report r;
+	char *want, *got, *want_t, *got_t;
+
+	(void)state;
+	build_nested(&r, NEST_FENTRY, 0);
+	want = json_of(&r, true);
+	want_t = text_of(&r);
+	report__free(&r);
+	for (int order = 1; order <= 2; order++) {
+		build_nested(&r, NEST_FENTRY, order);
+		got = json_of(&r, true);
+		got_t = text_of(&r);
+		report__free(&r);
+		assert_true(same_text("JSON by order", want, got));
+		assert_true(same_text("text by order", want_t, got_t));
+		free(got);
+		free(got_t);
+	}
+	free(want);
+	free(want_t);
+}
+
+/* Folded, written and read back: the same report (and folded again, the
+ * same: folding is idempotent). */
+static void test_nested_roundtrip(void **state)
+{
+	struct fx *fx = *state;
+	char *path = path_in(fx, "n.json");
+
+	build_nested(&fx->r, NEST_FEXIT, 0);
+	roundtrip(fx, &fx->r);
+	assert_int_equal(report__save_json(&fx->r, path, false), 0);
+	report__free(&fx->r);
+	report__init(&fx->r);
+	merge_ok(fx, &fx->r, "n.json");
+	/* read back: two sites, each carrying its nested calls */
+	assert_int_equal(fx->r.nr_sites, 2);
+	assert_int_equal(fx->r.sites[0].nr_nested, 3);
+	assert_folded(&fx->r, NEST_U, NEST_O);
+	free(path);
+}
+
+static void save_nested(const struct fx *fx, const char *name,
+			const char *started, int from, int to)
+{
+	char *path = path_in(fx, name);
+	struct la_report r;
+	int e;
+
+	report__init(&r);
+	set_meta(&r, "6.12.0-arm64", "armhost", started, 5.0);
+	for (e = 0; e < 4; e++)
+		set_hook(&r, nest_entry[e], "fentry", "", 0,
+			 e >= from && e < to ? NEST_U : 0, 0);
+	for (e = from; e < to; e++)
+		nest_site(&r, NEST_FENTRY, e, LA_UNLOCKED, LA_UNL, NEST_U, 0);
+	assert_int_equal(report__save_json(&r, path, false), 0);
+	report__free(&r);
+	free(path);
+}
+
+/*
+ * Merging folds across inputs: the outer call in one report, the inner ones
+ * in another (read as violations of their own there); and a chain folded in
+ * part (of_iommu_configure holding its two inner calls) merged with the
+ * outer call. Either way: NEST_U violations, the three inner entry points
+ * under the outer one.
+ */
+static void test_nested_merge(void **state)
+{
+	struct fx *fx = *state;
+	/* a: the outer call; b: the three inner ones, iommu_fwspec_init and
+	 * iommu_probe_device written under of_iommu_configure; c: outer and
+	 * two inner; d: iommu_probe_device alone */
+	static const char *const pairs[][2] = {
+		{"a.json", "b.json"}, {"b.json", "a.json"},
+		{"c.json", "d.json"}, {"d.json", "c.json"},
+		{"e.json", "f.json"}, /* both whole: the counts add up */
+	};
+	json_object *j, *s;
+	char buf[256];
+
+	save_nested(fx, "a.json", "2026-01-01T00:00:00Z", 0, 1);
+	save_nested(fx, "b.json", "2026-01-02T00:00:00Z", 1, 4);
+	save_nested(fx, "c.json", "2026-01-03T00:00:00Z", 0, 3);
+	save_nested(fx, "d.json", "2026-01-04T00:00:00Z", 3, 4);
+	save_nested(fx, "e.json", "2026-01-05T00:00:00Z", 0, 4);
+	save_nested(fx, "f.json", "2026-01-06T00:00:00Z", 0, 4);
+	/* b alone: NEST_U violations at of_iommu_configure */
+	merge_ok(fx, &fx->r, "b.json");
+	j = parsed(&fx->r);
+	assert_int_equal(jnum(jkey(j, "totals"), "violations"), NEST_U);
+	s = json_object_array_get_idx(
+		jkey(json_object_array_get_idx(jkey(j, "drivers"), 0), "sites"),
+		0);
+	nested_str(s, buf, sizeof(buf));
+	assert_string_equal(buf, "iommu_fwspec_init:3,iommu_probe_device:3");
+	json_object_put(j);
+	report__free(&fx->r);
+	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
+		report__init(&fx->r);
+		merge_ok(fx, &fx->r, pairs[i][0]);
+		merge_ok(fx, &fx->r, pairs[i][1]);
+		assert_folded(&fx->r, i == 4 ? 2 * NEST_U : NEST_U, 0);
+		report__free(&fx->r);
+	}
+	report__init(&fx->r);
+}
+
+/*
+ * Not folded: an inner call for another device, in another lock state, or
+ * with the lock held (held sites stay as they are), or from other callers.
+ */
+static void test_nested_not_folded(void **state)
+{
+	struct la_report r;
+	json_object *j, *t, *g;
+	char buf[256];
+
+	(void)state;
+	build_nested(&r, NEST_FENTRY, 0);
+	/* iommu_probe_device for la_test.7, unlocked, in a la_test call */
+	nest_site(&r, NEST_FENTRY, 3, LA_UNLOCKED, LA_UNL, 1, 7);
+	/* of_iommu_configure held by another, on la_test.0, below an
+	 * unlocked la_call_unlocked call */
+	nest_site(&r, NEST_FENTRY, 1, LA_HELD_OTHER, LA_UNL, 1, 0);
+	/* held: of_dma_configure_id and of_iommu_configure inside it */
+	nest_site(&r, NEST_FENTRY, 0, LA_HELD, LA_UNL, 4, 20);
+	nest_site(&r, NEST_FENTRY, 1, LA_HELD, LA_UNL, 4, 20);
+	/* of_iommu_configure from another caller of of_dma_configure_id */
+	nest_site(&r, NEST_FENTRY, 1, LA_UNLOCKED,
+		  "la_call_locked+0x2c [la_test]", 1, 0);
+	report__hook(&r, "of_iommu_configure")->calls[LA_UNLOCKED] += 1;
+	report__hook(&r, "of_iommu_configure")->calls[LA_HELD_OTHER] += 1;
+	report__hook(&r, "of_iommu_configure")->calls[LA_HELD] += 4;
+	report__hook(&r, "of_dma_configure_id")->calls[LA_HELD] += 4;
+	report__hook(&r, "iommu_probe_device")->calls[LA_UNLOCKED] += 1;
+
+	j = parsed(&r);
+	t = jkey(j, "totals");
+	/* the 5 outermost la_test calls and the three not folded */
+	assert_int_equal(jnum(t, "violations"), NEST_U + NEST_O + 3);
+	assert_int_equal(jnum(t, "nested"), 3 * (NEST_U + NEST_O));
+	assert_int_equal(jnum(t, "held"), 8);
+	g = json_object_array_get_idx(jkey(j, "drivers"), 0);
+	assert_int_equal(jnum(g, "violations"), NEST_U + NEST_O + 3);
+	assert_int_equal(json_object_array_length(jkey(g, "sites")), 5);
+	/* held sites: both there, nothing nested */
+	assert_int_equal(json_object_array_length(jkey(j, "held")), 2);
+	for (size_t i = 0; i < 2; i++) {
+		nested_str(json_object_array_get_idx(jkey(j, "held"), i), buf,
+			   sizeof(buf));
+		assert_string_equal(buf, "");
+	}
+	json_object_put(j);
+	report__free(&r);
+}
+
+/* "nested" is read checked: held sites have none, counts are counts. */
+static void test_nested_bad_input(void **state)
+{
+	static const struct {
+		const char *nested, *state, *want;
+	} cases[] = {
+		{"[{\"entry_point\":\"x\",\"count\":1}]", "held",
+		 "held site with 'nested'"},
+		{"[{\"entry_point\":\"x\",\"count\":-1}]", "unlocked",
+		 "negative count in 'count'"},
+		{"[{\"entry_point\":\"\",\"count\":1}]", "unlocked",
+		 "empty string in 'entry_point'"},
+		{"[{\"count\":1}]", "unlocked", "missing field 'entry_point'"},
+		{"{}", "unlocked", "wrong type for field 'nested'"},
+		{"[1]", "unlocked", "wrong type for an item of 'nested'"},
+	};
+	struct fx *fx = *state;
+	char *path = path_in(fx, "bad.json"), doc[2048];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(doc, sizeof(doc),
+			 "{\"schema\":\"lockaudit.report/1\",\"kernel\":\"k\","
+			 "\"arch\":\"a\",\"hostname\":\"h\",\"started\":\"s\","
+			 "\"duration_s\":1,\"sources\":1,\"hooks\":[],"
+			 "\"totals\":{\"dropped\":{\"sites\":0,\"events\":0,"
+			 "\"stack_errors\":0,\"concurrent\":0}},"
+			 "\"concurrent\":[],\"drivers\":[],\"core\":[],"
+			 "\"unclassified\":[{\"entry_point\":\"e\","
+			 "\"lock_state\":\"%s\",\"count\":1,"
+			 "\"first_seen_s\":0,\"last_seen_s\":0,"
+			 "\"registered\":true,\"iommu_probe_device_lock\":"
+			 "\"absent\",\"devices\":[],\"stack\":[],"
+			 "\"stack_truncated\":false,\"nested\":%s}],"
+			 "\"held\":[]}",
+			 cases[i].state, cases[i].nested);
+		write_all(path, doc);
+		report__init(&fx->r);
+		fx->err[0] = 0;
+		assert_int_equal(report__merge_file(&fx->r, path, fx->err,
+						    sizeof(fx->err)),
+				 -EINVAL);
+		if (!strstr(fx->err, cases[i].want))
+			fail_msg("case %zu: '%s' does not say '%s'", i, fx->err,
+				 cases[i].want);
+		report__free(&fx->r);
+	}
+	report__init(&fx->r);
+	free(path);
+}
+
 #define T(fn)  cmocka_unit_test(fn)
 #define TD(fn) cmocka_unit_test_setup_teardown(fn, setup_dir, teardown_dir)
 
@@ -2121,6 +2601,12 @@ int main(void)
 		TD(test_save_onto_directory),
 		T(test_state_names),
 		T(test_add_dev_cap),
+		T(test_nested_forms),
+		T(test_nested_order),
+		TD(test_nested_roundtrip),
+		TD(test_nested_merge),
+		T(test_nested_not_folded),
+		TD(test_nested_bad_input),
 		/* last: UBSan aborts the binary on these for now */
 		T(test_write_empty_report),
 		TD(test_roundtrip_empty),

@@ -97,7 +97,7 @@ struct la_task_devs {
 	__u32 pad;
 };
 /* a zero value from .bss, not the stack: audit's frame is near the limit */
-struct la_task_devs zero_task_devs = {};
+static struct la_task_devs zero_task_devs;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

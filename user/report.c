@@ -148,9 +148,9 @@ static void index_put(struct la_index *x, uint64_t h, size_t idx)
 }
 
 /*
- * r's index number which over its first n items, caught up: items are added
- * in order and only when their identity is new, so each identity maps to
- * its first item, as a linear search from the start would find.
+ * Index number `which` of r, brought up to date with the first n items:
+ * they are added in order and only when their identity is new, so each
+ * identity maps to its first item, the one a linear search would find.
  */
 static struct la_index *index_sync(struct la_report *r, int which, size_t n,
 				   const void *items, size_t size,
@@ -285,6 +285,7 @@ static void race_free(struct la_rrace *x)
 	free(x->dev.driver);
 }
 
+/* race_hash() hashes what this compares (or less): change them together */
 static bool same_race(const struct la_rrace *a, const struct la_rrace *b)
 {
 	for (int t = 0; t < 2; t++) {
@@ -596,12 +597,13 @@ void report__sort(struct la_report *r)
 			size_t f = index_find(&modules, h, module_eq, r,
 					      s->module);
 
-			if (f == SIZE_MAX)
+			if (f == SIZE_MAX) {
 				index_put(&modules, h, i);
-			else if (s->severity > k[f].modsev)
-				k[f].modsev = s->severity;
-			if (f != SIZE_MAX)
+			} else {
 				k[i].first = f;
+				if (s->severity > k[f].modsev)
+					k[f].modsev = s->severity;
+			}
 		}
 	}
 	for (i = 0; i < n; i++)
@@ -1172,6 +1174,7 @@ static double jget_double(struct jreader *jr, json_object *o, const char *key)
 	return v ? json_object_get_double(v) : 0;
 }
 
+/* site_hash() hashes what this compares (or less): change them together */
 static bool same_site(const struct la_rsite *a, const struct la_rsite *b)
 {
 	size_t i;

@@ -50,8 +50,10 @@ gen() {
 	shift
 	if [ ! -s "$f" ]; then
 		log "generating $f ($*)"
-		/usr/bin/python3 bench/gen-report.py "$f.tmp" "$@" &&
-			mv "$f.tmp" "$f" || die "generating $f failed"
+		if ! /usr/bin/python3 bench/gen-report.py "$f.tmp" "$@" ||
+			! mv "$f.tmp" "$f"; then
+			die "generating $f failed"
+		fi
 	fi
 }
 
@@ -62,8 +64,8 @@ once() {
 	(ulimit -t "$limit"; exec /usr/bin/time -o "$t" -f "%e %U %S %M %x" \
 		"$bin" report "$@" --json "$dir/out.json") >"$dir/out.txt" \
 		2>"$dir/err.txt"
-	local wall user sys rss rc
-	read -r wall user sys rss rc < <(tail -n 1 "$t")
+	local wall user sys rss
+	read -r wall user sys rss _ < <(tail -n 1 "$t")
 	case "$(head -n 1 "$t")" in
 	Command*) echo "- - $rss" ;; # failed, or killed at the limit
 	*) echo "$wall $(awk "BEGIN { print $user + $sys }") $rss" ;;
@@ -104,8 +106,7 @@ row() {
 	EOF
 }
 
-gen_args="--devices 4 --races 20"
-for n in $sizes; do gen "sites-$n" --sites "$n" $gen_args; done
+for n in $sizes; do gen "sites-$n" --sites "$n" --devices 4 --races 20; done
 [ "$drivers" = 1 ] &&
 	gen drivers-8192 --sites 8192 --modules 50 --drivers-only --devices 16
 

@@ -220,6 +220,12 @@ stress: $(OUT)/lockaudit
 bench:
 	bash bench/run.sh
 
+# `lockaudit report` over generated reports of 8k-200k sites: time and RSS
+# (docs/report-scale.md; not part of make check)
+.PHONY: bench-report
+bench-report: $(OUT)/lockaudit
+	bash bench/report-scale.sh --bin $(OUT)/lockaudit
+
 PREFIX ?= /usr
 install: $(OUT)/lockaudit
 	bash dist/install.sh "$(DESTDIR)" "$(PREFIX)" $(OUT)/lockaudit

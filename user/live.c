@@ -131,12 +131,13 @@ void live__frame(struct la_live *l, const struct la_report *r, double elapsed)
 		now[i].count = s->count;
 		if (!l->tty || s->state == LA_HELD)
 			continue;
-		p = find_prev(l, key);
-		delta = s->count - (p ? p->count : 0);
 		if (shown == MAX_ROWS) {
 			hidden += s->count;
 			continue;
 		}
+		/* a linear search, but for the shown rows only */
+		p = find_prev(l, key);
+		delta = s->count - (p ? p->count : 0);
 		shown++;
 		fprintf(l->out,
 			"  %-3s %-6s %-22.22s %-24.24s %-13s %10" PRIu64

@@ -41,6 +41,175 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+/* ---- hash indexes for merging ----------------------------------------- */
+
+/*
+ * Open addressing with linear probing, from an item's identity hash to the
+ * index of the first item with that identity in r->sites, r->races or
+ * r->hooks. It covers the first r->indexed[i] items and catches up with the
+ * rest when next used; report__sort() and report__merge_last() reset it
+ * when items it covers move. (json-c's lh_table does not fit: its hash and
+ * equality callbacks get no context, and the items live in arrays that
+ * move as they grow.)
+ */
+enum { IDX_SITES, IDX_RACES, IDX_HOOKS };
+
+struct la_slot {
+	uint64_t hash;
+	size_t idx1; /* index + 1; 0: empty */
+};
+
+struct la_index {
+	size_t cap; /* a power of two, or 0 */
+	size_t used;
+	struct la_slot *slot;
+};
+
+/* is item idx of r the same as key? */
+typedef bool (*idx_eq_fn)(const struct la_report *r, size_t idx,
+			  const void *key);
+
+/* FNV-1a over the bytes */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n--) {
+		h ^= *c++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define HASH_SEED 0xcbf29ce484222325ULL
+
+/* with its terminating NUL: "ab","c" and "a","bc" hash apart */
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	return hash_bytes(h, s, strlen(s) + 1);
+}
+
+static uint64_t hash_u64(uint64_t h, uint64_t v)
+{
+	return hash_bytes(h, &v, sizeof(v));
+}
+
+/* first probe: FNV's low bits are weak, mix the high ones in */
+static size_t slot_of(const struct la_index *x, uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (size_t)h & (x->cap - 1);
+}
+
+static size_t index_find(const struct la_index *x, uint64_t h, idx_eq_fn eq,
+			 const struct la_report *r, const void *key)
+{
+	size_t i;
+
+	if (!x->cap)
+		return SIZE_MAX;
+	for (i = slot_of(x, h); x->slot[i].idx1; i = (i + 1) & (x->cap - 1))
+		if (x->slot[i].hash == h && eq(r, x->slot[i].idx1 - 1, key))
+			return x->slot[i].idx1 - 1;
+	return SIZE_MAX;
+}
+
+static void slot_put(struct la_index *x, uint64_t h, size_t idx1)
+{
+	size_t i;
+
+	for (i = slot_of(x, h); x->slot[i].idx1; i = (i + 1) & (x->cap - 1))
+		;
+	x->slot[i].hash = h;
+	x->slot[i].idx1 = idx1;
+	x->used++;
+}
+
+/* Add item idx, whose identity is not in x yet; at most half full. */
+static void index_put(struct la_index *x, uint64_t h, size_t idx)
+{
+	if ((x->used + 1) * 2 > x->cap) {
+		struct la_index old = *x;
+		size_t i;
+
+		x->cap = old.cap ? old.cap * 2 : 64;
+		x->used = 0;
+		x->slot = calloc(x->cap, sizeof(*x->slot));
+		if (!x->slot) {
+			fprintf(stderr, "lockaudit: out of memory\n");
+			exit(1);
+		}
+		for (i = 0; i < old.cap; i++)
+			if (old.slot[i].idx1)
+				slot_put(x, old.slot[i].hash, old.slot[i].idx1);
+		free(old.slot);
+	}
+	slot_put(x, h, idx + 1);
+}
+
+/*
+ * Index number `which` of r, brought up to date with the first n items:
+ * they are added in order and only when their identity is new, so each
+ * identity maps to its first item, the one a linear search would find.
+ */
+static struct la_index *index_sync(struct la_report *r, int which, size_t n,
+				   const void *items, size_t size,
+				   uint64_t (*hash)(const void *item),
+				   idx_eq_fn eq)
+{
+	struct la_index *x = r->index[which];
+	size_t i;
+
+	if (!x) {
+		x = calloc(1, sizeof(*x));
+		if (!x) {
+			fprintf(stderr, "lockaudit: out of memory\n");
+			exit(1);
+		}
+		r->index[which] = x;
+	}
+	if (r->indexed[which] > n || !r->indexed[which]) {
+		/* the items it covered moved or went: start over */
+		if (x->used)
+			memset(x->slot, 0, x->cap * sizeof(*x->slot));
+		x->used = 0;
+		r->indexed[which] = 0;
+	}
+	for (i = r->indexed[which]; i < n; i++) {
+		const void *item = (const char *)items + i * size;
+		uint64_t h = hash(item);
+
+		if (index_find(x, h, eq, r, item) == SIZE_MAX)
+			index_put(x, h, i);
+	}
+	r->indexed[which] = n;
+	return x;
+}
+
+static void index_free(struct la_index *x)
+{
+	if (x)
+		free(x->slot);
+	free(x);
+}
+
+/* Capacity for n + 1 items of size, doubling: no realloc per item. */
+static void *grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 16;
+	if (*cap <= n)
+		*cap = n + 1;
+	if (*cap > SIZE_MAX / size) {
+		fprintf(stderr, "lockaudit: out of memory\n");
+		exit(1);
+	}
+	return xrealloc(p, *cap * size);
+}
+
 const char *la_state_name(int state)
 {
 	switch (state) {
@@ -143,6 +312,7 @@ static void race_free(struct la_rrace *x)
 	free(x->dev.driver);
 }
 
+/* race_hash() hashes what this compares (or less): change them together */
 static bool same_race(const struct la_rrace *a, const struct la_rrace *b)
 {
 	for (int t = 0; t < 2; t++) {
@@ -156,16 +326,38 @@ static bool same_race(const struct la_rrace *a, const struct la_rrace *b)
 	return true;
 }
 
+/* what same_race() compares */
+static uint64_t race_hash(const void *item)
+{
+	const struct la_rrace *x = item;
+	uint64_t h = HASH_SEED;
+
+	for (int t = 0; t < 2; t++) {
+		h = hash_str(h, x->task[t].entry);
+		h = hash_u64(h, x->task[t].nr_frames);
+		for (size_t i = 0; i < x->task[t].nr_frames; i++)
+			h = hash_str(h, x->task[t].frames[i]);
+	}
+	return h;
+}
+
+static bool race_eq(const struct la_report *r, size_t idx, const void *key)
+{
+	return same_race(&r->races[idx], key);
+}
+
 struct la_rrace *report__add_race(struct la_report *r,
 				  const struct la_rrace *in)
 {
+	struct la_index *idx =
+		index_sync(r, IDX_RACES, r->nr_races, r->races,
+			   sizeof(*r->races), race_hash, race_eq);
+	uint64_t h = race_hash(in);
 	struct la_rrace *x;
-	size_t i;
+	size_t i = index_find(idx, h, race_eq, r, in);
 
-	for (i = 0; i < r->nr_races; i++) {
+	if (i != SIZE_MAX) {
 		x = &r->races[i];
-		if (!same_race(x, in))
-			continue;
 		x->count += in->count;
 		if (in->first_s < x->first_s)
 			x->first_s = in->first_s;
@@ -173,8 +365,11 @@ struct la_rrace *report__add_race(struct la_report *r,
 			x->last_s = in->last_s;
 		return x;
 	}
-	r->races = xrealloc(r->races, (r->nr_races + 1) * sizeof(*r->races));
+	r->races =
+		grow(r->races, &r->cap_races, r->nr_races, sizeof(*r->races));
+	index_put(idx, h, r->nr_races);
 	x = &r->races[r->nr_races++];
+	r->indexed[IDX_RACES] = r->nr_races;
 	memset(x, 0, sizeof(*x));
 	x->count = in->count;
 	x->first_s = in->first_s;
@@ -222,6 +417,8 @@ void report__free(struct la_report *r)
 		free(r->runs[i].started);
 	}
 	free(r->runs);
+	for (i = 0; i < sizeof(r->index) / sizeof(r->index[0]); i++)
+		index_free(r->index[i]);
 	report__init(r);
 }
 
@@ -323,16 +520,34 @@ static void nested_add(struct la_rsite *s, const char *entry, uint64_t n)
 	s->nested[s->nr_nested++].count = n;
 }
 
+static uint64_t hook_hash(const void *item)
+{
+	return hash_str(HASH_SEED, ((const struct la_rhook *)item)->function);
+}
+
+/* key: a struct la_rhook, only its function compared */
+static bool hook_eq(const struct la_report *r, size_t idx, const void *key)
+{
+	return !strcmp(r->hooks[idx].function,
+		       ((const struct la_rhook *)key)->function);
+}
+
 struct la_rhook *report__hook(struct la_report *r, const char *function)
 {
-	struct la_rhook *h;
-	size_t i;
+	struct la_index *idx =
+		index_sync(r, IDX_HOOKS, r->nr_hooks, r->hooks,
+			   sizeof(*r->hooks), hook_hash, hook_eq);
+	struct la_rhook key = {.function = (char *)function}, *h;
+	uint64_t hh = hook_hash(&key);
+	size_t i = index_find(idx, hh, hook_eq, r, &key);
 
-	for (i = 0; i < r->nr_hooks; i++)
-		if (!strcmp(r->hooks[i].function, function))
-			return &r->hooks[i];
-	r->hooks = xrealloc(r->hooks, (r->nr_hooks + 1) * sizeof(*r->hooks));
+	if (i != SIZE_MAX)
+		return &r->hooks[i];
+	r->hooks =
+		grow(r->hooks, &r->cap_hooks, r->nr_hooks, sizeof(*r->hooks));
+	index_put(idx, hh, r->nr_hooks);
 	h = &r->hooks[r->nr_hooks++];
+	r->indexed[IDX_HOOKS] = r->nr_hooks;
 	memset(h, 0, sizeof(*h));
 	h->function = xstrdup(function);
 	h->attach = xstrdup("absent");
@@ -360,39 +575,26 @@ static int rank(const struct la_rsite *s)
 					   : 2;
 }
 
-/* the highest severity among the sites of s's module (drivers block) */
-static enum la_severity module_severity(const struct la_rsite *sites, size_t n,
-					const struct la_rsite *s)
+/* a site's sort key, computed once */
+struct sort_key {
+	const struct la_rsite *s;
+	size_t idx;		 /* in the unsorted array: ties keep it */
+	size_t first;		 /* the first driver site of its module */
+	enum la_severity modsev; /* the worst among its module's drivers */
+	int rank;
+};
+
+static int cmp_key(const void *a, const void *b)
 {
-	enum la_severity max = LA_SEV_NONE;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (rank(&sites[i]) == rank(s) &&
-		    !strcmp(sites[i].module, s->module) &&
-		    sites[i].severity > max)
-			max = sites[i].severity;
-	return max;
-}
-
-static const struct la_rsite *sort_base;
-static size_t sort_n;
-
-static int cmp_site(const void *a, const void *b)
-{
-	const struct la_rsite *x = a, *y = b;
+	const struct sort_key *kx = a, *ky = b;
+	const struct la_rsite *x = kx->s, *y = ky->s;
 	int c;
 
-	if (rank(x) != rank(y))
-		return rank(x) - rank(y);
-	if (rank(x) == 0) {
-		/* drivers: the module with the worst site first */
-		enum la_severity mx = module_severity(sort_base, sort_n, x);
-		enum la_severity my = module_severity(sort_base, sort_n, y);
-
-		if (mx != my)
-			return (int)my - (int)mx;
-	}
+	if (kx->rank != ky->rank)
+		return kx->rank - ky->rank;
+	/* drivers: the module with the worst site first */
+	if (kx->rank == 0 && kx->modsev != ky->modsev)
+		return (int)ky->modsev - (int)kx->modsev;
 	c = strcmp(x->module, y->module);
 	if (c)
 		return c;
@@ -407,23 +609,76 @@ static int cmp_site(const void *a, const void *b)
 	if (c)
 		return c;
 	c = strcmp(x->function, y->function);
-	return c ? c : x->state - y->state;
+	if (c)
+		return c;
+	if (x->state != y->state)
+		return x->state - y->state;
+	/* stable, as glibc's qsort (a merge sort) was on the sites */
+	return kx->idx < ky->idx ? -1 : kx->idx > ky->idx;
+}
+
+/* key: a module name */
+static bool module_eq(const struct la_report *r, size_t idx, const void *key)
+{
+	return !strcmp(r->sites[idx].module, key);
 }
 
 void report__sort(struct la_report *r)
 {
-	struct la_rsite *copy;
+	struct la_index modules = {0};
+	struct sort_key *k;
+	struct la_rsite tmp;
+	size_t i, n = r->nr_sites;
 
-	if (!r->nr_sites)
+	if (!n)
 		return;
-	/* module severities are judged on an unsorted copy */
-	copy = xrealloc(NULL, r->nr_sites * sizeof(*copy));
-	memcpy(copy, r->sites, r->nr_sites * sizeof(*copy));
-	sort_base = copy;
-	sort_n = r->nr_sites;
-	qsort(r->sites, r->nr_sites, sizeof(*r->sites), cmp_site);
-	sort_base = NULL;
-	free(copy);
+	k = xrealloc(NULL, n * sizeof(*k));
+	/* each driver module's worst severity, once, not per comparison */
+	for (i = 0; i < n; i++) {
+		const struct la_rsite *s = &r->sites[i];
+
+		k[i].s = s;
+		k[i].idx = i;
+		k[i].rank = rank(s);
+		k[i].modsev = s->severity;
+		k[i].first = i;
+		if (k[i].rank == 0) {
+			uint64_t h = hash_str(HASH_SEED, s->module);
+			size_t f = index_find(&modules, h, module_eq, r,
+					      s->module);
+
+			if (f == SIZE_MAX) {
+				index_put(&modules, h, i);
+			} else {
+				k[i].first = f;
+				if (s->severity > k[f].modsev)
+					k[f].modsev = s->severity;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		k[i].modsev = k[k[i].first].modsev;
+	free(modules.slot);
+	qsort(k, n, sizeof(*k), cmp_key);
+	/* in place, cycle by cycle: site k[i].idx goes to i (no second
+	 * copy of the sites) */
+	for (i = 0; i < n; i++) {
+		size_t j = i, from;
+
+		if (k[i].idx == SIZE_MAX)
+			continue;
+		tmp = r->sites[i];
+		while ((from = k[j].idx) != i) {
+			r->sites[j] = r->sites[from];
+			k[j].idx = SIZE_MAX;
+			j = from;
+		}
+		r->sites[j] = tmp;
+		k[j].idx = SIZE_MAX;
+	}
+	free(k);
+	/* the sites moved: the merge index starts over when next used */
+	r->indexed[IDX_SITES] = 0;
 }
 
 /* ---- nested violations: one driver bug is one violation ------------ */
@@ -1510,6 +1765,7 @@ static void jadd(struct jreader *jr, uint64_t *sum, uint64_t v, const char *key)
 	*sum = s;
 }
 
+/* site_hash() hashes what this compares (or less): change them together */
 static bool same_site(const struct la_rsite *a, const struct la_rsite *b)
 {
 	size_t i;
@@ -1526,15 +1782,44 @@ static bool same_site(const struct la_rsite *a, const struct la_rsite *b)
 	return true;
 }
 
-static void merge_site(struct la_report *r, struct la_rsite *in)
+/* what same_site() compares */
+static uint64_t site_hash(const void *item)
 {
-	struct la_rsite *s;
+	const struct la_rsite *s = item;
+	uint64_t h = HASH_SEED;
 	size_t i;
 
-	for (i = 0; i < r->nr_sites; i++) {
+	h = hash_u64(h, (uint64_t)(int64_t)s->state);
+	h = hash_u64(h, s->group);
+	h = hash_u64(h, s->registered);
+	h = hash_u64(h, (uint64_t)(int64_t)s->probe_lock);
+	h = hash_u64(h, s->nr_frames);
+	h = hash_str(h, s->entry);
+	h = hash_str(h, s->module);
+	h = hash_str(h, s->function);
+	h = hash_str(h, s->core_path);
+	for (i = 0; i < s->nr_frames; i++)
+		h = hash_str(h, s->frames[i]);
+	return h;
+}
+
+static bool site_eq(const struct la_report *r, size_t idx, const void *key)
+{
+	return same_site(&r->sites[idx], key);
+}
+
+/* Merge in into the first identical site of r, or add it (r takes it). */
+static void merge_site(struct la_report *r, struct la_rsite *in)
+{
+	struct la_index *idx =
+		index_sync(r, IDX_SITES, r->nr_sites, r->sites,
+			   sizeof(*r->sites), site_hash, site_eq);
+	uint64_t h = site_hash(in);
+	size_t i = index_find(idx, h, site_eq, r, in);
+	struct la_rsite *s;
+
+	if (i != SIZE_MAX) {
 		s = &r->sites[i];
-		if (!same_site(s, in))
-			continue;
 		s->count += in->count;
 		s->by_caller += in->by_caller;
 		if (in->first_s < s->first_s)
@@ -1558,6 +1843,8 @@ static void merge_site(struct la_report *r, struct la_rsite *in)
 	}
 	s = new_site(r);
 	*s = *in;
+	index_put(idx, h, r->nr_sites - 1);
+	r->indexed[IDX_SITES] = r->nr_sites;
 }
 
 void report__merge_last(struct la_report *r)
@@ -1567,6 +1854,10 @@ void report__merge_last(struct la_report *r)
 	if (!r->nr_sites)
 		return;
 	in = r->sites[--r->nr_sites];
+	/* the index covers it only when merge_site() added it (two calls
+	 * in a row): then the index starts over */
+	if (r->indexed[IDX_SITES] > r->nr_sites)
+		r->indexed[IDX_SITES] = 0;
 	merge_site(r, &in);
 }
 
@@ -1802,13 +2093,14 @@ static void merge_name(char **dst, const char *src)
 		size_t n = strcspn(src, ",");
 
 		if (n && !in_set(*dst, src, n)) {
-			size_t len = strlen(*dst) + n + 3;
-			char *s = xrealloc(NULL, len);
+			size_t old = strlen(*dst), len = old + n + 3, cap = 64;
 
-			snprintf(s, len, "%s%s%.*s", *dst, **dst ? ", " : "",
-				 (int)n, src);
-			free(*dst);
-			*dst = s;
+			/* doubling: realloc keeps the block while it fits */
+			while (cap < len)
+				cap *= 2;
+			*dst = xrealloc(*dst, cap);
+			snprintf(*dst + old, len - old, "%s%.*s",
+				 old ? ", " : "", (int)n, src);
 		}
 		src += n;
 		while (*src == ',' || *src == ' ')

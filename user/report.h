@@ -98,12 +98,12 @@ struct la_report {
 	char *started; /* ISO 8601 UTC */
 	double duration_s;
 	unsigned int sources; /* reports merged into this one */
-	size_t nr_hooks;
+	size_t nr_hooks, cap_hooks;
 	struct la_rhook *hooks;
 	uint64_t dropped_sites, dropped_events, stack_errors;
 	size_t nr_sites, cap_sites;
 	struct la_rsite *sites;
-	size_t nr_races;
+	size_t nr_races, cap_races;
 	struct la_rrace *races;
 	uint64_t dropped_races;
 	uint64_t dropped_tracking; /* calls not tracked for concurrency */
@@ -116,6 +116,10 @@ struct la_report {
 	 * calls read so far, each kept <= LA_COUNT_MAX, so that no merged sum
 	 * (a site's count, a module's, calls audited) can exceed it */
 	uint64_t read_counts, read_races, read_calls;
+	/* report.c's hash indexes (sites, races, hooks): identity -> the
+	 * first item with it, over the first indexed[i] items */
+	struct la_index *index[3];
+	size_t indexed[3];
 };
 
 /* Add a concurrent finding (strings and frames copied), merging it into an

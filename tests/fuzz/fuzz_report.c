@@ -49,11 +49,13 @@ static int memfd(const char *name, char *path, size_t len)
 	return fd;
 }
 
+/* what folding nested calls (done by the writers) keeps: the calls of the
+ * sites, nested ones included, not the number of sites */
 struct totals {
 	uint64_t calls[LA_NR_STATES];
-	size_t sites, races;
+	size_t races;
 	uint64_t site_count, race_count;
-	uint64_t sources, dropped[4];
+	uint64_t sources, dropped[LA_NR_DROPS];
 };
 
 static void totals(const struct la_report *r, struct totals *t)
@@ -63,29 +65,30 @@ static void totals(const struct la_report *r, struct totals *t)
 	memset(t, 0, sizeof(*t));
 	for (i = 0; i < LA_NR_STATES; i++)
 		t->calls[i] = report__calls(r, (int)i);
-	t->sites = r->nr_sites;
-	for (i = 0; i < r->nr_sites; i++)
+	for (i = 0; i < r->nr_sites; i++) {
 		t->site_count += r->sites[i].count;
+		for (size_t j = 0; j < r->sites[i].nr_nested; j++)
+			t->site_count += r->sites[i].nested[j].count;
+	}
 	t->races = r->nr_races;
 	for (i = 0; i < r->nr_races; i++)
 		t->race_count += r->races[i].count;
 	t->sources = r->sources;
-	t->dropped[0] = r->dropped_sites;
-	t->dropped[1] = r->dropped_events;
-	t->dropped[2] = r->stack_errors;
-	t->dropped[3] = r->dropped_races;
+	for (i = 0; i < LA_NR_DROPS; i++)
+		t->dropped[i] = LA_DROP_C(r, i);
 }
 
 static void print_totals(const char *which, const struct totals *t)
 {
 	fprintf(stderr,
 		"  %s: calls %" PRIu64 "/%" PRIu64 "/%" PRIu64
-		", %zu sites (count %" PRIu64 "), %zu races (count %" PRIu64
+		", site calls %" PRIu64 ", %zu races (count %" PRIu64
 		"), %" PRIu64 " sources, dropped %" PRIu64 "/%" PRIu64
-		"/%" PRIu64 "/%" PRIu64 "\n",
-		which, t->calls[0], t->calls[1], t->calls[2], t->sites,
-		t->site_count, t->races, t->race_count, t->sources,
-		t->dropped[0], t->dropped[1], t->dropped[2], t->dropped[3]);
+		"/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n",
+		which, t->calls[0], t->calls[1], t->calls[2], t->site_count,
+		t->races, t->race_count, t->sources, t->dropped[0],
+		t->dropped[1], t->dropped[2], t->dropped[3], t->dropped[4],
+		t->dropped[5]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -136,6 +139,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		print_totals("read", &a);
 		print_totals("read back", &b);
 		abort();
+	}
+	/* a fixpoint: what was read back is written back byte for byte */
+	{
+		char *j1 = NULL, *j2 = NULL;
+		size_t n1 = 0, n2 = 0;
+		FILE *m1 = open_memstream(&j1, &n1),
+		     *m2 = open_memstream(&j2, &n2);
+
+		if (!m1 || !m2 || report__write_json(&r, m1, size & 1) ||
+		    report__write_json(&back, m2, size & 1) || fclose(m1) ||
+		    fclose(m2))
+			die("cannot write JSON to memory");
+		if (n1 != n2 || memcmp(j1, j2, n1)) {
+			fprintf(stderr, "fuzz_report: the JSON written differs "
+					"after the round trip\n");
+			abort();
+		}
+		free(j1);
+		free(j2);
 	}
 	/* the writer gives seconds to the microsecond (%.6f) */
 	snprintf(sec, sizeof(sec), "%.6f", r.duration_s);

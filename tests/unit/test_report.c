@@ -39,6 +39,7 @@
 #include <json-c/json.h>
 #include <linux/types.h>
 
+#include "live.h"
 #include "lockaudit.h"
 #include "report.h"
 
@@ -1001,6 +1002,326 @@ static void test_merge_registered_is_identity(void **state)
 	assert_int_equal(fx->r.sites[0].count + fx->r.sites[1].count, 3);
 	assert_true(fx->r.sites[0].registered != fx->r.sites[1].registered);
 	free(path);
+}
+
+/* ---- merging and sorting: identity, order, scale ------------------- */
+
+/* add a site as the collector does: add, then merge into an equal one */
+static void add_merge(struct la_report *r, const char *entry, int state,
+		      const char *const *frames, size_t n, bool registered,
+		      int probe_lock, uint64_t count)
+{
+	add_site(r, entry, state, frames, n, registered, probe_lock, count, 1.0,
+		 2.0);
+	report__merge_last(r);
+}
+
+static const char *const st_la_unlocked_b[] = {
+	BPF_PROG,
+	BPF_TRAMP,
+	"la_call_unlocked+0x1c [la_test]",
+	"la_run+0x44 [la_test]", /* one frame differs from st_la_unlocked */
+	"do_one_initcall+0x56",
+	"do_init_module+0x60",
+	"load_module+0x2293",
+	"__do_sys_finit_module+0xac",
+	"do_syscall_64+0x5d",
+	"entry_SYSCALL_64_after_hwframe+0x6e",
+};
+
+#define ST   st_la_unlocked
+#define NST  ARRAY_SIZE(st_la_unlocked)
+#define ACPI "acpi_dma_configure_id"
+
+/* identical sites merge into the first; any difference keeps them apart */
+static void test_merge_identity(void **state)
+{
+	static const int want_state[] = {
+		LA_UNLOCKED, LA_HELD_OTHER, LA_UNLOCKED, LA_UNLOCKED,
+		LA_UNLOCKED, LA_UNLOCKED,   LA_UNLOCKED};
+	static const uint64_t want_count[] = {3, 1, 1, 1, 5, 1, 1};
+	struct la_report r;
+	const struct la_rsite *s;
+	size_t i;
+
+	(void)state;
+	report__init(&r);
+	add_merge(&r, ACPI, LA_UNLOCKED, ST, NST, true, 0, 1);
+	add_merge(&r, ACPI, LA_HELD_OTHER, ST, NST, true, 0, 1);
+	add_merge(&r, ACPI, LA_UNLOCKED, ST, NST, false, 0, 1);
+	add_merge(&r, ACPI, LA_UNLOCKED, ST, NST, true, 1, 1);
+	add_merge(&r, ACPI, LA_UNLOCKED, st_la_unlocked_b, NST, true, 0, 1);
+	add_merge(&r, "of_dma_configure_id", LA_UNLOCKED, ST, NST, true, 0, 1);
+	add_merge(&r, ACPI, LA_UNLOCKED, ST, NST - 1, true, 0, 1);
+	add_merge(&r, ACPI, LA_UNLOCKED, ST, NST, true, 0, 2);
+	add_merge(&r, ACPI, LA_UNLOCKED, st_la_unlocked_b, NST, true, 0, 4);
+	/* in the order first seen */
+	assert_int_equal(r.nr_sites, 7);
+	for (i = 0; i < r.nr_sites; i++) {
+		assert_int_equal(r.sites[i].state, want_state[i]);
+		assert_int_equal(r.sites[i].count, want_count[i]);
+	}
+	assert_false(r.sites[2].registered);
+	assert_int_equal(r.sites[3].probe_lock, 1);
+	assert_string_equal(r.sites[4].frames[1], "la_run+0x44 [la_test]");
+	assert_string_equal(r.sites[5].entry, "of_dma_configure_id");
+	assert_int_equal(r.sites[6].nr_frames, r.sites[0].nr_frames - 1);
+
+	/* merging the last site twice over: still one site */
+	report__merge_last(&r);
+	report__merge_last(&r);
+	assert_int_equal(r.nr_sites, 7);
+	assert_int_equal(r.sites[6].count, 1);
+
+	/* after a sort the sites moved: a merge still finds its site */
+	report__sort(&r);
+	add_merge(&r, ACPI, LA_UNLOCKED, st_la_unlocked_b, NST, true, 0, 100);
+	add_merge(&r, ACPI, LA_UNLOCKED, ST, NST - 1, true, 0, 100);
+	assert_int_equal(r.nr_sites, 7);
+	for (i = 0, s = NULL; i < r.nr_sites; i++)
+		if (!strcmp(r.sites[i].frames[1], "la_run+0x44 [la_test]"))
+			s = &r.sites[i];
+	assert_non_null(s);
+	assert_int_equal(s->count, 105);
+	for (i = 0, s = NULL; i < r.nr_sites; i++)
+		if (r.sites[i].nr_frames == NST - 3)
+			s = &r.sites[i];
+	assert_non_null(s);
+	assert_int_equal(s->count, 101);
+	report__free(&r);
+}
+
+/* concurrent findings and hooks: same merged, different apart, in order */
+static void test_merge_races_hooks(void **state)
+{
+	char *fa[] = {"a+0x1", "b+0x2"}, *fb[] = {"a+0x1", "c+0x2"};
+	struct la_rrace in = {.count = 1, .first_s = 5, .last_s = 6};
+	struct la_rhook *h;
+	struct la_report r;
+	char name[32];
+	int i;
+
+	(void)state;
+	report__init(&r);
+	in.dev.name = "d0";
+	in.dev.bus = "pci";
+	in.dev.driver = "";
+	for (int t = 0; t < 2; t++) {
+		in.task[t].entry = ACPI;
+		in.task[t].comm = "udev";
+		in.task[t].frames = fa;
+		in.task[t].nr_frames = 2;
+	}
+	report__add_race(&r, &in);
+	in.task[1].frames = fb; /* another stack: another finding */
+	report__add_race(&r, &in);
+	in.task[1].nr_frames = 1; /* a shorter stack: another one */
+	report__add_race(&r, &in);
+	in.task[1].frames = fa;
+	in.task[1].nr_frames = 2;
+	in.first_s = 1;
+	in.count = 2;
+	report__add_race(&r, &in); /* the first again */
+	assert_int_equal(r.nr_races, 3);
+	assert_int_equal(r.races[0].count, 3);
+	assert_true(r.races[0].first_s == 1);
+	assert_string_equal(r.races[1].task[1].frames[1], "c+0x2");
+	assert_int_equal(r.races[2].task[1].nr_frames, 1);
+
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "hook_%d", i);
+		report__hook(&r, name)->calls[LA_HELD] += (uint64_t)i;
+	}
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "hook_%d", i);
+		h = report__hook(&r, name);
+		assert_ptr_equal(h, &r.hooks[i]);
+		assert_int_equal(h->calls[LA_HELD], i);
+	}
+	assert_int_equal(r.nr_hooks, 300);
+	report__free(&r);
+}
+
+/* equal sort keys keep the order they came in; drivers by worst module */
+static void test_sort_ties_stable(void **state)
+{
+	const char *fr[] = {"foo_attach+0x10 [foo]", "foo_init+0x22 [foo]",
+			    NULL};
+	const char *low[] = {"bar_attach+0x10 [bar]", "bar_init+0x22 [bar]"};
+	char callers[8][32];
+	struct la_report r;
+	size_t i;
+
+	(void)state;
+	report__init(&r);
+	/* bar sorts before foo by name, but its only site is low */
+	add_merge(&r, ACPI, LA_UNLOCKED, low, 2, false, 0, 9);
+	for (i = 0; i < 8; i++) {
+		/* the order inserted is not the order of the names */
+		snprintf(callers[i], sizeof(callers[i]), "caller_%zu+0x1",
+			 (i * 5) % 8);
+		fr[2] = callers[i];
+		add_merge(&r, ACPI, LA_UNLOCKED, fr, 3, true, 0, 4);
+	}
+	add_merge(&r, ACPI, LA_UNLOCKED, fr, 2, false, 0, 4); /* foo, low */
+	report__sort(&r);
+	assert_int_equal(r.nr_sites, 10);
+	for (i = 0; i < 8; i++) {
+		assert_string_equal(r.sites[i].module, "foo");
+		assert_int_equal(r.sites[i].severity, LA_SEV_HIGH);
+		assert_string_equal(r.sites[i].frames[2], callers[i]);
+	}
+	assert_string_equal(r.sites[8].module, "foo");
+	assert_int_equal(r.sites[8].severity, LA_SEV_LOW);
+	assert_string_equal(r.sites[9].module, "bar");
+	report__free(&r);
+}
+
+#define SCALE_SITES   16384
+#define SCALE_MODULES 50
+
+/* the issue's shape: 16,384 driver sites in 50 modules (each seen twice),
+ * 4,096 races (twice), 2,000 hooks; merged, sorted and written in a few
+ * seconds, not minutes */
+static void scale_run(void)
+{
+	char fn[64], name[32];
+	const char *fr[2];
+	struct la_rrace in = {.count = 1};
+	char *rf[1];
+	struct la_report r;
+	FILE *null;
+	int pass, i;
+
+	report__init(&r);
+	r.kernel = strdup("6.1");
+	r.arch = strdup("x86_64");
+	r.hostname = strdup("h");
+	r.started = strdup("2024-01-01T00:00:00Z");
+	in.dev.name = in.dev.bus = in.dev.driver = "";
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < SCALE_SITES; i++) {
+			snprintf(fn, sizeof(fn), "f%d+0x%x [mod%d]", i / 8,
+				 i % 8, i % SCALE_MODULES);
+			fr[0] = fn;
+			fr[1] = "do_one_initcall+0x56";
+			report__add_site(&r, ACPI, LA_UNLOCKED,
+					 (char *const *)fr, 2, false,
+					 i % 3 != 0, i % 2);
+			r.sites[r.nr_sites - 1].count = 1;
+			report__merge_last(&r);
+		}
+		for (i = 0; i < 4096; i++) {
+			snprintf(name, sizeof(name), "r%d+0x1", i);
+			rf[0] = name;
+			for (int t = 0; t < 2; t++) {
+				in.task[t].entry = ACPI;
+				in.task[t].comm = "x";
+				in.task[t].frames = rf;
+				in.task[t].nr_frames = 1;
+			}
+			report__add_race(&r, &in);
+		}
+		for (i = 0; i < 2000; i++) {
+			snprintf(name, sizeof(name), "hook_%d", i);
+			report__hook(&r, name);
+		}
+	}
+	if (r.nr_sites != SCALE_SITES || r.nr_races != 4096 ||
+	    r.nr_hooks != 2000 || r.sites[0].count != 2 ||
+	    r.sites[0].group != LA_GROUP_DRIVER)
+		_exit(2);
+	report__sort(&r);
+	null = fopen("/dev/null", "we");
+	if (!null || report__write_text(&r, null) ||
+	    report__write_json(&r, null, false))
+		_exit(3);
+	fclose(null);
+	report__free(&r);
+	_exit(0);
+}
+
+static void test_merge_sort_scale(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		alarm(30);
+		scale_run();
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("16,384 sites in 50 modules: not merged, sorted and "
+			 "written in 30 s (signal %d)",
+			 WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+#define LIVE_SITES 80000
+
+/* a --live tick over 80,000 sites: sorted and drawn (40 rows shown, the
+ * rest summed) in a few seconds, twice */
+static void live_run(void)
+{
+	char fn[64], *buf = NULL;
+	const char *fr[2] = {fn, "do_one_initcall+0x56"};
+	struct la_report r;
+	struct la_live *l;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int i, frame, ok;
+
+	report__init(&r);
+	r.kernel = strdup("6.1");
+	for (i = 0; i < LIVE_SITES; i++) {
+		snprintf(fn, sizeof(fn), "f%d+0x1 [mod%d]", i, i % 50);
+		report__add_site(&r, ACPI, LA_UNLOCKED, (char *const *)fr, 2,
+				 false, true, 0)
+			->count = 1;
+	}
+	l = m ? live__new(m, true) : NULL;
+	if (!l)
+		_exit(2);
+	for (frame = 0; frame < 2; frame++) {
+		report__sort(&r);
+		live__frame(l, &r, frame + 1.0);
+	}
+	fclose(m);
+	/* 40 rows a frame; the second frame's rows were all seen before */
+	ok = buf && strstr(buf, "more calls at sites not shown") &&
+	     !strstr(buf, "NEW");
+	free(buf);
+	live__free(l);
+	report__free(&r);
+	_exit(ok ? 0 : 3);
+}
+
+static void test_live_tick_scale(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		alarm(10);
+		live_run();
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("two --live ticks over 80,000 sites: not drawn in "
+			 "10 s (signal %d)",
+			 WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* ---- (d) bad input ------------------------------------------------- */
@@ -2577,6 +2898,11 @@ int main(void)
 		TD(test_merge_recomputes_severity),
 		TD(test_merge_registered_is_identity),
 		TD(test_merge_empty_name_terminates),
+		T(test_merge_identity),
+		T(test_merge_races_hooks),
+		T(test_sort_ties_stable),
+		T(test_merge_sort_scale),
+		T(test_live_tick_scale),
 		TD(test_error_missing_file),
 		TD(test_error_not_json),
 		TD(test_error_directory),

@@ -641,7 +641,11 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
 			     bool probe_lock_known, const struct la_key *k,
 			     const struct la_site *v, struct la_report *r)
 {
-	site_to_report(ks, entry, probe_lock_known, k, v, v->last_ns, r);
+	/* sites the kernel keeps apart by module generation are one site
+	 * when they name the same frames (the same module's code loaded
+	 * again): one bug, counted once */
+	if (site_to_report(ks, entry, probe_lock_known, k, v, v->last_ns, r))
+		report__merge_last(r);
 }
 
 void collect__caller_to_report(const struct ksyms *ks, const char *entry,

@@ -392,6 +392,46 @@ static void test_reloaded_module_sites_apart(void **state)
 	ksyms__free(own);
 }
 
+/*
+ * The same module's code at two generations, named alike (as the kernel's
+ * kept names name it): one site, the counts summed, first and last seen
+ * over both. The kernel keeps them apart; the report need not.
+ */
+static void test_same_names_one_site(void **state)
+{
+	static const __u64 ips[] = {A_ACPI_DMA + 0x9, A_LA_CALL + 0x25,
+				    A_DO_ONE_INITCALL + 0x59};
+	struct la_key k1 = {.hook = 0, .state = LA_UNLOCKED, .gen = 1};
+	struct la_key k2 = {.hook = 0, .state = LA_UNLOCKED, .gen = 3};
+	struct la_site v1 = {.count = 5, .first_ns = 110, .last_ns = 150};
+	struct la_site v2 = {.count = 2, .first_ns = 310, .last_ns = 350};
+	const char *dir = getenv("LA_TESTDATA");
+	struct ksyms *own;
+	struct la_report r;
+	char path[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/kallsyms.txt",
+		 dir && dir[0] ? dir : "tests/unit/data");
+	own = ksyms__load(path);
+	assert_non_null(own);
+	set_stack(&k1, ips, 3);
+	set_stack(&k2, ips, 3);
+	report__init(&r);
+	collect__site_to_report(own, "acpi_dma_configure_id", true, &k1, &v1,
+				&r);
+	collect__site_to_report(own, "acpi_dma_configure_id", true, &k2, &v2,
+				&r);
+	assert_int_equal(r.nr_sites, 1);
+	assert_string_equal(r.sites[0].caller,
+			    "la_call_unlocked+0x25 [la_test]");
+	assert_true(r.sites[0].count == 7);
+	assert_true(r.sites[0].first_s == 110 / 1e9);
+	assert_true(r.sites[0].last_s == 350 / 1e9);
+	report__free(&r);
+	ksyms__free(own);
+}
+
 /* "new site" lines: once per symbolized site, whatever the generation */
 static void test_said_once(void **state)
 {
@@ -437,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_bad_state),
 		cmocka_unit_test(test_trampoline_mid_stack),
 		cmocka_unit_test(test_reloaded_module_sites_apart),
+		cmocka_unit_test(test_same_names_one_site),
 		cmocka_unit_test(test_said_once),
 	};
 

@@ -39,6 +39,14 @@
  *             la_test: core_other=K added=A timeout=T
  *             The devices go away with the module.
  *
+ * hold_pci=BDF,BDF,...  hold_ms=T  a kthread "la_pci_holder" takes
+ *             device_lock() of each of those PCI devices and keeps it until
+ *             the module is removed (or T ms, default 60000, have passed),
+ *             so that whatever configures them meanwhile (an IOMMU
+ *             registering: probe_iommu_group) runs while another task holds
+ *             the lock.  Init returns once every lock is held and prints
+ *             la_test: hold_pci=N held
+ *
  * Stress modes (after the calls above, in this order; all on la_test's own
  * device, or the pci= device; with fresh=1 on la_test.0):
  *   flood=N threads=T  T kthreads "la_flood/I", released together (one
@@ -131,6 +139,12 @@ MODULE_PARM_DESC(of_id, "entry=of: input id");
 static char *pci;
 module_param(pci, charp, 0444);
 MODULE_PARM_DESC(pci, "use this PCI device (DDDD:BB:DD.F) instead of the la_test platform device");
+static char *hold_pci;
+module_param(hold_pci, charp, 0444);
+MODULE_PARM_DESC(hold_pci, "hold these PCI devices' locks (DDDD:BB:DD.F,...) until removed");
+static int hold_ms = 60000;
+module_param(hold_ms, int, 0444);
+MODULE_PARM_DESC(hold_ms, "hold_pci: let go after this many ms at most");
 static bool fresh;
 module_param(fresh, bool, 0444);
 MODULE_PARM_DESC(fresh, "one new platform device la_test.N per call (not with pci=)");
@@ -417,6 +431,96 @@ static la_caller int la_run_core_other(int k)
 		la_core_added, h.timed_out);
 out:
 	kfree(devs);
+	return ret;
+}
+
+/* ---- hold_pci: PCI device locks held by another task --------------------- */
+
+#define LA_MAX_HOLD 32
+static struct pci_dev *la_hold_devs[LA_MAX_HOLD];
+static int la_hold_n;
+static struct task_struct *la_hold_task;
+static DECLARE_COMPLETION(la_hold_held);
+static DECLARE_COMPLETION(la_hold_release);
+
+static int la_pci_holder_fn(void *arg)
+{
+	int i;
+
+	for (i = 0; i < la_hold_n; i++)
+		device_lock(&la_hold_devs[i]->dev);
+	complete(&la_hold_held);
+	wait_for_completion_timeout(&la_hold_release,
+				    msecs_to_jiffies(max(hold_ms, 0)));
+	for (i = la_hold_n - 1; i >= 0; i--)
+		device_unlock(&la_hold_devs[i]->dev);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static void la_hold_put(void)
+{
+	int i;
+
+	if (la_hold_task) {
+		complete(&la_hold_release);
+		kthread_stop(la_hold_task);
+		la_hold_task = NULL;
+	}
+	for (i = 0; i < la_hold_n; i++)
+		pci_dev_put(la_hold_devs[i]);
+	la_hold_n = 0;
+}
+
+static int la_hold_start(void)
+{
+	char *list, *p, *bdf;
+	int ret = 0;
+
+	list = kstrdup(hold_pci, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	for (p = list; (bdf = strsep(&p, ",")) != NULL;) {
+		unsigned int dom, bus, slot, fn;
+		struct pci_dev *pdev;
+
+		if (!*bdf)
+			continue;
+		if (la_hold_n == LA_MAX_HOLD ||
+		    sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4) {
+			pr_err("la_test: hold_pci: bad or too many: %s\n", bdf);
+			ret = -EINVAL;
+			break;
+		}
+		pdev = pci_get_domain_bus_and_slot(dom, bus,
+						   PCI_DEVFN(slot, fn));
+		if (!pdev) {
+			pr_err("la_test: hold_pci: no PCI device %s\n", bdf);
+			ret = -ENODEV;
+			break;
+		}
+		la_hold_devs[la_hold_n++] = pdev;
+	}
+	kfree(list);
+	if (ret)
+		goto err;
+	la_hold_task = kthread_run(la_pci_holder_fn, NULL, "la_pci_holder");
+	if (IS_ERR(la_hold_task)) {
+		ret = PTR_ERR(la_hold_task);
+		la_hold_task = NULL;
+		goto err;
+	}
+	wait_for_completion(&la_hold_held);
+	pr_info("la_test: hold_pci=%d held\n", la_hold_n);
+	return 0;
+err:
+	la_hold_put();
 	return ret;
 }
 
@@ -739,8 +843,12 @@ static int la_test_init(void)
 		for (i = 0; i < n; i++)
 			devs[i] = &la_pci_dev->dev;
 	} else {
-		/* fresh=1 with only stress modes: la_test.0 for them */
-		for (i = 0; i < (fresh ? (n ? n : stress) : 1); i++) {
+		/* fresh=1 with only stress modes: la_test.0 for them; none
+		 * when only holding PCI devices (no device add of its own) */
+		bool hold_only = hold_pci && *hold_pci && !n && !stress &&
+				 core_other <= 0;
+
+		for (i = 0; i < (fresh ? (n ? n : stress) : !hold_only); i++) {
 			pdev = platform_device_register_simple("la_test",
 					fresh ? i : PLATFORM_DEVID_NONE, NULL, 0);
 			if (IS_ERR(pdev)) {
@@ -771,6 +879,11 @@ static int la_test_init(void)
 		fresh ? " fresh" : "");
 	if (la_of_np)
 		pr_info("la_test: np=%pOF of_id=0x%x\n", la_of_np, of_id);
+	if (hold_pci && *hold_pci) {
+		ret = la_hold_start();
+		if (ret)
+			goto err_devs;
+	}
 	if (core_other > 0) {
 		ret = la_run_core_other(core_other);
 		if (ret)
@@ -788,6 +901,7 @@ static int la_test_init(void)
 
 err_devs:
 	kfree(devs);
+	la_hold_put();
 	la_core_put();
 	la_put_devs();
 err_np:
@@ -797,6 +911,7 @@ err_np:
 
 static void la_test_exit(void)
 {
+	la_hold_put();
 	la_core_put();
 	la_put_devs();
 	of_node_put(la_of_np);

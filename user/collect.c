@@ -806,6 +806,7 @@ int collect__snapshot(struct la_collector *c, struct la_report *r)
 	r->stack_errors = cnt[LA_CNT_STACK_ERRS];
 	r->dropped_tracking = cnt[LA_CNT_TRACK_DROPS];
 	r->dropped_modules = cnt[LA_CNT_MOD_DROPS];
+	r->dropped_names = cnt[LA_CNT_SYM_DROPS];
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		if (bpf_map_lookup_elem(fd, &next, &val) == 0 &&

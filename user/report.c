@@ -268,6 +268,10 @@ const struct la_drop_def la_drops[LA_NR_DROPS] = {
 	{"modules", "module load/unload records lost (map full)",
 	 "frames of modules unloaded before the report may stay addresses",
 	 offsetof(struct la_report, dropped_modules)},
+	{"names", "module frames not named by the kernel (map full)",
+	 "named from kallsyms instead: by module and offset if the module "
+	 "is gone",
+	 offsetof(struct la_report, dropped_names)},
 };
 
 void report__init(struct la_report *r)

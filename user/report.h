@@ -13,7 +13,7 @@
 
 #include "attribute.h"
 
-#define LA_SECONDS_MAX 1e12 /* seconds read from a report: ~31,700 years */
+#define LA_SECONDS_MAX	   1e12 /* seconds read from a report: ~31,700 years */
 #define LA_SCHEMA	   "lockaudit.report/1"
 #define LA_REPORT_MAX_DEVS 16 /* example devices kept per site when merging */
 /* Reading reports: only regular files up to this size are read. */
@@ -108,6 +108,7 @@ struct la_report {
 	uint64_t dropped_races;
 	uint64_t dropped_tracking; /* calls not tracked for concurrency */
 	uint64_t dropped_modules;  /* module load/unload records lost */
+	uint64_t dropped_names;	   /* module frames the kernel did not name */
 	/* the runs merged in (report__merge_file); written as "runs" when
 	 * more than one */
 	size_t nr_runs;
@@ -192,7 +193,7 @@ struct la_drop_def {
 	const char *meaning;
 	size_t offset; /* of the uint64_t in struct la_report */
 };
-#define LA_NR_DROPS 6
+#define LA_NR_DROPS 7
 extern const struct la_drop_def la_drops[LA_NR_DROPS];
 #define LA_DROP(r, i) (*(uint64_t *)((char *)(r) + la_drops[(i)].offset))
 #define LA_DROP_C(r, i)                                                        \

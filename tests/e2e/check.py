@@ -94,7 +94,8 @@ def exact_totals(rep, label):
     """Every hook's exact counters equal the sum of its sites (the calls
     nested in another site's included): nothing lost."""
     d = rep["totals"]["dropped"]
-    check(d == {"sites": 0, "events": 0, "stack_errors": 0, "concurrent": 0, "tracking": 0, "modules": 0},
+    check(d == {"sites": 0, "events": 0, "stack_errors": 0, "concurrent": 0, "tracking": 0, "modules": 0,
+                "names": 0},
           f"{label}: nothing dropped {d}")
     check(rep["concurrent"] == [], f"{label}: no concurrent configuration seen (la_test's calls are sequential)")
     ok = True
@@ -334,7 +335,7 @@ tracked = sum(sum(h["calls"].values()) for h in rep["hooks"]
 check(d["modules"] == 2, f"drops: dropped.modules == 2 (la_test's load and unload) (got {d['modules']})")
 check(d["tracking"] == tracked,
       f"drops: dropped.tracking == calls on entry points with the exit hooked: {d['tracking']} == {tracked}")
-check((d["sites"], d["events"], d["stack_errors"], d["concurrent"]) == (0, 0, 0, 0),
+check((d["sites"], d["events"], d["stack_errors"], d["concurrent"], d["names"]) == (0, 0, 0, 0, 0),
       f"drops: nothing else dropped {d}")
 # not vacuous: la_test's U calls at E are there, and tracked where an exit
 # can be hooked (not with arm64 kprobes: a kretprobe hides the caller)

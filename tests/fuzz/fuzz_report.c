@@ -84,11 +84,12 @@ static void print_totals(const char *which, const struct totals *t)
 		"  %s: calls %" PRIu64 "/%" PRIu64 "/%" PRIu64
 		", site calls %" PRIu64 ", %zu races (count %" PRIu64
 		"), %" PRIu64 " sources, dropped %" PRIu64 "/%" PRIu64
-		"/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "\n",
+		"/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64
+		"\n",
 		which, t->calls[0], t->calls[1], t->calls[2], t->site_count,
 		t->races, t->race_count, t->sources, t->dropped[0],
 		t->dropped[1], t->dropped[2], t->dropped[3], t->dropped[4],
-		t->dropped[5]);
+		t->dropped[5], t->dropped[6]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

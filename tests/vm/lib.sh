@@ -200,7 +200,8 @@ la_prepare_busybox() {
 # 'apt-get update' on it (~3 s, 20 MB); a download that fails (stale lists:
 # the mirror moved on) refreshes it once and retries.
 
-# The mirror the system's apt uses (first .../debian URI), else deb.debian.org.
+# The mirror the system's apt uses (first .../debian URI); none: an error
+# (LA_APT_MIRROR names one). No mirror is written down here.
 la_apt_mirror() {
 	[ -n "$LA_APT_MIRROR" ] && { echo "$LA_APT_MIRROR"; return; }
 	local m
@@ -210,7 +211,8 @@ la_apt_mirror() {
 		/^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break }; next }
 		/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' |
 		grep -E '^https?://[^ ]*/debian/?$' | head -n 1)
-	echo "${m:-http://deb.debian.org/debian}"
+	[ -n "$m" ] || la_die "no .../debian mirror in the system's apt sources (/etc/apt/sources.list{,.d}): set LA_APT_MIRROR"
+	echo "$m"
 }
 
 la_apt_opts() {

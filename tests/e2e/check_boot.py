@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Exact assertions for the pinned (boot/collect) scenario: tests/e2e/guest-boot.sh.
 
-Usage: check_boot.py CONSOLE_LOG KERNEL U O K
+Usage: check_boot.py CONSOLE_LOG ARCH-KERNEL U O K W C
 """
 import json
 import re
@@ -10,7 +10,9 @@ import sys
 from common import Checks
 
 log_path, kernel = sys.argv[1], sys.argv[2]
-U, O, K = (int(x) for x in sys.argv[3:6])
+U, O, K, W, C = (int(x) for x in sys.argv[3:8])
+# the entry point la_test calls (tests/e2e/check.py: cell)
+E = "of_dma_configure_id" if kernel.startswith("arm64") else "acpi_dma_configure_id"
 T = Checks(kernel, open(log_path, errors="replace").read())
 check, exit_is = T.check, T.exits
 
@@ -43,29 +45,38 @@ check("pinned state left behind" not in T.text, "collect --detach removed the pi
 r1 = section("collect1")
 validate(r1, "collect1")
 sites = la_test(r1)
-got = sorted((s["lock_state"], s["count"]) for s in sites)
-check(got == sorted([("unlocked", U), ("held_by_other", O)]),
-      f"collect after rmmod: la_test's violations exactly unlocked={U} other={O} (got {got})")
+got = sorted((s["lock_state"], s["function"], s["count"]) for s in sites)
+want = sorted([("unlocked", "la_call_unlocked", U), ("held_by_other", "la_call_other", O),
+               ("unlocked", "la_call_wq", W), ("unlocked", "la_call_child", C)])
+check(got == want, f"collect after rmmod: la_test's violations exactly {want} (got {got})")
 # named by function although the module was gone before collect: the
 # kernel named its frames when each site was made (map "symnames")
 fn = sorted((s["lock_state"], s["function"], re.sub(r"\+0x[0-9a-f]+ ", "+OFF ", s["caller"])) for s in sites)
 check(fn == sorted([("unlocked", "la_call_unlocked", "la_call_unlocked+OFF [la_test]"),
-                    ("held_by_other", "la_call_other", "la_call_other+OFF [la_test]")])
+                    ("held_by_other", "la_call_other", "la_call_other+OFF [la_test]"),
+                    ("unlocked", "la_call_wq", "la_call_wq+OFF [la_test]"),
+                    ("unlocked", "la_call_child", "la_call_child+OFF [la_test]")])
       and not [f for s in sites for f in s["stack"] if ".ko+" in f],
       f"frames of the unloaded module named by function and offset (got {fn})")
+wqs = [s for s in sites if s["function"] == "la_call_wq"]
+check(wqs and all(any(f.startswith("process_one_work+") for f in s["stack"]) for s in wqs),
+      "the work item's calls come from a kworker (process_one_work on their stack)")
+ch = [s for s in sites if s["function"] == "la_call_child"]
+check(ch and all([d["name"] for d in s["devices"]] == ["la_test_child"] for s in ch),
+      f"the child-device calls are on la_test_child ({[[d['name'] for d in s['devices']] for s in ch]})")
 check(all(g["module"] == "la_test" for g in r1["drivers"]), "no other driver finding")
 held = [s for s in r1["held"] if any(d["driver"] == "e1000e" for d in s["devices"])
         and s["entry_point"] == "pci_dma_configure"]
 check(sum(s["count"] for s in held) == 1, "e1000e's probe counted with the lock held, once")
-a = next(h for h in r1["hooks"] if h["function"] == "acpi_dma_configure_id")
-check(a["calls"] == {"held": 2, "unlocked": U, "held_by_other": O},
-      f"acpi_dma_configure_id counted while no process ran: {a['calls']}")
+a = next(h for h in r1["hooks"] if h["function"] == E)
+check(a["calls"] == {"held": 2, "unlocked": U + W + C, "held_by_other": O},
+      f"{E} counted while no process ran: held 2, unlocked {U}+{W}+{C}, other {O} ({a['calls']})")
 
 r2 = section("collect2")
 validate(r2, "collect2")
-a2 = next(h for h in r2["hooks"] if h["function"] == "acpi_dma_configure_id")
-check(a2["calls"] == {"held": 2, "unlocked": U + K, "held_by_other": O},
-      f"SIGKILLed run lost nothing: unlocked={U}+{K} (got {a2['calls']})")
+a2 = next(h for h in r2["hooks"] if h["function"] == E)
+check(a2["calls"] == {"held": 2, "unlocked": U + W + C + K, "held_by_other": O},
+      f"SIGKILLed run lost nothing: unlocked={U}+{W}+{C}+{K} (got {a2['calls']})")
 # the first load's U calls (named by the kernel) and the loaded one's K are
 # one site: the same function of the same module
 named = [s for s in la_test(r2) if s["function"] == "la_call_unlocked"]

@@ -1,11 +1,12 @@
 #!/bin/sh
-# Runs inside the guest (see tests/e2e/run.sh). Usage: guest-boot.sh U O K
-# `lockaudit boot`, then drivers load (e1000e, la_test with U unlocked and
-# O held-by-other calls), la_test is removed, `lockaudit collect` reports.
+# Runs inside the guest (see tests/e2e/run.sh). Usage: guest-boot.sh U O K W C
+# `lockaudit boot`, then drivers load (e1000e, la_test with U unlocked, O
+# held-by-other, W work-item and C child-device calls), la_test is removed,
+# `lockaudit collect` reports.
 # Then `lockaudit run` adopts the pinned state, la_test makes K unlocked
 # calls, run is killed with SIGKILL, and a final `collect --detach` must
 # still hold everything.
-U=$1 O=$2 K=$3
+U=$1 O=$2 K=$3 W=$4 C=$5
 dmesg -n 1
 fail() { echo "guest: FAIL $*"; exit 1; }
 dump() { echo "@@BEGIN $1"; cat "$2"; echo "@@END $1"; }
@@ -31,7 +32,7 @@ cat /tmp/boot.out
 lockaudit boot >/tmp/boot2.out 2>&1
 echo "boot-again exit $?"
 insmod "$LA_E1000E" || fail "insmod e1000e"
-insmod "$LA_TESTMOD" unlocked="$U" locked=1 other="$O" || fail "insmod la_test"
+insmod "$LA_TESTMOD" unlocked="$U" locked=1 other="$O" wq="$W" child="$C" || fail "insmod la_test"
 rmmod la_test || fail "rmmod la_test"
 lockaudit collect --json /tmp/collect1.json >/tmp/collect1.out 2>&1
 echo "collect1 exit $?"

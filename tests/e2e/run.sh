@@ -2,7 +2,8 @@
 # End-to-end: boot Debian kernels in qemu, run lockaudit while e1000e probes,
 # la_test makes known unlocked/locked/held-by-other calls and the NIC is
 # removed and rescanned; assert exact counts (tests/e2e/check.py). On the
-# x86_64 6.1 and 6.12 cells also the boot/collect (pinned) scenario
+# x86_64 6.1, 6.12 and 7.3 and the arm64 7.3 cells also the boot/collect
+# (pinned) scenario
 # (tests/e2e/check_boot.py).
 # Usage: tests/e2e/run.sh [ARCH/KERNEL...]   (default: the whole matrix)
 set -uo pipefail
@@ -15,6 +16,7 @@ if [ ${#cells[@]} -eq 0 ]; then
 	rm -rf "$logdir" # a full run: docs/kernels.md is generated from it
 fi
 U=5 L=3 O=4 N=3 K=2
+W=3 C=2 # boot/collect: la_test's calls from a work item and on a child device
 adds=() # more files for the guest (tests/vm/run --add)
 mkdir -p "$logdir"
 pass=0 fail=0
@@ -59,11 +61,11 @@ for c in "${cells[@]}"; do
 		fi
 	fi
 
-	case "$arch/$k" in x86_64/6.1 | x86_64/6.12) ;; *) continue ;; esac
+	case "$arch/$k" in x86_64/6.1 | x86_64/6.12 | x86_64/7.3 | arm64/7.3) ;; *) continue ;; esac
 	log=$logdir/console-$arch-$k-boot.log
 	echo "== e2e $arch $k boot/collect (console log: ${log#$top/})"
-	if guest "$arch" "$k" "$log" guest-boot.sh $U $O $K &&
-		/usr/bin/python3 "$top/tests/e2e/check_boot.py" "$log" "$arch-$k" $U $O $K; then
+	if guest "$arch" "$k" "$log" guest-boot.sh $U $O $K $W $C &&
+		/usr/bin/python3 "$top/tests/e2e/check_boot.py" "$log" "$arch-$k" $U $O $K $W $C; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))

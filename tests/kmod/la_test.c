@@ -9,6 +9,11 @@
  *   locked=K    K calls inside device_lock/unlock       (from la_call_locked)
  *   other=K     K calls while another kthread ("la_test_holder") holds
  *               device_lock(dev)                        (from la_call_other)
+ *   wq=K        K calls from a work item on the system workqueue (a
+ *               kworker: from la_call_wq), on la_test's (first) device
+ *   child=K     K calls on a child device la_test creates and adds
+ *               ("la_test_child", parent la_test's first device; from
+ *               la_call_child)
  * entry=acpi  acpi_dma_configure_id(dev, DEV_DMA_COHERENT, NULL)
  *             (default on x86 and on anything but arm64 with CONFIG_ACPI)
  * entry=of    of_dma_configure_id(dev, np, true, &of_id) (default on arm64;
@@ -120,6 +125,12 @@ MODULE_PARM_DESC(locked, "calls with device_lock held by the caller");
 static int other;
 module_param(other, int, 0444);
 MODULE_PARM_DESC(other, "calls while another kthread holds device_lock");
+static int wq;
+module_param(wq, int, 0444);
+MODULE_PARM_DESC(wq, "calls from a work item (kworker)");
+static int child;
+module_param(child, int, 0444);
+MODULE_PARM_DESC(child, "calls on a child device la_test adds");
 #if defined(CONFIG_ARM64)
 #define LA_ENTRY_DEFAULT "of"
 #elif defined(CONFIG_X86)
@@ -246,6 +257,64 @@ static la_caller int la_call_other(struct device **devs, int k)
 	}
 	barrier();
 	return la_done_other;
+}
+
+/* wq=K: the calls made by a kworker */
+static struct device *la_wq_dev;
+static int la_done_wq, la_done_child;
+
+static la_caller int la_call_wq(struct device *dev, int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++) {
+		la_entry_call(dev);
+		la_done_wq++;
+	}
+	barrier();
+	return la_done_wq;
+}
+
+static void la_wq_work(struct work_struct *w)
+{
+	la_call_wq(la_wq_dev, wq);
+}
+
+static DECLARE_WORK(la_work, la_wq_work);
+
+/* child=K: the calls on a device la_test made itself (the bug class of
+ * the 2023 thread: a driver configuring a child or helper device) */
+static struct platform_device *la_child_pdev;
+
+static la_caller int la_call_child(struct device *dev, int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++) {
+		la_entry_call(dev);
+		la_done_child++;
+	}
+	barrier();
+	return la_done_child;
+}
+
+static int la_run_child(struct device *parent, int k)
+{
+	int ret;
+
+	la_child_pdev = platform_device_alloc("la_test_child",
+					      PLATFORM_DEVID_NONE);
+	if (!la_child_pdev)
+		return -ENOMEM;
+	la_child_pdev->dev.parent = parent;
+	ret = platform_device_add(la_child_pdev);
+	if (ret) {
+		platform_device_put(la_child_pdev);
+		la_child_pdev = NULL;
+		return ret;
+	}
+	la_call_child(&la_child_pdev->dev, k);
+	return 0;
 }
 
 struct la_holder {
@@ -870,6 +939,19 @@ static int la_test_init(void)
 		if (ret)
 			pr_err("la_test: kthread_run failed: %d\n", ret);
 	}
+	sdev = la_pci_dev ? &la_pci_dev->dev : la_npdevs ? &la_pdevs[0]->dev : NULL;
+	if (sdev && wq > 0) {
+		la_wq_dev = sdev;
+		schedule_work(&la_work);
+		flush_work(&la_work);
+	}
+	if (sdev && child > 0) {
+		ret = la_run_child(sdev, child);
+		if (ret)
+			pr_err("la_test: child: %d\n", ret);
+	}
+	if (wq > 0 || child > 0)
+		pr_info("la_test: wq=%d child=%d\n", la_done_wq, la_done_child);
 
 	pr_info("la_test: unlocked=%d locked=%d other=%d entry=%s ret_zero=%d ret_err=%d last_err=%d dev=%s%s\n",
 		la_done_unlocked, la_done_locked, la_done_other, entry,
@@ -889,7 +971,6 @@ static int la_test_init(void)
 		if (ret)
 			pr_err("la_test: core_other: %d\n", ret);
 	}
-	sdev = la_pci_dev ? &la_pci_dev->dev : la_npdevs ? &la_pdevs[0]->dev : NULL;
 	if (sdev && flood > 0)
 		la_run_flood(sdev);
 	if (sdev && race > 0)
@@ -911,6 +992,8 @@ err_np:
 
 static void la_test_exit(void)
 {
+	if (la_child_pdev)
+		platform_device_unregister(la_child_pdev);
 	la_hold_put();
 	la_core_put();
 	la_put_devs();

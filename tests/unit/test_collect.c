@@ -37,15 +37,21 @@
 
 static struct ksyms *ks;
 
-static int setup(void **state)
+/* tests/unit/data/kallsyms.txt (LA_TESTDATA names the directory) */
+static struct ksyms *load_test_ksyms(void)
 {
 	const char *dir = getenv("LA_TESTDATA");
 	char path[512];
 
-	(void)state;
 	snprintf(path, sizeof(path), "%s/kallsyms.txt",
 		 dir && dir[0] ? dir : "tests/unit/data");
-	ks = ksyms__load(path);
+	return ksyms__load(path);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	ks = load_test_ksyms();
 	return ks ? 0 : -1;
 }
 
@@ -357,15 +363,11 @@ static void test_reloaded_module_sites_apart(void **state)
 	struct la_key k2 = {.hook = 0, .state = LA_UNLOCKED, .gen = 3};
 	struct la_site v1 = {.count = 5, .first_ns = 110, .last_ns = 150};
 	struct la_site v2 = {.count = 2, .first_ns = 310, .last_ns = 350};
-	const char *dir = getenv("LA_TESTDATA");
 	struct ksyms *own;
 	struct la_report r;
-	char path[512];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/kallsyms.txt",
-		 dir && dir[0] ? dir : "tests/unit/data");
-	own = ksyms__load(path);
+	own = load_test_ksyms();
 	assert_non_null(own);
 	/* la_test at the same base twice: t=100..200, then from t=300 */
 	assert_int_equal(ksyms__add_module_record(own, "la_test", A_LA_CALL,
@@ -405,15 +407,11 @@ static void test_same_names_one_site(void **state)
 	struct la_key k2 = {.hook = 0, .state = LA_UNLOCKED, .gen = 3};
 	struct la_site v1 = {.count = 5, .first_ns = 110, .last_ns = 150};
 	struct la_site v2 = {.count = 2, .first_ns = 310, .last_ns = 350};
-	const char *dir = getenv("LA_TESTDATA");
 	struct ksyms *own;
 	struct la_report r;
-	char path[512];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/kallsyms.txt",
-		 dir && dir[0] ? dir : "tests/unit/data");
-	own = ksyms__load(path);
+	own = load_test_ksyms();
 	assert_non_null(own);
 	set_stack(&k1, ips, 3);
 	set_stack(&k2, ips, 3);

@@ -3,7 +3,8 @@
 # reports it merges and sorts (make bench-report; docs/report-scale.md).
 #
 # Generates reports (bench/gen-report.py, cached in the work directory) and
-# times `lockaudit report FILES --json OUT` on each, with /usr/bin/time
+# times `lockaudit report FILES --json OUT` on each (with --text: the text
+# report only, no JSON written), with /usr/bin/time
 # (wall and CPU seconds, maximum RSS), under a CPU-time limit per run:
 #   sites-N      N distinct sites (70% driver in N/160 modules, core,
 #                unclassified, held), 4 example devices each, 20 races
@@ -16,7 +17,7 @@
 #
 # Usage: bench/report-scale.sh [--bin PATH] [--sizes "10000 50000 ..."]
 #                              [--reps R] [--limit SECONDS] [--dir DIR]
-#                              [--no-merge] [--no-drivers]
+#                              [--no-merge] [--no-drivers] [--text]
 # Defaults: --bin build/lockaudit --sizes "10000 50000 100000 200000"
 #           --reps 3 --limit 120 --dir build/bench-report
 set -uo pipefail
@@ -24,7 +25,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
 bin=build/lockaudit sizes="10000 50000 100000 200000" reps=3 limit=120
-dir=build/bench-report merge=1 drivers=1
+dir=build/bench-report merge=1 drivers=1 json=(--json)
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--bin) bin=${2:?}; shift 2 ;;
@@ -34,7 +35,8 @@ while [ $# -gt 0 ]; do
 	--dir) dir=${2:?}; shift 2 ;;
 	--no-merge) merge=0; shift ;;
 	--no-drivers) drivers=0; shift ;;
-	-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--text) json=(); shift ;;
+	-h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "report-scale: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -63,7 +65,8 @@ gen() {
 once() {
 	local t=$dir/time.out
 	(ulimit -t "$limit"; exec /usr/bin/time -o "$t" -f "%e %U %S %M %x" \
-		"$bin" report "$@" --json "$dir/out.json") >"$dir/out.txt" \
+		"$bin" report "$@" ${json[@]+"${json[@]}" "$dir/out.json"}) \
+		>"$dir/out.txt" \
 		2>"$dir/err.txt"
 	local wall user sys rss
 	read -r wall user sys rss _ < <(tail -n 1 "$t")
@@ -117,7 +120,8 @@ done
 	gen drivers-8192 --sites 8192 --modules 50 --drivers-only --devices 16
 
 echo "lockaudit report: $($bin --version 2>/dev/null | head -n 1)," \
-	"$reps runs each, CPU-time limit $limit s, $(nproc) CPUs," \
+	"$reps runs each, ${json[0]:-text only}, CPU-time limit $limit s," \
+	"$(nproc) CPUs," \
 	"load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| case | sites | input MB | wall s, median (fastest) | CPU s, median (fastest) | CPU us/site | max RSS MB | RSS/input |"

@@ -2047,32 +2047,6 @@ static int read_race(struct jreader *jr, json_object *o, struct la_report *r)
 	return jr->failed ? -1 : 0;
 }
 
-static int read_sites(struct jreader *jr, json_object *arr, struct la_report *r)
-{
-	size_t i;
-
-	for (i = 0; arr && i < json_object_array_length(arr); i++)
-		if (read_site(jr, json_object_array_get_idx(arr, i), r))
-			return -1;
-	return jr->failed ? -1 : 0;
-}
-
-/* [{module or path: name, violations: n, sites: [...]}]: only the sites are
- * read, the grouping is derived again */
-static int read_groups(struct jreader *jr, json_object *arr,
-		       struct la_report *r, const char *what)
-{
-	size_t i;
-
-	for (i = 0; arr && i < json_object_array_length(arr); i++) {
-		json_object *g = jitem(jr, arr, i, json_type_object, what);
-
-		if (read_sites(jr, jget(jr, g, "sites", json_type_array), r))
-			return -1;
-	}
-	return jr->failed ? -1 : 0;
-}
-
 /* Is name one of the ", "-separated items of set? */
 static bool in_set(const char *set, const char *name, size_t n)
 {
@@ -2175,17 +2149,13 @@ static void read_runs(struct jreader *jr, json_object *o, struct la_report *r)
 }
 
 /*
- * The JSON document in path: a regular file (a symlink to one is followed)
- * of at most LA_REPORT_MAX_BYTES, opened without blocking (a FIFO without a
- * writer), parsed strictly (no NaN, Infinity spelled otherwise, trailing
- * commas; UTF-8 checked) to its end. NULL and a message on failure.
+ * The bytes of path: a regular file (a symlink to one is followed) of at
+ * most LA_REPORT_MAX_BYTES, opened without blocking (a FIFO without a
+ * writer), read to its end. NULL and a message on failure.
  */
-static json_object *read_json(const char *path, char *err, size_t errlen,
-			      int *ret)
+static char *read_file(const char *path, size_t *lenp, char *err, size_t errlen,
+		       int *ret)
 {
-	json_object *o = NULL;
-	struct json_tokener *tok;
-	enum json_tokener_error e;
 	size_t len = 0, cap;
 	struct stat st;
 	char *buf;
@@ -2237,7 +2207,7 @@ static json_object *read_json(const char *path, char *err, size_t errlen,
 		if (n < 0) {
 			*ret = -errno;
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
+			goto fail;
 		}
 		if (!n)
 			break;
@@ -2249,40 +2219,539 @@ static json_object *read_json(const char *path, char *err, size_t errlen,
 			 "%s: larger than %u MiB, the limit for a "
 			 "report",
 			 path, LA_REPORT_MAX_BYTES >> 20);
+		goto fail;
+	}
+	close(fd);
+	*lenp = len;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+/*
+ * The document is read without a json-c tree of all of it (that tree is
+ * about ten times the file): the file's bytes are kept, the top-level
+ * object, the big arrays in it (hooks, concurrent, drivers, core,
+ * unclassified, held) and the driver and core groups are walked here, and
+ * each item of those arrays, each other top-level value and each field name
+ * walked is parsed by json-c as a document of its own (strict, UTF-8
+ * checked, nesting counted from the top of the file), which json-c ends
+ * where the value does. So json-c checks every value and the walk only the
+ * whitespace, commas, colons and brackets between them. A site is read and
+ * its tree freed before the next one is parsed.
+ *
+ * The top level is walked first: the big arrays are only skimmed (their
+ * extent found by counting brackets outside strings) and read afterwards,
+ * in the order of the old reader (hooks, concurrent, drivers, core,
+ * unclassified, held), once schema and runs have been checked. A syntax
+ * error inside an item of a big array is thus reported when that item is
+ * read, after the errors of the items before it. A field name twice in the
+ * top-level object or in a group is refused (json-c would keep the last one
+ * silently).
+ */
+
+/* levels walked: the top-level object (0), its arrays (1), a group (2), the
+ * group's sites (3) and a site (4) */
+#define JS_LEVELS 5
+
+struct jscan {
+	struct jreader *jr;
+	const char *buf;
+	size_t len;
+	struct json_tokener *tok[JS_LEVELS];
+};
+
+static bool js_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static size_t js_skip(const struct jscan *s, size_t i)
+{
+	while (i < s->len && js_ws(s->buf[i]))
+		i++;
+	return i;
+}
+
+/* a syntax error: "FILE: not valid JSON (what at byte N)" (the first
+ * failure wins) */
+static void js_fail(struct jscan *s, const char *what, size_t at)
+{
+	struct jreader *jr = s->jr;
+
+	if (jr->failed++)
+		return;
+	snprintf(jr->err, jr->errlen, "%s: not valid JSON (%s at byte %zu)",
+		 jr->path, what, at);
+}
+
+/*
+ * Where the array or object starting at i ends, skimmed: after the bracket
+ * that closes it (brackets counted outside strings, a backslash in a string
+ * skips the next byte); SIZE_MAX if the input ends first. Only the extent:
+ * the walk (json-c) checks what is inside.
+ */
+static size_t js_end(const struct jscan *s, size_t i)
+{
+	const char *b = s->buf, *q, *e;
+	size_t depth = 0;
+
+	for (; i < s->len; i++) {
+		if (b[i] == '"') {
+			/* to the closing quote, over escaped bytes */
+			for (i++;; i = (size_t)(e - b) + 2) {
+				q = i < s->len ? memchr(b + i, '"', s->len - i)
+					       : NULL;
+				if (!q)
+					return SIZE_MAX;
+				e = memchr(b + i, '\\', (size_t)(q - b) - i);
+				if (!e) {
+					i = (size_t)(q - b);
+					break;
+				}
+			}
+		} else if (b[i] == '{' || b[i] == '[') {
+			depth++;
+		} else if ((b[i] == '}' || b[i] == ']') && !--depth) {
+			return i + 1;
+		}
+	}
+	return SIZE_MAX;
+}
+
+/*
+ * json-c's parse of the value starting at i, nested in level containers:
+ * where it ends and *out (NULL for null: put it when done), or SIZE_MAX
+ * after a failure.
+ */
+static size_t js_value(struct jscan *s, size_t i, int level, json_object **out)
+{
+	struct json_tokener *tok = s->tok[level];
+	enum json_tokener_error e;
+	size_t end;
+
+	*out = NULL;
+	if (!tok) {
+		tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH - level);
+		if (!tok) {
+			fprintf(stderr, "lockaudit: out of memory\n");
+			exit(1);
+		}
+		/* the value ends where json-c says: what follows is the walk's
+		 */
+		json_tokener_set_flags(
+			tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8 |
+				     JSON_TOKENER_ALLOW_TRAILING_CHARS);
+		s->tok[level] = tok;
+	}
+	if (i >= s->len) {
+		js_fail(s, "unexpected end of input", s->len);
+		return SIZE_MAX;
+	}
+	json_tokener_reset(tok);
+	*out = json_tokener_parse_ex(tok, s->buf + i, (int)(s->len - i));
+	e = json_tokener_get_error(tok);
+	end = i + json_tokener_get_parse_end(tok);
+	if (e == json_tokener_continue) {
+		/* at the end of the input: a number or a literal may end
+		 * there, nothing else */
+		*out = json_tokener_parse_ex(tok, "", 1);
+		if (json_tokener_get_error(tok) == json_tokener_success)
+			return end;
+		json_object_put(*out);
+		*out = NULL;
+		js_fail(s, "unexpected end of input", s->len);
+		return SIZE_MAX;
+	}
+	if (e == json_tokener_success)
+		return end;
+	js_fail(s, json_tokener_error_desc(e), end);
+	return SIZE_MAX;
+}
+
+/* the value at i checked and dropped: where it ends, or SIZE_MAX */
+static size_t js_check(struct jscan *s, size_t i, int level)
+{
+	json_object *v;
+	size_t end = js_value(s, i, level, &v);
+
+	json_object_put(v);
+	return end;
+}
+
+/* an item of an array at i, at level: where it ends, SIZE_MAX on failure */
+typedef size_t js_item_fn(struct jscan *s, size_t i, int level, void *arg);
+
+/* Each item of the array starting at i (its '[') to fn, in order, until a
+ * failure: where the array ends, or SIZE_MAX. */
+static size_t js_array(struct jscan *s, size_t i, int level, js_item_fn *fn,
+		       void *arg)
+{
+	const char *b = s->buf;
+
+	i = js_skip(s, i + 1);
+	if (i < s->len && b[i] == ']')
+		return i + 1;
+	for (;;) {
+		i = fn(s, i, level + 1, arg);
+		if (i == SIZE_MAX || s->jr->failed)
+			return SIZE_MAX;
+		i = js_skip(s, i);
+		if (i < s->len && b[i] == ',') {
+			i = js_skip(s, i + 1);
+		} else if (i < s->len && b[i] == ']') {
+			return i + 1;
+		} else {
+			js_fail(s,
+				i < s->len
+					? "array value separator ',' expected"
+					: "unexpected end of input",
+				i);
+			return SIZE_MAX;
+		}
+	}
+}
+
+/* a member of an object: its name and the value at i, at level; where the
+ * value ends, SIZE_MAX on failure */
+typedef size_t js_member_fn(struct jscan *s, const char *key, size_t i,
+			    int level, void *arg);
+
+/* Each member of the object starting at i (its '{') to fn, in order, until
+ * a failure: where the object ends, or SIZE_MAX. */
+static size_t js_object(struct jscan *s, size_t i, int level, js_member_fn *fn,
+			void *arg)
+{
+	const char *b = s->buf;
+	json_object *k;
+
+	i = js_skip(s, i + 1);
+	if (i < s->len && b[i] == '}')
+		return i + 1;
+	for (;;) {
+		if (i < s->len && b[i] != '"') {
+			js_fail(s, "quoted object property name expected", i);
+			return SIZE_MAX;
+		}
+		i = js_value(s, i, level + 1, &k);
+		if (i == SIZE_MAX)
+			return SIZE_MAX;
+		if (strlen(json_object_get_string(k)) !=
+		    (size_t)json_object_get_string_len(k)) {
+			json_object_put(k);
+			jfail(s->jr, "NUL character in", "a field name");
+			return SIZE_MAX;
+		}
+		i = js_skip(s, i);
+		if (i < s->len && b[i] == ':')
+			i = fn(s, json_object_get_string(k), js_skip(s, i + 1),
+			       level + 1, arg);
+		else
+			js_fail(s,
+				i < s->len ? "object property name separator "
+					     "':' expected"
+					   : "unexpected end of input",
+				i);
+		json_object_put(k);
+		if (i == SIZE_MAX || s->jr->failed)
+			return SIZE_MAX;
+		i = js_skip(s, i);
+		if (i < s->len && b[i] == ',') {
+			i = js_skip(s, i + 1);
+		} else if (i < s->len && b[i] == '}') {
+			return i + 1;
+		} else {
+			js_fail(s,
+				i < s->len
+					? "object value separator ',' expected"
+					: "unexpected end of input",
+				i);
+			return SIZE_MAX;
+		}
+	}
+}
+
+static size_t js_check_item(struct jscan *s, size_t i, int level, void *arg)
+{
+	(void)arg;
+	return js_check(s, i, level);
+}
+
+/* a value not read, checked: an array item by item (a big one is not held
+ * whole), anything else whole */
+static size_t js_check_value(struct jscan *s, size_t i, int level)
+{
+	if (i < s->len && s->buf[i] == '[')
+		return js_array(s, i, level, js_check_item, NULL);
+	return js_check(s, i, level);
+}
+
+/* "FILE: duplicate field 'KEY'" (KEY escaped: it is anything) */
+static void js_duplicate(struct jscan *s, const char *key)
+{
+	char esc[128];
+
+	jfail(s->jr, "duplicate field",
+	      report__text_esc(esc, sizeof(esc), key));
+}
+
+/* one site of an array */
+static size_t js_site(struct jscan *s, size_t i, int level, void *r)
+{
+	json_object *o;
+	size_t end = js_value(s, i, level, &o);
+
+	if (end != SIZE_MAX)
+		read_site(s->jr, o, r);
+	json_object_put(o);
+	return end;
+}
+
+/* one concurrent finding */
+static size_t js_race(struct jscan *s, size_t i, int level, void *r)
+{
+	json_object *o;
+	size_t end = js_value(s, i, level, &o);
+
+	if (end != SIZE_MAX)
+		read_race(s->jr, o, r);
+	json_object_put(o);
+	return end;
+}
+
+/* one hook line: added up by function */
+static size_t js_hook(struct jscan *s, size_t i, int level, void *arg)
+{
+	struct jreader *jr = s->jr;
+	struct la_report *r = arg;
+	uint64_t calls[LA_NR_STATES];
+	const char *function, *attach;
+	struct la_rhook *rh;
+	size_t before = r->nr_hooks, end;
+	json_object *h, *v;
+
+	end = js_value(s, i, level, &h);
+	if (end == SIZE_MAX)
+		return end;
+	if (!jtype(h, json_type_object)) {
+		jfail(jr, "wrong type for an item of", "hooks");
 		goto out;
 	}
-	tok = json_tokener_new();
-	if (!tok) {
+	function = jget_str(jr, h, "function");
+	attach = jget_str(jr, h, "attach");
+	if (!jr->failed && strcmp(attach, "fentry") &&
+	    strcmp(attach, "kprobe") && strcmp(attach, "absent"))
+		jfail(jr, "unknown value of", "attach");
+	v = jget(jr, h, "calls", json_type_object);
+	for (int st = 0; st < LA_NR_STATES; st++) {
+		calls[st] = v ? jget_count(jr, v, la_state_name(st)) : 0;
+		jadd(jr, &r->read_calls, calls[st], la_state_name(st));
+	}
+	jget_str(jr, h, "reason");
+	if (jr->failed)
+		goto out;
+	rh = report__hook(r, function);
+	/* a new line takes the file's; "absent" yields to an attach */
+	if (r->nr_hooks != before ||
+	    (!strcmp(rh->attach, "absent") && strcmp(attach, "absent"))) {
+		free(rh->attach);
+		rh->attach = xstrdup(attach);
+		free(rh->reason);
+		rh->reason = xstrdup(jget_str(jr, h, "reason"));
+	}
+	/* <= read_calls: no wrap */
+	for (int st = 0; st < LA_NR_STATES; st++)
+		rh->calls[st] += calls[st];
+out:
+	json_object_put(h);
+	return end;
+}
+
+struct js_group {
+	struct la_report *r;
+	bool sites; /* seen */
+};
+
+/* a group's members: "sites" read, the others checked */
+static size_t js_group_member(struct jscan *s, const char *key, size_t i,
+			      int level, void *arg)
+{
+	struct js_group *g = arg;
+	size_t end;
+
+	if (strcmp(key, "sites"))
+		return js_check_value(s, i, level);
+	if (g->sites) {
+		js_duplicate(s, key);
+		return SIZE_MAX;
+	}
+	g->sites = true;
+	if (i < s->len && s->buf[i] == '[')
+		return js_array(s, i, level, js_site, g->r);
+	end = js_check(s, i, level);
+	jfail(s->jr, "wrong type for field", "sites");
+	return end;
+}
+
+/* {module or path: name, violations: n, sites: [...]}: only the sites are
+ * read, the grouping is derived again */
+static size_t js_group(struct jscan *s, size_t i, int level, void *arg,
+		       const char *what)
+{
+	struct js_group g = {.r = arg};
+	size_t end;
+
+	if (i >= s->len || s->buf[i] != '{') {
+		end = js_check(s, i, level);
+		jfail(s->jr, "wrong type for an item of", what);
+		return end;
+	}
+	end = js_object(s, i, level, js_group_member, &g);
+	if (end != SIZE_MAX && !g.sites)
+		jfail(s->jr, "missing field", "sites");
+	return end;
+}
+
+static size_t js_driver_group(struct jscan *s, size_t i, int level, void *r)
+{
+	return js_group(s, i, level, r, "drivers");
+}
+
+static size_t js_core_group(struct jscan *s, size_t i, int level, void *r)
+{
+	return js_group(s, i, level, r, "core");
+}
+
+/* the top-level fields read as arrays item by item, in the order read */
+static const struct {
+	const char *key;
+	js_item_fn *fn;
+} js_big[] = {
+	{"hooks", js_hook},	      {"concurrent", js_race},
+	{"drivers", js_driver_group}, {"core", js_core_group},
+	{"unclassified", js_site},    {"held", js_site},
+};
+#define JS_NR_BIG (sizeof(js_big) / sizeof(js_big[0]))
+
+/* the other fields read */
+static const char *const js_small[] = {
+	"schema", "kernel",  "arch",   "hostname",   "started",
+	"runs",	  "sources", "totals", "duration_s",
+};
+
+struct js_top {
+	json_object *small; /* the fields of js_small, parsed */
+	json_object *seen;  /* every name: a set */
+	/* where the value of each js_big is, and where it ends (0: none) */
+	size_t big[JS_NR_BIG], big_end[JS_NR_BIG];
+};
+
+static size_t js_top_member(struct jscan *s, const char *key, size_t i,
+			    int level, void *arg)
+{
+	struct js_top *t = arg;
+	json_object *v;
+	size_t k, end;
+
+	if (json_object_object_get_ex(t->seen, key, NULL)) {
+		js_duplicate(s, key);
+		return SIZE_MAX;
+	}
+	json_object_object_add(t->seen, key, NULL);
+	for (k = 0; k < JS_NR_BIG; k++) {
+		if (strcmp(key, js_big[k].key))
+			continue;
+		if (i >= s->len || s->buf[i] != '[')
+			end = js_check(s, i, level); /* a wrong type, later */
+		else if ((end = js_end(s, i)) == SIZE_MAX &&
+			 js_check_value(s, i, level) != SIZE_MAX)
+			js_fail(s, "unexpected end of input", s->len);
+		t->big[k] = i;
+		t->big_end[k] = end;
+		return end;
+	}
+	for (k = 0; k < sizeof(js_small) / sizeof(js_small[0]); k++) {
+		if (strcmp(key, js_small[k]))
+			continue;
+		end = js_value(s, i, level, &v);
+		if (end != SIZE_MAX)
+			json_object_object_add(t->small, key, v);
+		return end;
+	}
+	return js_check_value(s, i, level); /* not read */
+}
+
+/* The top-level array k of t read item by item: "missing field" if there is
+ * none, "wrong type" if it is not an array */
+static void js_read_big(struct jscan *s, const struct js_top *t, size_t k,
+			struct la_report *r)
+{
+	size_t end;
+
+	if (s->jr->failed)
+		return;
+	if (!t->big_end[k]) {
+		jfail(s->jr, "missing field", js_big[k].key);
+		return;
+	}
+	if (s->buf[t->big[k]] != '[') {
+		jfail(s->jr, "wrong type for field", js_big[k].key);
+		return;
+	}
+	end = js_array(s, t->big[k], 1, js_big[k].fn, r);
+	/* json-c ends a valid array where the skim did; anything else
+	 * would leave bytes unchecked */
+	if (end != SIZE_MAX && end != t->big_end[k])
+		js_fail(s, "unexpected character", end);
+}
+
+/*
+ * After a failure in the top-level walk: it may come from a big array
+ * skimmed wrong (a quote missing inside it turns what the skim takes for
+ * strings inside out, and the walk goes on from the wrong place). The arrays
+ * skimmed are walked for real, in the order of the file, and the first
+ * error found in them is reported instead; none, the walk's stands.
+ */
+static void js_recheck(struct jscan *s, const struct js_top *t)
+{
+	struct jreader *jr = s->jr;
+	char *saved = xrealloc(NULL, jr->errlen + 1);
+	size_t k, next, from = 0;
+
+	memcpy(saved, jr->err, jr->errlen);
+	jr->failed = 0;
+	for (;;) {
+		next = JS_NR_BIG;
+		for (k = 0; k < JS_NR_BIG; k++)
+			if (t->big_end[k] && t->big[k] >= from &&
+			    s->buf[t->big[k]] == '[' &&
+			    (next == JS_NR_BIG || t->big[k] < t->big[next]))
+				next = k;
+		if (next == JS_NR_BIG)
+			break;
+		js_check_value(s, t->big[next], 1);
+		if (jr->failed) {
+			free(saved);
+			return;
+		}
+		from = t->big[next] + 1;
+	}
+	memcpy(jr->err, saved, jr->errlen);
+	jr->failed = 1;
+	free(saved);
+}
+
+/* A new json-c object (exits when out of memory, as xrealloc) */
+static json_object *js_new_object(void)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o) {
 		fprintf(stderr, "lockaudit: out of memory\n");
 		exit(1);
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-					    JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, buf, (int)len);
-	e = json_tokener_get_error(tok);
-	*ret = -EINVAL;
-	if (!o || e != json_tokener_success)
-		snprintf(err, errlen, "%s: not valid JSON (%s at byte %zu)",
-			 path,
-			 e == json_tokener_continue
-				 ? "unexpected end of input"
-				 : json_tokener_error_desc(e),
-			 json_tokener_get_parse_end(tok));
-	else if (json_tokener_get_parse_end(tok) != len)
-		snprintf(err, errlen,
-			 "%s: not valid JSON (data after the report at byte "
-			 "%zu)",
-			 path, json_tokener_get_parse_end(tok));
-	else
-		*ret = 0;
-	json_tokener_free(tok);
-	if (*ret) {
-		json_object_put(o);
-		o = NULL;
-	}
-out:
-	free(buf);
-	close(fd);
 	return o;
 }
 
@@ -2290,20 +2759,39 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 		       size_t errlen)
 {
 	struct jreader jr = {.path = path, .err = err, .errlen = errlen};
-	json_object *o, *a, *t, *d, *v;
-	const char *schema, *started, *attach;
+	struct jscan s = {.jr = &jr};
+	struct js_top t;
+	const char *schema, *started;
+	json_object *o, *d;
 	uint64_t sources;
 	size_t i;
 	int ret = -EINVAL;
+	char *buf;
 
-	o = read_json(path, err, errlen, &ret);
-	if (!o)
+	buf = read_file(path, &s.len, err, errlen, &ret);
+	if (!buf)
 		return ret;
+	s.buf = buf;
+	memset(&t, 0, sizeof(t));
+	t.small = o = js_new_object();
+	t.seen = js_new_object();
 	ret = -EINVAL;
-	if (!json_object_is_type(o, json_type_object)) {
+	i = js_skip(&s, 0);
+	if (i < s.len && buf[i] == '{')
+		i = js_object(&s, i, 0, js_top_member, &t);
+	else
+		i = js_check_value(&s, i, 0);
+	if (i != SIZE_MAX && js_skip(&s, i) != s.len)
+		js_fail(&s, "data after the report", js_skip(&s, i));
+	if (jr.failed) {
+		js_recheck(&s, &t);
+		goto out;
+	}
+	if (buf[js_skip(&s, 0)] != '{') {
 		snprintf(err, errlen, "%s: not a lockaudit report", path);
 		goto out;
 	}
+
 	schema = jget_str(&jr, o, "schema");
 	if (jr.failed || strcmp(schema, LA_SCHEMA)) {
 		snprintf(err, errlen,
@@ -2330,41 +2818,9 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 			       "sources", UINT_MAX - r->sources);
 	r->sources += (unsigned int)sources;
 
-	a = jget(&jr, o, "hooks", json_type_array);
-	for (i = 0; a && !jr.failed && i < json_object_array_length(a); i++) {
-		json_object *h = jitem(&jr, a, i, json_type_object, "hooks");
-		const char *function = jget_str(&jr, h, "function");
-		size_t before = r->nr_hooks;
-		uint64_t calls[LA_NR_STATES];
-		struct la_rhook *rh;
-
-		attach = jget_str(&jr, h, "attach");
-		if (!jr.failed && strcmp(attach, "fentry") &&
-		    strcmp(attach, "kprobe") && strcmp(attach, "absent"))
-			jfail(&jr, "unknown value of", "attach");
-		v = jget(&jr, h, "calls", json_type_object);
-		for (int s = 0; s < LA_NR_STATES; s++) {
-			calls[s] = v ? jget_count(&jr, v, la_state_name(s)) : 0;
-			jadd(&jr, &r->read_calls, calls[s], la_state_name(s));
-		}
-		jget_str(&jr, h, "reason");
-		if (jr.failed)
-			break;
-		rh = report__hook(r, function);
-		/* a new line takes the file's; "absent" yields to an attach */
-		if (r->nr_hooks != before || (!strcmp(rh->attach, "absent") &&
-					      strcmp(attach, "absent"))) {
-			free(rh->attach);
-			rh->attach = xstrdup(attach);
-			free(rh->reason);
-			rh->reason = xstrdup(jget_str(&jr, h, "reason"));
-		}
-		/* <= read_calls: no wrap */
-		for (int s = 0; s < LA_NR_STATES; s++)
-			rh->calls[s] += calls[s];
-	}
-	t = jget(&jr, o, "totals", json_type_object);
-	d = t ? jget(&jr, t, "dropped", json_type_object) : NULL;
+	js_read_big(&s, &t, 0, r); /* hooks */
+	d = jget(&jr, o, "totals", json_type_object);
+	d = d ? jget(&jr, d, "dropped", json_type_object) : NULL;
 	if (d) {
 		/* the first four are in every report; tracking and modules
 		 * only in those written since they are reported */
@@ -2377,19 +2833,16 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 			     la_drops[k].key);
 		}
 	}
-	a = jget(&jr, o, "concurrent", json_type_array);
-	for (i = 0; a && !jr.failed && i < json_object_array_length(a); i++)
-		read_race(&jr, json_object_array_get_idx(a, i), r);
-	if (jr.failed ||
-	    read_groups(&jr, jget(&jr, o, "drivers", json_type_array), r,
-			"drivers") ||
-	    read_groups(&jr, jget(&jr, o, "core", json_type_array), r,
-			"core") ||
-	    read_sites(&jr, jget(&jr, o, "unclassified", json_type_array), r) ||
-	    read_sites(&jr, jget(&jr, o, "held", json_type_array), r))
-		goto out;
-	ret = 0;
+	for (size_t k = 1; k < JS_NR_BIG; k++)
+		js_read_big(&s, &t, k, r);
+	if (!jr.failed)
+		ret = 0;
 out:
-	json_object_put(o);
+	json_object_put(t.small);
+	json_object_put(t.seen);
+	for (i = 0; i < JS_LEVELS; i++)
+		if (s.tok[i])
+			json_tokener_free(s.tok[i]);
+	free(buf);
 	return ret;
 }

@@ -171,7 +171,10 @@ int report__save_json(const struct la_report *r, const char *path, bool pretty);
 /*
  * Read a JSON report and merge it into r (which may be empty). Only a
  * regular file (or a symlink to one) of at most LA_REPORT_MAX_BYTES, strict
- * JSON in UTF-8 with nothing after the report; every field read is checked.
+ * JSON in UTF-8 with nothing after the report; every field read is checked,
+ * a field twice in the top-level object or in a group is refused. Read item
+ * by item (no json-c tree of the whole file: memory is the file's size plus
+ * what is merged into r); on failure r may hold what was merged before it.
  * A report with a run (hostname, kernel, started) already merged into r is
  * refused. On failure returns -errno (EINVAL for a malformed or foreign
  * report, EFBIG too large) and puts a one-line reason into err.

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1726,15 +1727,15 @@ static void test_error_strict_json(void **state)
 	two = replace(json, "\"held\":[{", "\"held\":[1,{");
 	expect_content_error(fx, two, "site is not an object");
 	free(two);
-	expect_edited_error(fx, "\"duration_s\":30.250000",
-			    "\"duration_s\":NaN",
-			    "not a number of seconds (0 to 1e12) in 'duration_s'");
-	expect_edited_error(fx, "\"first_seen_s\":12.500000",
-			    "\"first_seen_s\":-Infinity",
-			    "not a number of seconds (0 to 1e12) in 'first_seen_s'");
-	expect_edited_error(fx, "\"last_seen_s\":14.250000",
-			    "\"last_seen_s\":1e400",
-			    "not a number of seconds (0 to 1e12) in 'last_seen_s'");
+	expect_edited_error(
+		fx, "\"duration_s\":30.250000", "\"duration_s\":NaN",
+		"not a number of seconds (0 to 1e12) in 'duration_s'");
+	expect_edited_error(
+		fx, "\"first_seen_s\":12.500000", "\"first_seen_s\":-Infinity",
+		"not a number of seconds (0 to 1e12) in 'first_seen_s'");
+	expect_edited_error(
+		fx, "\"last_seen_s\":14.250000", "\"last_seen_s\":1e400",
+		"not a number of seconds (0 to 1e12) in 'last_seen_s'");
 	expect_edited_error(fx, "\"duration_s\":30.250000", "\"duration_s\":-1",
 			    "not a number of seconds");
 	expect_edited_error(fx, "\"hostname\":\"testhost\"",
@@ -1749,6 +1750,230 @@ static void test_error_strict_json(void **state)
 			    "[\"la_call_unlocked\\u0000+0x1c [la_test]\"",
 			    "NUL character in 'stack'");
 	free(json);
+}
+
+/* a field name twice is refused (json-c kept the last one silently), at the
+ * top level, known or not, and in a group */
+static void test_error_duplicate_field(void **state)
+{
+	struct fx *fx = *state;
+
+	expect_edited_error(fx, "\"sources\":1,",
+			    "\"sources\":1,\"sources\":1,",
+			    "duplicate field 'sources'");
+	expect_edited_error(fx, "\"held\":[", "\"held\":[],\"held\":[",
+			    "duplicate field 'held'");
+	expect_edited_error(fx, "\"sites\":[", "\"sites\":[],\"sites\":[",
+			    "duplicate field 'sites'");
+	/* one not read; its name escaped on the one line */
+	expect_edited_error(fx, "\"sources\":1,",
+			    "\"x\\n\":1,\"x\\n\":2,\"sources\":1,",
+			    "duplicate field 'x\\x0a'");
+}
+
+/* the golden report's JSON with from replaced by to: refused with the
+ * message json-c gives for the whole document (where the report is read
+ * item by item, the walk between the items must find the same error) */
+static void expect_syntax_error(struct fx *fx, const char *from, const char *to)
+{
+	struct json_tokener *tok = json_tokener_new();
+	enum json_tokener_error e;
+	struct la_report r;
+	char *json, *s, want[256];
+	json_object *o;
+
+	build_report(&r);
+	json = json_of(&r, false);
+	report__free(&r);
+	s = to ? replace(json, from, to) : strndup(json, strlen(from));
+	assert_non_null(tok);
+	assert_non_null(s);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+					    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, s, (int)strlen(s));
+	e = json_tokener_get_error(tok);
+	assert_null(o);
+	snprintf(want, sizeof(want), "not valid JSON (%s at byte %zu)",
+		 e == json_tokener_continue ? "unexpected end of input"
+					    : json_tokener_error_desc(e),
+		 json_tokener_get_parse_end(tok));
+	json_tokener_free(tok);
+	expect_content_error(fx, s, want);
+	free(s);
+	free(json);
+}
+
+/* the reader walks the top level and the big arrays itself: what it
+ * checks between the values is what json-c checked */
+static void test_error_walk(void **state)
+{
+	struct fx *fx = *state;
+
+	/* a quote missing inside a site: the skim of the arrays is fooled,
+	 * the error is still found where it is */
+	expect_syntax_error(fx, "\"la_call_unlocked+0x1c [la_test]\"",
+			    "\"la_call_unlocked+0x1c [la_test]");
+	expect_syntax_error(fx, "\"entry_point\":\"acpi_dma_configure_id\"",
+			    "\"entry_point:\"acpi_dma_configure_id\"");
+	/* separators between items and members */
+	expect_syntax_error(fx, "},{\"entry_point\"", "}{\"entry_point\"");
+	expect_syntax_error(fx, "},{\"entry_point\"", "},,{\"entry_point\"");
+	expect_syntax_error(fx, "}],\"held\"", "},],\"held\"");
+	expect_syntax_error(fx, "\"sources\":1,", "\"sources\":1 x,");
+	expect_syntax_error(fx, "\"sources\":1,", "\"sources\" 1,");
+	expect_syntax_error(fx, "\"sources\":1,", "\"sources\":1,,");
+	expect_syntax_error(fx, "\"sources\":1,", "sources:1,");
+	expect_syntax_error(fx, "\"hooks\":[", "\"hooks\":[\f");
+	/* cut inside the big arrays and between top-level members */
+	expect_syntax_error(fx, "{\"schema\":\"lockaudit.report/1\",\"gen",
+			    NULL);
+	{
+		struct la_report r;
+		char *json, *cut;
+
+		build_report(&r);
+		json = json_of(&r, false);
+		report__free(&r);
+		cut = strstr(json, "\"held\":[{");
+		assert_non_null(cut);
+		cut[strlen("\"held\":[{\"entry")] = 0;
+		expect_syntax_error(fx, json, NULL);
+		free(json);
+	}
+}
+
+/* nesting is counted from the top of the file, as json-c did: a value
+ * inside a driver site (itself 5 deep) may nest 27 more, not 28 */
+static void test_error_nesting(void **state)
+{
+	struct fx *fx = *state;
+	char open[40], close[40], to[128], *path = path_in(fx, "in.json");
+	struct la_report r, back;
+	char *json, *s;
+
+	for (int deep = 27; deep <= 28; deep++) {
+		memset(open, '[', (size_t)deep);
+		memset(close, ']', (size_t)deep);
+		open[deep] = close[deep] = 0;
+		snprintf(to, sizeof(to), "{\"x\":%s%s,\"entry_point\"", open,
+			 close);
+		build_report(&r);
+		json = json_of(&r, false);
+		report__free(&r);
+		s = replace(json, "{\"entry_point\"", to);
+		if (deep == 27) {
+			write_all(path, s);
+			report__init(&back);
+			if (report__merge_file(&back, path, fx->err,
+					       sizeof(fx->err)))
+				fail_msg("32 deep: %s", fx->err);
+			report__free(&back);
+		} else {
+			expect_content_error(fx, s, "nesting too deep");
+		}
+		free(s);
+		free(json);
+	}
+	free(path);
+}
+
+#define RSS_SITES 10000
+#ifdef __SANITIZE_ADDRESS__
+#define UNDER_ASAN 1
+#else
+#define UNDER_ASAN 0
+#endif
+
+/* RSS_SITES sites as `lockaudit run` writes them (12 frames, 4 devices
+ * each) into path, by a child: the parent's heap does not grow */
+static void write_big_report(const char *path)
+{
+	char fr[12][64], dev[32];
+	char *frames[12];
+	struct la_report r;
+	struct la_rsite *s;
+	int i, f;
+
+	report__init(&r);
+	set_meta(&r, "6.1.0-18-amd64", "rsshost", "2024-03-01T12:00:00Z", 1.0);
+	for (f = 0; f < 12; f++)
+		frames[f] = fr[f];
+	for (i = 0; i < RSS_SITES; i++) {
+		snprintf(fr[0], sizeof(fr[0]), "la_site_%d+0x1c [mod%d]", i,
+			 i % 60);
+		for (f = 1; f < 12; f++)
+			snprintf(fr[f], sizeof(fr[f]), "caller_%d_%d+0x%x", f,
+				 i % 97, 16 * f);
+		s = report__add_site(&r, ACPI, LA_UNLOCKED, frames, 12, false,
+				     true, 0);
+		s->count = (uint64_t)i + 1;
+		for (f = 0; f < 4; f++) {
+			snprintf(dev, sizeof(dev), "0000:00:%02x.%d", i % 256,
+				 f);
+			report__add_dev(s, dev, "pci", "e1000e", true);
+		}
+	}
+	_exit(report__save_json(&r, path, false) ? 2 : 0);
+}
+
+/* the child's maximum RSS in KiB: fn run in it */
+static long child_rss(void (*fn)(const char *), const char *arg)
+{
+	struct rusage ru;
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid)
+		fn(arg);
+	assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	return ru.ru_maxrss;
+}
+
+static void nothing(const char *path)
+{
+	(void)path;
+	_exit(0);
+}
+
+static void merge_big(const char *path)
+{
+	struct la_report r;
+	char err[512];
+
+	report__init(&r);
+	_exit(report__merge_file(&r, path, err, sizeof(err)) ? 2 : 0);
+}
+
+/*
+ * Reading a report takes less than 4 times its size in memory: the site
+ * model and the file's bytes, not a json-c tree of the whole document
+ * (about 10 times the file). Not under ASan (its shadow memory and
+ * quarantine are RSS too).
+ */
+static void test_merge_memory(void **state)
+{
+	struct fx *fx = *state;
+	long base, rss;
+	struct stat st;
+	char *path;
+
+	if (UNDER_ASAN)
+		skip();
+	path = path_in(fx, "big.json");
+	child_rss(write_big_report, path);
+	assert_int_equal(stat(path, &st), 0);
+	base = child_rss(nothing, path);
+	rss = child_rss(merge_big, path) - base;
+	if (rss * 1024 >= 4 * st.st_size)
+		fail_msg("reading %lld bytes (%d sites) took %ld KiB (%.1fx)",
+			 (long long)st.st_size, RSS_SITES, rss,
+			 rss * 1024.0 / (double)st.st_size);
+	free(path);
 }
 
 /* counts: integers from 0 to 2^64-2, not doubles, strings or booleans */
@@ -2913,6 +3138,10 @@ int main(void)
 		TD(test_error_short_buffer),
 		TD(test_error_not_regular_file),
 		TD(test_error_strict_json),
+		TD(test_error_duplicate_field),
+		TD(test_error_walk),
+		TD(test_error_nesting),
+		TD(test_merge_memory),
 		TD(test_error_numbers),
 		TD(test_error_every_field),
 		TD(test_roundtrip_race),

@@ -1384,17 +1384,125 @@ static json_object *json_site(const struct la_rsite *s)
 	return o;
 }
 
-/* group sites into [{key: name, violations: n, sites: [...]}] */
-static json_object *json_groups(const struct la_report *r, int want_rank,
-				const char *key)
+/*
+ * The JSON report is written as it is made: the top level and the big arrays
+ * piece by piece, each site, race, hook or small value as a json-c object of
+ * its own, serialized and freed before the next. The bytes are json-c's own
+ * for the whole tree (0.16): plain, no spaces; pretty, each member or element
+ * on a line of its own indented two spaces a level, "key":value, and a
+ * container's close on a line of its own, even an empty one ("[\n  ]").
+ * An item's pretty form standalone is its form nested, less the indentation
+ * of its level after each newline (strings hold no raw newline: json-c
+ * escapes it).
+ */
+struct jw {
+	FILE *out;
+	int flags;
+	bool pretty;
+	int level;
+	bool first; /* no member or element yet in the open container */
+	int err;
+};
+
+/* every byte goes through here; after an error nothing more is written */
+static void jw_write(struct jw *w, const char *s, size_t n)
 {
-	json_object *arr = json_object_new_array();
+	if (w->err || !n)
+		return;
+	errno = 0;
+	if (fwrite(s, 1, n, w->out) != n)
+		w->err = errno ? -errno : -EIO;
+}
+
+static void jw_puts(struct jw *w, const char *s)
+{
+	jw_write(w, s, strlen(s));
+}
+
+/* pretty: a new line at the current level */
+static void jw_indent(struct jw *w)
+{
+	static const char pad[] = "\n                                ";
+	const size_t most = sizeof(pad) - 2; /* spaces in pad */
+	size_t n, k;
+
+	if (!w->pretty)
+		return;
+	n = 2 * (size_t)w->level;
+	k = n < most ? n : most;
+	jw_write(w, pad, k + 1);
+	for (n -= k; n; n -= k) {
+		k = n < most ? n : most;
+		jw_write(w, pad + 1, k);
+	}
+}
+
+static void jw_open(struct jw *w, const char *c)
+{
+	jw_puts(w, c);
+	w->level++;
+	w->first = true;
+}
+
+static void jw_close(struct jw *w, const char *c)
+{
+	w->level--;
+	jw_indent(w);
+	jw_puts(w, c);
+	w->first = false;
+}
+
+/* before an element of the open array */
+static void jw_elem(struct jw *w)
+{
+	if (!w->first)
+		jw_puts(w, ",");
+	w->first = false;
+	jw_indent(w);
+}
+
+/* before a member's value: the key is a name of ours, nothing to escape */
+static void jw_key(struct jw *w, const char *key)
+{
+	jw_elem(w);
+	jw_puts(w, "\"");
+	jw_puts(w, key);
+	jw_puts(w, "\":");
+}
+
+/* write v (and drop it) at the current level */
+static void jw_value(struct jw *w, json_object *v)
+{
+	const char *s = json_object_to_json_string_ext(v, w->flags), *nl;
+
+	if (!s) {
+		if (!w->err)
+			w->err = -ENOMEM;
+	} else {
+		for (; w->pretty && (nl = strchr(s, '\n')); s = nl + 1) {
+			jw_write(w, s, (size_t)(nl - s));
+			jw_indent(w);
+		}
+		jw_puts(w, s);
+	}
+	json_object_put(v);
+}
+static void jw_member(struct jw *w, const char *key, json_object *v)
+{
+	jw_key(w, key);
+	jw_value(w, v);
+}
+
+/* group sites into [{key: name, violations: n, sites: [...]}] */
+static void json_groups(struct jw *w, const struct la_report *r, int want_rank,
+			const char *key)
+{
 	size_t i, j;
 
+	jw_open(w, "[");
 	for (i = 0; i < r->nr_sites; i = j) {
 		const struct la_rsite *s = &r->sites[i];
 		const char *name = want_rank == 0 ? s->module : s->core_path;
-		json_object *g, *sites;
 
 		for (j = i + 1;
 		     j < r->nr_sites && rank(&r->sites[j]) == rank(s) &&
@@ -1405,28 +1513,31 @@ static json_object *json_groups(const struct la_report *r, int want_rank,
 			;
 		if (rank(s) != want_rank)
 			continue;
-		g = json_object_new_object();
-		json_object_object_add(g, key, jstr(name));
-		json_object_object_add(g, "violations",
-				       jcount(group_sum(r, i, j)));
-		sites = json_object_new_array();
-		for (size_t k = i; k < j; k++)
-			json_object_array_add(sites, json_site(&r->sites[k]));
-		json_object_object_add(g, "sites", sites);
-		json_object_array_add(arr, g);
+		jw_elem(w);
+		jw_open(w, "{");
+		jw_member(w, key, jstr(name));
+		jw_member(w, "violations", jcount(group_sum(r, i, j)));
+		jw_key(w, "sites");
+		jw_open(w, "[");
+		for (size_t k = i; k < j; k++) {
+			jw_elem(w);
+			jw_value(w, json_site(&r->sites[k]));
+		}
+		jw_close(w, "]");
+		jw_close(w, "}");
 	}
-	return arr;
+	jw_close(w, "]");
 }
 
-static json_object *json_sites(const struct la_report *r, int want_rank)
+static void json_sites(struct jw *w, const struct la_report *r, int want_rank)
 {
-	json_object *arr = json_object_new_array();
-	size_t i;
-
-	for (i = 0; i < r->nr_sites; i++)
-		if (rank(&r->sites[i]) == want_rank)
-			json_object_array_add(arr, json_site(&r->sites[i]));
-	return arr;
+	jw_open(w, "[");
+	for (size_t i = 0; i < r->nr_sites; i++)
+		if (rank(&r->sites[i]) == want_rank) {
+			jw_elem(w);
+			jw_value(w, json_site(&r->sites[i]));
+		}
+	jw_close(w, "]");
 }
 
 static json_object *json_race(const struct la_rrace *x)
@@ -1459,66 +1570,44 @@ static json_object *json_race(const struct la_rrace *x)
 	return o;
 }
 
-static json_object *report_json(const struct la_report *r)
+static json_object *json_hook(const struct la_rhook *h)
 {
-	json_object *o = json_object_new_object(), *a, *t, *d;
-	struct la_report sorted = *r;
-	uint64_t c[LA_NR_STATES], nested[LA_NR_STATES];
-	size_t i;
+	json_object *o = json_object_new_object(),
+		    *calls = json_object_new_object();
 
-	sorted.sites = fold_sites(r, &sorted.nr_sites, nested);
-	report__sort(&sorted);
+	json_object_object_add(o, "function", jstr(h->function));
+	json_object_object_add(o, "attach", jstr(h->attach));
+	json_object_object_add(o, "reason", jstr(h->reason));
+	for (int s = 0; s < LA_NR_STATES; s++)
+		json_object_object_add(calls, la_state_name(s),
+				       jcount(h->calls[s]));
+	json_object_object_add(o, "calls", calls);
+	return o;
+}
 
-	json_object_object_add(o, "schema", jstr(LA_SCHEMA));
-	t = json_object_new_object();
-	json_object_object_add(t, "name", jstr("lockaudit"));
-	json_object_object_add(t, "version", jstr(LA_VERSION));
-	json_object_object_add(o, "generator", t);
-	json_object_object_add(o, "kernel", jstr(r->kernel));
-	json_object_object_add(o, "arch", jstr(r->arch));
-	json_object_object_add(o, "hostname", jstr(r->hostname));
-	json_object_object_add(o, "started", jstr(r->started));
-	json_object_object_add(o, "duration_s", jsec(r->duration_s));
-	json_object_object_add(o, "sources", jcount(r->sources));
-	if (r->nr_runs > 1) {
-		a = json_object_new_array();
-		for (i = 0; i < r->nr_runs; i++) {
-			t = json_object_new_object();
-			json_object_object_add(t, "hostname",
-					       jstr(r->runs[i].hostname));
-			json_object_object_add(t, "kernel",
-					       jstr(r->runs[i].kernel));
-			json_object_object_add(t, "started",
-					       jstr(r->runs[i].started));
-			json_object_array_add(a, t);
-		}
-		json_object_object_add(o, "runs", a);
-	}
+static json_object *json_run(const struct la_run *run)
+{
+	json_object *o = json_object_new_object();
 
-	a = json_object_new_array();
-	for (i = 0; i < r->nr_hooks; i++) {
-		const struct la_rhook *h = &r->hooks[i];
-		json_object *ho = json_object_new_object(), *calls;
+	json_object_object_add(o, "hostname", jstr(run->hostname));
+	json_object_object_add(o, "kernel", jstr(run->kernel));
+	json_object_object_add(o, "started", jstr(run->started));
+	return o;
+}
 
-		json_object_object_add(ho, "function", jstr(h->function));
-		json_object_object_add(ho, "attach", jstr(h->attach));
-		json_object_object_add(ho, "reason", jstr(h->reason));
-		calls = json_object_new_object();
-		for (int s = 0; s < LA_NR_STATES; s++)
-			json_object_object_add(calls, la_state_name(s),
-					       jcount(h->calls[s]));
-		json_object_object_add(ho, "calls", calls);
-		json_object_array_add(a, ho);
-	}
-	json_object_object_add(o, "hooks", a);
+/* sorted: r's sites folded and sorted; nested: the calls folded, by state */
+static json_object *json_totals(const struct la_report *r,
+				const uint64_t nested[LA_NR_STATES])
+{
+	json_object *t = json_object_new_object(), *d;
+	uint64_t c[LA_NR_STATES];
 
-	for (i = 0; i < LA_NR_STATES; i++) {
-		uint64_t calls = report__calls(r, (int)i);
+	for (int i = 0; i < LA_NR_STATES; i++) {
+		uint64_t calls = report__calls(r, i);
 
 		/* violations: the outermost calls */
 		c[i] = calls > nested[i] ? calls - nested[i] : 0;
 	}
-	t = json_object_new_object();
 	json_object_object_add(t, "calls_audited",
 			       jcount(report__calls(r, LA_HELD) +
 				      report__calls(r, LA_UNLOCKED) +
@@ -1537,35 +1626,79 @@ static json_object *report_json(const struct la_report *r)
 		json_object_object_add(d, la_drops[k].key,
 				       jcount(LA_DROP_C(r, k)));
 	json_object_object_add(t, "dropped", d);
-	json_object_object_add(o, "totals", t);
-
-	a = json_object_new_array();
-	for (i = 0; i < r->nr_races; i++)
-		json_object_array_add(a, json_race(&r->races[i]));
-	json_object_object_add(o, "concurrent", a);
-	json_object_object_add(o, "drivers", json_groups(&sorted, 0, "module"));
-	json_object_object_add(o, "core", json_groups(&sorted, 1, "path"));
-	json_object_object_add(o, "unclassified", json_sites(&sorted, 2));
-	json_object_object_add(o, "held", json_sites(&sorted, 3));
-	fold_free(sorted.sites, sorted.nr_sites);
-	return o;
+	return t;
 }
 
 int report__write_json(const struct la_report *r, FILE *out, bool pretty)
 {
-	json_object *o = report_json(r);
-	const char *s = json_object_to_json_string_ext(
-		o, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
-			   JSON_C_TO_STRING_NOSLASHESCAPE);
-	int err = 0;
+	struct jw w = {
+		.out = out,
+		.flags = (pretty ? JSON_C_TO_STRING_PRETTY
+				 : JSON_C_TO_STRING_PLAIN) |
+			 JSON_C_TO_STRING_NOSLASHESCAPE,
+		.pretty = pretty,
+	};
+	struct la_report sorted = *r;
+	uint64_t nested[LA_NR_STATES];
+	json_object *t;
+	size_t i;
 
-	errno = 0;
-	if (!s)
-		err = -ENOMEM;
-	else if (fputs(s, out) < 0 || fputc('\n', out) < 0 || fflush(out))
-		err = errno ? -errno : -EIO;
-	json_object_put(o);
-	return err;
+	sorted.sites = fold_sites(r, &sorted.nr_sites, nested);
+	report__sort(&sorted);
+
+	jw_open(&w, "{");
+	jw_member(&w, "schema", jstr(LA_SCHEMA));
+	t = json_object_new_object();
+	json_object_object_add(t, "name", jstr("lockaudit"));
+	json_object_object_add(t, "version", jstr(LA_VERSION));
+	jw_member(&w, "generator", t);
+	jw_member(&w, "kernel", jstr(r->kernel));
+	jw_member(&w, "arch", jstr(r->arch));
+	jw_member(&w, "hostname", jstr(r->hostname));
+	jw_member(&w, "started", jstr(r->started));
+	jw_member(&w, "duration_s", jsec(r->duration_s));
+	jw_member(&w, "sources", jcount(r->sources));
+	if (r->nr_runs > 1) {
+		jw_key(&w, "runs");
+		jw_open(&w, "[");
+		for (i = 0; i < r->nr_runs; i++) {
+			jw_elem(&w);
+			jw_value(&w, json_run(&r->runs[i]));
+		}
+		jw_close(&w, "]");
+	}
+	jw_key(&w, "hooks");
+	jw_open(&w, "[");
+	for (i = 0; i < r->nr_hooks; i++) {
+		jw_elem(&w);
+		jw_value(&w, json_hook(&r->hooks[i]));
+	}
+	jw_close(&w, "]");
+	jw_member(&w, "totals", json_totals(r, nested));
+	jw_key(&w, "concurrent");
+	jw_open(&w, "[");
+	for (i = 0; i < r->nr_races; i++) {
+		jw_elem(&w);
+		jw_value(&w, json_race(&r->races[i]));
+	}
+	jw_close(&w, "]");
+	jw_key(&w, "drivers");
+	json_groups(&w, &sorted, 0, "module");
+	jw_key(&w, "core");
+	json_groups(&w, &sorted, 1, "path");
+	jw_key(&w, "unclassified");
+	json_sites(&w, &sorted, 2);
+	jw_key(&w, "held");
+	json_sites(&w, &sorted, 3);
+	jw_close(&w, "}");
+	jw_puts(&w, "\n");
+	if (!w.err) {
+		errno = 0;
+		if (fflush(out))
+			w.err = errno ? -errno : -EIO;
+	}
+	fold_free(sorted.sites, sorted.nr_sites);
+	return w.err;
 }
 
 /* As open(2) makes a new file: 0666 less the umask (a service's UMask). */

@@ -1949,10 +1949,35 @@ static void merge_big(const char *path)
 	_exit(report__merge_file(&r, path, err, sizeof(err)) ? 2 : 0);
 }
 
+/* merge_big, then write the JSON (to /dev/null: the bytes do not matter) */
+static void merge_write_big(const char *path, bool pretty)
+{
+	struct la_report r;
+	char err[512];
+	FILE *f = fopen("/dev/null", "we");
+
+	report__init(&r);
+	if (!f || report__merge_file(&r, path, err, sizeof(err)))
+		_exit(2);
+	_exit(report__write_json(&r, f, pretty) || fclose(f) ? 3 : 0);
+}
+
+static void merge_write_big_plain(const char *path)
+{
+	merge_write_big(path, false);
+}
+
+static void merge_write_big_pretty(const char *path)
+{
+	merge_write_big(path, true);
+}
+
 /*
  * Reading a report takes less than 4 times its size in memory: the site
  * model and the file's bytes, not a json-c tree of the whole document
- * (about 10 times the file). Not under ASan (its shadow memory and
+ * (about 10 times the file). Writing it as JSON too (both forms): the
+ * writer streams, one site's json-c tree at a time (a tree of the whole
+ * report took 13 times the file). Not under ASan (its shadow memory and
  * quarantine are RSS too).
  */
 static void test_merge_memory(void **state)
@@ -1973,6 +1998,18 @@ static void test_merge_memory(void **state)
 		fail_msg("reading %lld bytes (%d sites) took %ld KiB (%.1fx)",
 			 (long long)st.st_size, RSS_SITES, rss,
 			 rss * 1024.0 / (double)st.st_size);
+	for (int pretty = 0; pretty < 2; pretty++) {
+		rss = child_rss(pretty ? merge_write_big_pretty
+				       : merge_write_big_plain,
+				path) -
+		      base;
+		if (rss * 1024 >= 4 * st.st_size)
+			fail_msg("reading and writing (%s) %lld bytes (%d "
+				 "sites) took %ld KiB (%.1fx)",
+				 pretty ? "pretty" : "compact",
+				 (long long)st.st_size, RSS_SITES, rss,
+				 rss * 1024.0 / (double)st.st_size);
+	}
 	free(path);
 }
 
@@ -2019,11 +2056,10 @@ static const char *const st_race_enter[] = {
 };
 
 /* build_report with a concurrent finding */
-static void build_report_race(struct la_report *r)
+static void add_test_race(struct la_report *r)
 {
 	struct la_rrace x;
 
-	build_report(r);
 	memset(&x, 0, sizeof(x));
 	x.count = 2;
 	x.first_s = 4.0;
@@ -2042,6 +2078,12 @@ static void build_report_race(struct la_report *r)
 	x.task[1].nr_frames = ARRAY_SIZE(st_race_enter);
 	x.task[1].frames = (char **)st_race_enter;
 	assert_non_null(report__add_race(r, &x));
+}
+
+static void build_report_race(struct la_report *r)
+{
+	build_report(r);
+	add_test_race(r);
 }
 
 static json_object *race_task(json_object *o, int t)
@@ -3053,6 +3095,60 @@ static void test_nested_not_folded(void **state)
 }
 
 /* "nested" is read checked: held sites have none, counts are counts. */
+/*
+ * The JSON writer streams (one site, race or hook at a time): its bytes in
+ * both forms are json-c's for the whole tree, as the tree writer gave them.
+ * The goldens were written by that writer (0b5a519): the golden report
+ * compact, and a merged report with nested calls, a race, runs and drops in
+ * both forms.
+ */
+static void build_report_more(struct la_report *r)
+{
+	static const char *const run[2][3] = {
+		{"armhost", "6.12.0-arm64", "2026-01-01T00:00:00Z"},
+		{"otherhost", "6.12.1-arm64", "2026-01-02T00:00:00Z"},
+	};
+
+	build_nested(r, NEST_FENTRY, 1);
+	add_test_race(r);
+	add_test_race(r);
+	r->races[1].count = 5;
+	r->runs = calloc(2, sizeof(*r->runs));
+	assert_non_null(r->runs);
+	for (int i = 0; i < 2; i++)
+		r->runs[i] =
+			(struct la_run){xstrdup(run[i][0]), xstrdup(run[i][1]),
+					xstrdup(run[i][2])};
+	r->nr_runs = 2;
+	r->sources = 2;
+	r->dropped_events = 7;
+	r->dropped_names = 1;
+}
+
+static void test_golden_json_forms(void **state)
+{
+	static const struct {
+		void (*build)(struct la_report *r);
+		bool pretty;
+		const char *golden;
+	} c[] = {
+		{build_report, false, "report.golden.compact.json"},
+		{build_report_more, true, "report.more.golden.json"},
+		{build_report_more, false, "report.more.golden.compact.json"},
+	};
+	struct la_report r;
+	char *got;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+		c[i].build(&r);
+		got = json_of(&r, c[i].pretty);
+		check_golden(c[i].golden, got);
+		free(got);
+		report__free(&r);
+	}
+}
+
 static void test_nested_bad_input(void **state)
 {
 	static const struct {
@@ -3111,6 +3207,7 @@ int main(void)
 		T(test_build_attribution),
 		T(test_golden_json),
 		T(test_golden_text),
+		T(test_golden_json_forms),
 		T(test_writers_keep_order),
 		TD(test_roundtrip),
 		TD(test_roundtrip_no_absent_reason),

@@ -164,6 +164,8 @@ uint64_t report__calls(const struct la_report *r, int state);
  * read back or merged folds the same again (across inputs too).
  */
 int report__write_text(const struct la_report *r, FILE *out);
+/* Streams: one site, race or hook as a json-c object at a time; the bytes
+ * are json-c's for the whole tree. 0 or -errno. */
 int report__write_json(const struct la_report *r, FILE *out, bool pretty);
 /* Atomic: written to a temporary file beside path, then renamed. */
 int report__save_json(const struct la_report *r, const char *path, bool pretty);

@@ -3149,6 +3149,26 @@ static void test_golden_json_forms(void **state)
 	}
 }
 
+/* a write error in the middle of the stream (the report is larger than
+ * stdio's buffer) is the writer's result, in both forms */
+static void test_json_write_error(void **state)
+{
+	struct la_report r;
+	FILE *f;
+
+	(void)state;
+	if (access("/dev/full", W_OK))
+		skip();
+	build_report_more(&r);
+	for (int pretty = 0; pretty < 2; pretty++) {
+		f = fopen("/dev/full", "we");
+		assert_non_null(f);
+		assert_int_equal(report__write_json(&r, f, pretty), -ENOSPC);
+		fclose(f);
+	}
+	report__free(&r);
+}
+
 static void test_nested_bad_input(void **state)
 {
 	static const struct {
@@ -3208,6 +3228,7 @@ int main(void)
 		T(test_golden_json),
 		T(test_golden_text),
 		T(test_golden_json_forms),
+		T(test_json_write_error),
 		T(test_writers_keep_order),
 		TD(test_roundtrip),
 		TD(test_roundtrip_no_absent_reason),

@@ -1242,26 +1242,34 @@ static void scale_run(void)
 	_exit(0);
 }
 
-static void test_merge_sort_scale(void **state)
+/* Run fn (which _exits) in a child that must be done within secs. */
+static void in_child_within(void (*fn)(void), unsigned int secs,
+			    const char *what)
 {
 	int status;
 	pid_t pid;
 
-	(void)state;
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (!pid) {
-		alarm(30);
-		scale_run();
+		alarm(secs);
+		fn();
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (WIFSIGNALED(status))
-		fail_msg("16,384 sites in 50 modules: not merged, sorted and "
-			 "written in 30 s (signal %d)",
+		fail_msg("%s: not done in %u s (signal %d)", what, secs,
 			 WTERMSIG(status));
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_merge_sort_scale(void **state)
+{
+	(void)state;
+	in_child_within(
+		scale_run, 30,
+		"16,384 sites in 50 modules merged, sorted and written");
 }
 
 #define LIVE_SITES 80000
@@ -1305,24 +1313,9 @@ static void live_run(void)
 
 static void test_live_tick_scale(void **state)
 {
-	int status;
-	pid_t pid;
-
 	(void)state;
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (!pid) {
-		alarm(10);
-		live_run();
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status))
-		fail_msg("two --live ticks over 80,000 sites: not drawn in "
-			 "10 s (signal %d)",
-			 WTERMSIG(status));
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	in_child_within(live_run, 10,
+			"two --live ticks over 80,000 sites drawn");
 }
 
 /* ---- (d) bad input ------------------------------------------------- */

@@ -35,6 +35,14 @@ static int *map_fd(struct la_maps *m, size_t i)
 	return fds[i];
 }
 
+const char *pin__map(struct la_maps *m, size_t i, int **fd)
+{
+	if (i >= LA_META_MAPS)
+		return NULL;
+	*fd = map_fd(m, i);
+	return map_files[i];
+}
+
 /* la_meta.link_ids[i] is pinned as: link_N, link_exit_N, link_mod_N */
 static void link_file(size_t i, char *name, size_t len)
 {

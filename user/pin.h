@@ -23,6 +23,9 @@ struct la_hooks;
 /* Returned (> 0) when dir, or something in it, is not lockaudit's. */
 #define PIN_FOREIGN 1
 
+/* The i-th pinned map: its name (NULL past the last) and its slot in m. */
+const char *pin__map(struct la_maps *m, size_t i, int **fd);
+
 /* Is there anything at dir (pinned state or not: pin__open tells)? */
 bool pin__exists(const char *dir);
 

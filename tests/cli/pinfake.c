@@ -103,23 +103,17 @@ static void good(const char *dir, bool with_link)
 {
 	struct lockaudit_bpf *skel = lockaudit_bpf__open();
 	struct la_hooks h;
+	const char *name;
 	char err[256];
+	size_t i;
+	int *fd;
 
 	if (!skel)
 		die("cannot open the BPF object", errno);
 	memset(&h, 0, sizeof(h));
-	h.maps = (struct la_maps){
-		.sites = make_map(skel, "sites"),
-		.counters = make_map(skel, "counters"),
-		.events = make_map(skel, "events"),
-		.settings = make_map(skel, "settings"),
-		.mods = make_map(skel, "mods"),
-		.meta = make_map(skel, "meta"),
-		.modgen = make_map(skel, "modgen"),
-		.races = make_map(skel, "races"),
-		.callers = make_map(skel, "callers"),
-		.symnames = make_map(skel, "symnames"),
-	};
+	/* every map lockaudit pins, named as pin.c names them */
+	for (i = 0; (name = pin__map(&h.maps, i, &fd)); i++)
+		*fd = make_map(skel, name);
 	lockaudit_bpf__destroy(skel);
 	if (with_link)
 		h.mod_links[0] = libbpf_link(make_link(), dir);

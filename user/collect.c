@@ -1,163 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
-/* collect.c - drains the ring buffer, the aggregation map and counters */
+/*
+ * collect.c - the collector: events from the ring buffer (JSON Lines, the
+ * live "new site" lines, callers to enter) and snapshots of the maps and
+ * counters into a report
+ */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include "attribute.h"
+#include "callers.h"
 #include "collect.h"
+#include "collect_int.h"
 #include "env.h"
 #include "hooks.h"
 #include "ksyms.h"
 #include "report.h"
-
-#define FRAME_LEN     192
-#define RELOAD_MIN_NS 100000000ULL /* 100 ms */
+#include "symfresh.h"
 
 struct la_collector {
 	struct la_hooks *h;
 	struct la_collect_opts o;
-	struct ksyms *ks;
+	struct la_symfresh sym; /* kallsyms and module records, kept fresh */
 	struct ring_buffer *rb;
-	unsigned long modules_sum; /* of /proc/modules when kallsyms was read */
-	bool modules_checked;	   /* in this poll round */
-	unsigned long long reloaded_ns; /* CLOCK_BOOTTIME of the last read */
-	__u64 ks_gen; /* module generation the last kallsyms read saw */
 	bool events_failed;
-	bool callers_failed; /* the callers map refused an entry (said once) */
-	/* the callers map, mmapped (NULL: callers are not entered), and the
-	 * slots in use, whose counts the collector watches */
-	struct la_caller *cmem;
-	__u32 used[LA_MAX_CALLERS];
-	__u32 nused;
-	unsigned long long stamped_ns; /* CLOCK_BOOTTIME of the last stamp */
-	struct la_said said; /* sites with a "new site" line (--live) */
+	struct la_callers callers; /* the fast path's table (callers.c) */
+	struct la_said said;	   /* sites with a "new site" line (--live) */
 };
-
-#define CALLERS_SIZE (LA_MAX_CALLERS * sizeof(struct la_caller))
-#define STAMP_MIN_NS 100000000ULL /* 100 ms */
-
-/* A checksum of /proc/modules: it changes when a module loads or unloads. */
-static unsigned long modules_sum(const char *path)
-{
-	unsigned long h = 5381;
-	FILE *f = path ? fopen(path, "re") : NULL;
-	int ch;
-
-	if (!f)
-		return 0;
-	while ((ch = getc(f)) != EOF)
-		h = h * 33 + (unsigned char)ch;
-	fclose(f);
-	return h;
-}
-
-/*
- * Module records kept by the kernel side: text ranges of loaded modules
- * (known from the moment a module loads, before kallsyms lists it) and of
- * unloaded ones (so their frames can still be named).
- */
-static int read_module_records(struct la_collector *c, struct ksyms *ks)
-{
-	struct la_mod_key key, next, *prev = NULL;
-	struct la_mod m;
-	char name[LA_MOD_NAME_LEN + 1];
-	int fd = c->h->maps.mods;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, &m) == 0) {
-			memcpy(name, m.name, LA_MOD_NAME_LEN);
-			name[LA_MOD_NAME_LEN] = 0;
-			if (ksyms__add_module_record(ks, name, next.base,
-						     m.size, next.load_ns,
-						     m.unload_ns, false) ||
-			    ksyms__add_module_record(ks, name, m.init_base,
-						     m.init_size, next.load_ns,
-						     m.unload_ns, true))
-				return -ENOMEM;
-		}
-		key = next;
-		prev = &key;
-	}
-	return errno == ENOENT ? 0 : -errno;
-}
-
-static __u64 module_generation(struct la_collector *c)
-{
-	__u32 zero = 0;
-	__u64 gen = 0;
-
-	if (c->h->maps.modgen >= 0)
-		bpf_map_lookup_elem(c->h->maps.modgen, &zero, &gen);
-	return gen;
-}
-
-static int reload_ksyms(struct la_collector *c)
-{
-	/* before kallsyms: a module loading meanwhile bumps it again */
-	__u64 gen = module_generation(c);
-	unsigned long sum = modules_sum(c->o.modules);
-	struct ksyms *ks = ksyms__load_live(c->o.kallsyms, c->o.modules);
-	int ret;
-
-	if (!ks)
-		return -errno;
-	/* after kallsyms: a range known here with no symbols reads unknown */
-	ret = read_module_records(c, ks);
-	if (ret) {
-		ksyms__free(ks);
-		return ret;
-	}
-	ksyms__free(c->ks);
-	c->ks = ks;
-	ksyms__set_names_map(ks, c->h->maps.symnames);
-	c->modules_sum = sum;
-	c->ks_gen = gen;
-	c->reloaded_ns = env__boot_ns();
-	return 0;
-}
-
-/*
- * Symbolize ips into frames[] (each FRAME_LEN bytes). Each event carries
- * the kernel's count of module loads and unloads: a newer count than the
- * last kallsyms read saw means reread first (exact, and free otherwise).
- * Without module records (they failed to attach) /proc/modules is checked
- * once per poll round and when an address resolves to nothing; an unknown
- * address with no module change rereads at most every RELOAD_MIN_NS.
- */
-static void symbolize(struct la_collector *c, const __u64 *ips, size_t n,
-		      __u64 modgen, __u64 t_ns, char (*frames)[FRAME_LEN])
-{
-	size_t i;
-
-	/* exact: the kernel counts module loads and unloads */
-	if (modgen > c->ks_gen)
-		reload_ksyms(c);
-	if (!c->modules_checked) {
-		c->modules_checked = true;
-		if (modules_sum(c->o.modules) != c->modules_sum)
-			reload_ksyms(c);
-	}
-	for (i = 0; i < n; i++) {
-		if (ksyms__find(c->ks, ips[i]))
-			continue;
-		/* a module that appeared since the round began, or not */
-		if (modules_sum(c->o.modules) != c->modules_sum ||
-		    env__boot_ns() - c->reloaded_ns >= RELOAD_MIN_NS)
-			reload_ksyms(c);
-		break;
-	}
-	/* the module records know what each address held at time t */
-	for (i = 0; i < n; i++)
-		ksyms__format_gen(c->ks, ips[i], modgen, t_ns, frames[i],
-				  FRAME_LEN);
-}
 
 static json_object *json_dev(const struct la_dev *d)
 {
@@ -310,117 +186,6 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 	fflush(c->o.live);
 }
 
-int collect__enter_caller_at(struct la_caller *tab, __u64 caller, __u64 tag,
-			     __u64 dev, const struct la_key *rep, __u64 rep_ns,
-			     bool *added)
-{
-	__u32 idx = la_caller_slot(caller, tag), i;
-
-	*added = false;
-	if (!caller)
-		return -EINVAL;
-	for (i = 0; i < LA_CALLER_PROBES; i++) {
-		struct la_caller *e = &tab[(idx + i) & (LA_MAX_CALLERS - 1)];
-		__u64 cur = __atomic_load_n(&e->caller, __ATOMIC_ACQUIRE);
-
-		if (cur == caller && e->tag == tag)
-			return (int)((idx + i) & (LA_MAX_CALLERS - 1));
-		if (cur)
-			continue;
-		/* a free slot: never counted into (nothing matches it) */
-		e->rep = *rep;
-		e->rep_ns = rep_ns;
-		e->seen_count = 0;
-		e->seen_ns = rep_ns;
-		e->devs[0] = dev; /* seen on the full path that reported it */
-		__atomic_store_n(&e->tag, tag, __ATOMIC_RELEASE);
-		/* last: from here on the programs count this caller here */
-		__atomic_store_n(&e->caller, caller, __ATOMIC_RELEASE);
-		*added = true;
-		return (int)((idx + i) & (LA_MAX_CALLERS - 1));
-	}
-	return -ENOSPC;
-}
-
-/*
- * A site whose culprit is its immediate caller (the frame right above the
- * entry point), new in this module generation (the generation is part of
- * the key): enter that caller for this generation, so its later calls are
- * counted without a stack walk. Attribution of those calls is the same by
- * construction; the generation in the tag keeps it exact (after a module
- * change no entry matches until the programs report the site again, as a
- * new site of the new generation).
- */
-static void enter_caller(struct la_collector *c, const struct la_event *e,
-			 const char *entry, char (*frames)[FRAME_LEN], size_t n)
-{
-	char *ptrs[LA_MAX_STACK], fn[128];
-	struct la_key rep;
-	struct la_attr a;
-	bool added = false;
-	__u32 flags;
-	size_t i;
-	int ret;
-
-	/* a holder to name needs the full path on every call */
-	if (!c->cmem || e->state == LA_HELD_OTHER)
-		return;
-	for (i = 0; i < n; i++)
-		ptrs[i] = frames[i];
-	la_attribute(entry, ptrs, n, &a);
-	if (a.group != LA_GROUP_DRIVER || a.culprit != a.first + 1 ||
-	    strcmp(la_frame_func(frames[a.first], fn, sizeof(fn)), entry))
-		return;
-	flags = e->flags & ~LA_F_NEW_SITE;
-	memset(&rep, 0, sizeof(rep));
-	rep.hook = e->hook;
-	rep.state = e->state;
-	rep.flags = flags;
-	rep.nr_ips = (__u32)n;
-	rep.gen = e->modgen;
-	memcpy(rep.ips, e->ips, sizeof(rep.ips));
-	ret = collect__enter_caller_at(
-		c->cmem, e->ips[a.culprit],
-		LA_CALLER_TAG(e->modgen, e->hook, e->state, flags), e->dev.ptr,
-		&rep, e->ts_ns, &added);
-	/* a slot taken now (not one entered before): watch its count */
-	if (added && c->nused < LA_MAX_CALLERS)
-		c->used[c->nused++] = (__u32)ret;
-	/* no free slot near its own: its calls keep taking the full path
-	 * (exact, only slower); said once */
-	if (ret < 0 && !c->callers_failed) {
-		c->callers_failed = true;
-		fprintf(stderr,
-			"lockaudit: warning: cannot enter %s for counting "
-			"without a stack walk (%s); its calls, and those of "
-			"later such callers, keep taking the whole stack\n",
-			frames[a.culprit], strerror(-ret));
-	}
-}
-
-/*
- * Calls counted at a caller carry no time of their own (a clock read would
- * be most of their cost): the collector notes when it sees a count grow.
- */
-static void stamp_callers(struct la_collector *c, bool force)
-{
-	unsigned long long now = env__boot_ns();
-	__u32 i;
-
-	if (!c->cmem || (!force && now - c->stamped_ns < STAMP_MIN_NS))
-		return;
-	c->stamped_ns = now;
-	for (i = 0; i < c->nused; i++) {
-		struct la_caller *e = &c->cmem[c->used[i]];
-		__u64 n = __atomic_load_n(&e->count, __ATOMIC_RELAXED);
-
-		if (n != e->seen_count) {
-			e->seen_count = n;
-			e->seen_ns = now;
-		}
-	}
-}
-
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct la_collector *c = ctx;
@@ -433,14 +198,14 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	entry = c->h->hook[e->hook].def->func;
 	n = e->nr_ips < LA_MAX_STACK ? e->nr_ips : LA_MAX_STACK;
-	symbolize(c, e->ips, n, e->modgen, e->ts_ns, frames);
+	symfresh__symbolize(&c->sym, e->ips, n, e->modgen, e->ts_ns, frames);
 	if (c->o.events)
 		write_event(c, e, entry, frames, n);
 	if (c->o.live && (e->flags & LA_F_NEW_SITE) && e->state != LA_HELD) {
 		print_new_site(c, e, entry, frames, n);
 	}
 	if (e->flags & LA_F_NEW_SITE)
-		enter_caller(c, e, entry, frames, n);
+		callers__enter(&c->callers, e, entry, frames, n);
 	return 0;
 }
 
@@ -471,7 +236,10 @@ struct la_collector *collect__new(struct la_hooks *h,
 	}
 	c->h = h;
 	c->o = *o;
-	ret = reload_ksyms(c);
+	c->sym = (struct la_symfresh){.kallsyms = o->kallsyms,
+				      .modules = o->modules,
+				      .maps = &h->maps};
+	ret = symfresh__reload(&c->sym);
 	if (ret) {
 		snprintf(err, errlen, "cannot read %s: %s", o->kallsyms,
 			 strerror(-ret));
@@ -483,27 +251,11 @@ struct la_collector *collect__new(struct la_hooks *h,
 	if (ret) {
 		snprintf(err, errlen, "cannot switch events on: %s",
 			 strerror(-ret));
-		ksyms__free(c->ks);
+		symfresh__free(&c->sym);
 		free(c);
 		return NULL;
 	}
-	if (h->maps.callers >= 0) {
-		c->cmem = mmap(NULL, CALLERS_SIZE, PROT_READ | PROT_WRITE,
-			       MAP_SHARED, h->maps.callers, 0);
-		if (c->cmem != MAP_FAILED) {
-			/* entries pinned state holds already */
-			for (__u32 i = 0; i < LA_MAX_CALLERS; i++)
-				if (c->cmem[i].caller)
-					c->used[c->nused++] = i;
-		} else {
-			c->cmem = NULL;
-			fprintf(stderr,
-				"lockaudit: warning: cannot map the callers "
-				"table (%s); every call takes the whole "
-				"stack\n",
-				strerror(errno));
-		}
-	}
+	callers__map(&c->callers, h->maps.callers);
 	if (o->mode != LA_EVENTS_NONE) {
 		c->rb = ring_buffer__new(h->maps.events, on_event, c, NULL);
 		if (!c->rb) {
@@ -524,9 +276,8 @@ void collect__free(struct la_collector *c)
 	if (c->o.mode != LA_EVENTS_NONE)
 		set_event_mode(c, LA_EVENTS_NONE);
 	ring_buffer__free(c->rb);
-	if (c->cmem)
-		munmap(c->cmem, CALLERS_SIZE);
-	ksyms__free(c->ks);
+	callers__unmap(&c->callers);
+	symfresh__free(&c->sym);
 	free(c);
 }
 
@@ -539,12 +290,12 @@ int collect__poll(struct la_collector *c, int timeout_ms)
 				      (timeout_ms % 1000) * 1000000L};
 
 		nanosleep(&ts, NULL);
-		stamp_callers(c, false);
+		callers__stamp(&c->callers, false);
 		return 0;
 	}
-	c->modules_checked = false;
+	symfresh__new_round(&c->sym);
 	ret = ring_buffer__poll(c->rb, timeout_ms);
-	stamp_callers(c, false);
+	callers__stamp(&c->callers, false);
 	if (ret == -EINTR)
 		return 0;
 	if (c->o.events)
@@ -705,7 +456,7 @@ static int read_races(struct la_collector *c, struct la_report *r)
 				break;
 			}
 			for (size_t i = 0; i < n; i++) {
-				ksyms__format_at(c->ks, next.ips[t][i],
+				ksyms__format_at(c->sym.ks, next.ips[t][i],
 						 v.last_ns, frames[t][i],
 						 FRAME_LEN);
 				ptrs[t][i] = frames[t][i];
@@ -737,57 +488,27 @@ static int read_races(struct la_collector *c, struct la_report *r)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/* Calls counted by their caller: into the site they were entered from. */
-static int read_callers(struct la_collector *c, struct la_report *r)
+/* The kernel's drop counters and the report's fields they fill. */
+static const struct {
+	__u32 counter;
+	size_t offset; /* of the uint64_t in struct la_report */
+} drop_fields[] = {
+	{LA_CNT_SITE_DROPS, offsetof(struct la_report, dropped_sites)},
+	{LA_CNT_RACE_DROPS, offsetof(struct la_report, dropped_races)},
+	{LA_CNT_EVENT_DROPS, offsetof(struct la_report, dropped_events)},
+	{LA_CNT_STACK_ERRS, offsetof(struct la_report, stack_errors)},
+	{LA_CNT_TRACK_DROPS, offsetof(struct la_report, dropped_tracking)},
+	{LA_CNT_MOD_DROPS, offsetof(struct la_report, dropped_modules)},
+	{LA_CNT_SYM_DROPS, offsetof(struct la_report, dropped_names)},
+};
+_Static_assert(sizeof(drop_fields) / sizeof(drop_fields[0]) == LA_NR_DROPS,
+	       "a drop the report shows that no counter fills");
+
+/* Each hook's line: how it is attached, why not otherwise, its calls. */
+static int read_hooks(struct la_collector *c, const __u64 *cnt,
+		      struct la_report *r)
 {
-	struct la_caller v;
-	__u32 i;
-
-	if (c->h->maps.callers < 0)
-		return 0;
-	stamp_callers(c, true);
-	for (i = 0; i < LA_MAX_CALLERS; i++) {
-		if (c->cmem) {
-			v = c->cmem[i];
-		} else if (bpf_map_lookup_elem(c->h->maps.callers, &i, &v)) {
-			return -errno;
-		}
-		if (!v.caller || v.rep.hook >= c->h->nr ||
-		    v.tag != LA_CALLER_TAG(v.tag >> 16, v.rep.hook, v.rep.state,
-					   v.rep.flags))
-			continue;
-		collect__caller_to_report(c->ks,
-					  c->h->hook[v.rep.hook].def->func,
-					  c->h->probe_lock_addr != 0, &v, r);
-		/* counted there only: part of the hook's totals */
-		if (v.rep.state < LA_NR_STATES)
-			report__hook(r, c->h->hook[v.rep.hook].def->func)
-				->calls[v.rep.state] += v.count;
-	}
-	return 0;
-}
-
-int collect__snapshot(struct la_collector *c, struct la_report *r)
-{
-	int fd = c->h->maps.sites;
-	struct la_key key, next, *prev = NULL;
-	struct la_site val;
-	__u64 cnt[LA_NR_COUNTERS];
-	size_t i;
-	int ret;
-
-	/* symbols as they are now: reread only what changed (snapshots may
-	 * come every second) */
-	if (module_generation(c) != c->ks_gen ||
-	    modules_sum(c->o.modules) != c->modules_sum) {
-		ret = reload_ksyms(c);
-		if (ret)
-			return ret;
-	}
-	ret = read_counters(c, cnt);
-	if (ret)
-		return ret;
-	for (i = 0; i < c->h->nr; i++) {
+	for (size_t i = 0; i < c->h->nr; i++) {
 		const struct la_hook *hk = &c->h->hook[i];
 		struct la_rhook *rh = report__hook(r, hk->def->func);
 
@@ -800,27 +521,52 @@ int collect__snapshot(struct la_collector *c, struct la_report *r)
 		for (int s = 0; s < LA_NR_STATES; s++)
 			rh->calls[s] = cnt[LA_CNT_CALLS + i * LA_NR_STATES + s];
 	}
-	r->dropped_sites = cnt[LA_CNT_SITE_DROPS];
-	r->dropped_races = cnt[LA_CNT_RACE_DROPS];
-	r->dropped_events = cnt[LA_CNT_EVENT_DROPS];
-	r->stack_errors = cnt[LA_CNT_STACK_ERRS];
-	r->dropped_tracking = cnt[LA_CNT_TRACK_DROPS];
-	r->dropped_modules = cnt[LA_CNT_MOD_DROPS];
-	r->dropped_names = cnt[LA_CNT_SYM_DROPS];
+	return 0;
+}
+
+static void read_drops(const __u64 *cnt, struct la_report *r)
+{
+	for (size_t i = 0; i < LA_NR_DROPS; i++)
+		*(uint64_t *)((char *)r + drop_fields[i].offset) =
+			cnt[drop_fields[i].counter];
+}
+
+/* The aggregation map: one site per entry (merged where they name the
+ * same frames). */
+static int read_sites(struct la_collector *c, struct la_report *r)
+{
+	int fd = c->h->maps.sites;
+	struct la_key key, next, *prev = NULL;
+	struct la_site val;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		if (bpf_map_lookup_elem(fd, &next, &val) == 0 &&
 		    next.hook < c->h->nr)
 			collect__site_to_report(
-				c->ks, c->h->hook[next.hook].def->func,
+				c->sym.ks, c->h->hook[next.hook].def->func,
 				c->h->probe_lock_addr != 0, &next, &val, r);
 		key = next;
 		prev = &key;
 	}
-	if (errno != ENOENT)
-		return -errno;
-	ret = read_callers(c, r);
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int collect__snapshot(struct la_collector *c, struct la_report *r)
+{
+	__u64 cnt[LA_NR_COUNTERS];
+	int ret;
+
+	/* symbols as they are now */
+	ret = symfresh__refresh(&c->sym);
+	if (!ret)
+		ret = read_counters(c, cnt);
+	if (!ret)
+		ret = read_hooks(c, cnt, r);
 	if (ret)
 		return ret;
-	return read_races(c, r);
+	read_drops(cnt, r);
+	ret = read_sites(c, r);
+	if (!ret)
+		ret = callers__read(&c->callers, c->h, c->sym.ks, r);
+	return ret ? ret : read_races(c, r);
 }

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "collect.h"
+#include "collect_int.h"
 #include "ksyms.h"
 #include "lockaudit.h"
 #include "report.h"

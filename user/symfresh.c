@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * symfresh.c - when the collector must read /proc/kallsyms and
+ * /proc/modules again, and the kernel's module records with them
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "env.h"
+#include "hooks.h"
+#include "ksyms.h"
+#include "symfresh.h"
+
+#define RELOAD_MIN_NS 100000000ULL /* 100 ms */
+
+/* A checksum of /proc/modules: it changes when a module loads or unloads. */
+static unsigned long modules_sum(const char *path)
+{
+	unsigned long h = 5381;
+	FILE *f = path ? fopen(path, "re") : NULL;
+	int ch;
+
+	if (!f)
+		return 0;
+	while ((ch = getc(f)) != EOF)
+		h = h * 33 + (unsigned char)ch;
+	fclose(f);
+	return h;
+}
+
+/*
+ * Module records kept by the kernel side: text ranges of loaded modules
+ * (known from the moment a module loads, before kallsyms lists it) and of
+ * unloaded ones (so their frames can still be named).
+ */
+static int read_module_records(struct la_symfresh *s, struct ksyms *ks)
+{
+	struct la_mod_key key, next, *prev = NULL;
+	struct la_mod m;
+	char name[LA_MOD_NAME_LEN + 1];
+	int fd = s->maps->mods;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &m) == 0) {
+			memcpy(name, m.name, LA_MOD_NAME_LEN);
+			name[LA_MOD_NAME_LEN] = 0;
+			if (ksyms__add_module_record(ks, name, next.base,
+						     m.size, next.load_ns,
+						     m.unload_ns, false) ||
+			    ksyms__add_module_record(ks, name, m.init_base,
+						     m.init_size, next.load_ns,
+						     m.unload_ns, true))
+				return -ENOMEM;
+		}
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static __u64 module_generation(struct la_symfresh *s)
+{
+	__u32 zero = 0;
+	__u64 gen = 0;
+
+	if (s->maps->modgen >= 0)
+		bpf_map_lookup_elem(s->maps->modgen, &zero, &gen);
+	return gen;
+}
+
+int symfresh__reload(struct la_symfresh *s)
+{
+	/* before kallsyms: a module loading meanwhile bumps it again */
+	__u64 gen = module_generation(s);
+	unsigned long sum = modules_sum(s->modules);
+	struct ksyms *ks = ksyms__load_live(s->kallsyms, s->modules);
+	int ret;
+
+	if (!ks)
+		return -errno;
+	/* after kallsyms: a range known here with no symbols reads unknown */
+	ret = read_module_records(s, ks);
+	if (ret) {
+		ksyms__free(ks);
+		return ret;
+	}
+	ksyms__free(s->ks);
+	s->ks = ks;
+	ksyms__set_names_map(ks, s->maps->symnames);
+	s->modules_sum = sum;
+	s->ks_gen = gen;
+	s->reloaded_ns = env__boot_ns();
+	return 0;
+}
+
+/*
+ * Symbolize ips into frames[] (each FRAME_LEN bytes). Each event carries
+ * the kernel's count of module loads and unloads: a newer count than the
+ * last kallsyms read saw means reread first (exact, and free otherwise).
+ * Without module records (they failed to attach) /proc/modules is checked
+ * once per poll round and when an address resolves to nothing; an unknown
+ * address with no module change rereads at most every RELOAD_MIN_NS.
+ */
+void symfresh__symbolize(struct la_symfresh *s, const __u64 *ips, size_t n,
+			 __u64 modgen, __u64 t_ns, char (*frames)[FRAME_LEN])
+{
+	size_t i;
+
+	/* exact: the kernel counts module loads and unloads */
+	if (modgen > s->ks_gen)
+		symfresh__reload(s);
+	if (!s->modules_checked) {
+		s->modules_checked = true;
+		if (modules_sum(s->modules) != s->modules_sum)
+			symfresh__reload(s);
+	}
+	for (i = 0; i < n; i++) {
+		if (ksyms__find(s->ks, ips[i]))
+			continue;
+		/* a module that appeared since the round began, or not */
+		if (modules_sum(s->modules) != s->modules_sum ||
+		    env__boot_ns() - s->reloaded_ns >= RELOAD_MIN_NS)
+			symfresh__reload(s);
+		break;
+	}
+	/* the module records know what each address held at time t */
+	for (i = 0; i < n; i++)
+		ksyms__format_gen(s->ks, ips[i], modgen, t_ns, frames[i],
+				  FRAME_LEN);
+}
+
+int symfresh__refresh(struct la_symfresh *s)
+{
+	/* reread only what changed (snapshots may come every second) */
+	if (module_generation(s) != s->ks_gen ||
+	    modules_sum(s->modules) != s->modules_sum)
+		return symfresh__reload(s);
+	return 0;
+}
+
+void symfresh__new_round(struct la_symfresh *s)
+{
+	s->modules_checked = false;
+}
+
+void symfresh__free(struct la_symfresh *s)
+{
+	ksyms__free(s->ks);
+	s->ks = NULL;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * symfresh.h - keeping the kernel's symbols fresh for the collector: when
+ * /proc/kallsyms and /proc/modules must be read again, and the kernel's
+ * module records added to what they list.
+ */
+#ifndef LA_SYMFRESH_H
+#define LA_SYMFRESH_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "collect_int.h"
+
+struct la_maps;
+
+struct la_symfresh {
+	const char *kallsyms;	    /* path of /proc/kallsyms */
+	const char *modules;	    /* path of /proc/modules (NULL: none) */
+	const struct la_maps *maps; /* mods, modgen, symnames */
+	struct ksyms *ks;	    /* as last read (NULL before) */
+	unsigned long modules_sum; /* of /proc/modules when kallsyms was read */
+	bool modules_checked;	   /* in this poll round */
+	unsigned long long reloaded_ns; /* CLOCK_BOOTTIME of the last read */
+	__u64 ks_gen; /* module generation the last kallsyms read saw */
+};
+
+/* Read kallsyms and the module records into s->ks (kept on failure).
+ * 0 or -errno (EPERM: kallsyms addresses hidden). */
+int symfresh__reload(struct la_symfresh *s);
+/* Reread if a module loaded or unloaded since the last read. 0 or -errno. */
+int symfresh__refresh(struct la_symfresh *s);
+/* A poll round begins: /proc/modules is checked again on the next event. */
+void symfresh__new_round(struct la_symfresh *s);
+/*
+ * Symbolize ips into frames[] as they were at t_ns, in module generation
+ * modgen, rereading first when they may be stale.
+ */
+void symfresh__symbolize(struct la_symfresh *s, const __u64 *ips, size_t n,
+			 __u64 modgen, __u64 t_ns, char (*frames)[FRAME_LEN]);
+void symfresh__free(struct la_symfresh *s);
+
+#endif

@@ -15,6 +15,7 @@
 #include "hooks.h"
 #include "ksyms.h"
 #include "lockaudit.skel.h"
+#include "pin.h"
 
 /*
  * The watch list. Every IOMMU/DMA configuration entry point takes the
@@ -291,21 +292,19 @@ static void test_fill_maps(struct la_hooks *h)
 }
 #endif
 
-int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
-		  const struct la_attach_opts *o, char *err, size_t errlen)
+/*
+ * Phase 1, probe: is each hook in kallsyms and in BTF, and does the kernel
+ * have bpf_rdonly_cast (6.2+: cheaper reads in the fentry programs)?
+ */
+static bool probe_hooks(struct la_hooks *h, const struct ksyms *ks,
+			const struct la_attach_opts *o)
 {
 	struct btf *vmlinux = NULL;
-	bool use_fentry = o->mode != LA_MODE_KPROBE && o->kernel_btf;
-	char fe_reason[120] = "", ebuf[80];
-	int fe_load_err = 0;
 	bool have_cast;
-	size_t i;
-	int ret, attached = 0;
 
-	h->probe_lock_addr = o->probe_lock_addr;
 	if (o->kernel_btf)
 		vmlinux = btf__load_vmlinux_btf();
-	for (i = 0; i < h->nr; i++) {
+	for (size_t i = 0; i < h->nr; i++) {
 		struct la_hook *hk = &h->hook[i];
 		const struct ksym *sym =
 			ksyms__by_name(ks, hk->def->func, NULL);
@@ -313,46 +312,68 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		hk->in_kallsyms = sym != NULL;
 		hk->in_btf = func_in_btf(vmlinux, sym, hk->def->func);
 	}
-	/* bpf_rdonly_cast (6.2+): cheaper reads in the fentry programs */
 	have_cast =
 		vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast",
 						  BTF_KIND_FUNC) > 0;
 	btf__free(vmlinux);
+	return have_cast;
+}
 
-	ret = open_and_load(h, o, use_fentry, have_cast, err, errlen);
-	if (ret && use_fentry && o->mode == LA_MODE_AUTO) {
+/* How the programs loaded: with fentry, or why not. */
+struct la_load {
+	bool use_fentry;
+	char fe_reason[120]; /* the fentry programs did not load: why */
+	int fe_load_err;
+};
+
+/* Phase 2, load: fentry and kprobe programs, else kprobes alone. */
+static int load(struct la_hooks *h, const struct la_attach_opts *o,
+		bool have_cast, struct la_load *l, char *err, size_t errlen)
+{
+	char ebuf[80];
+	int ret;
+
+	l->use_fentry = o->mode != LA_MODE_KPROBE && o->kernel_btf;
+	ret = open_and_load(h, o, l->use_fentry, have_cast, err, errlen);
+	if (ret && l->use_fentry && o->mode == LA_MODE_AUTO) {
 		/* an fentry target the verifier refuses: kprobes only */
-		snprintf(fe_reason, sizeof(fe_reason),
+		snprintf(l->fe_reason, sizeof(l->fe_reason),
 			 "fentry programs did not load: %s",
 			 errstr(ret, ebuf, sizeof(ebuf)));
-		fe_load_err = ret;
+		l->fe_load_err = ret;
 		lockaudit_bpf__destroy(h->skel);
 		h->skel = NULL;
-		use_fentry = false;
-		ret = open_and_load(h, o, use_fentry, have_cast, err, errlen);
+		l->use_fentry = false;
+		ret = open_and_load(h, o, l->use_fentry, have_cast, err,
+				    errlen);
 	}
 	if (ret) {
 		lockaudit_bpf__destroy(h->skel);
 		h->skel = NULL;
-		return ret;
 	}
-	h->maps = (struct la_maps){
-		.sites = bpf_map__fd(h->skel->maps.sites),
-		.counters = bpf_map__fd(h->skel->maps.counters),
-		.events = bpf_map__fd(h->skel->maps.events),
-		.settings = bpf_map__fd(h->skel->maps.settings),
-		.mods = bpf_map__fd(h->skel->maps.mods),
-		.meta = bpf_map__fd(h->skel->maps.meta),
-		.modgen = bpf_map__fd(h->skel->maps.modgen),
-		.races = bpf_map__fd(h->skel->maps.races),
-		.callers = bpf_map__fd(h->skel->maps.callers),
-		.symnames = bpf_map__fd(h->skel->maps.symnames),
-	};
+	return ret;
+}
+
+/* Phase 3: the maps' fds, by the names pin.c pins them as. */
+static void map_fds(struct la_hooks *h)
+{
+	const char *name;
+	int *fd;
+
+	for (size_t i = 0; (name = pin__map(&h->maps, i, &fd)); i++)
+		*fd = bpf_map__fd(
+			bpf_object__find_map_by_name(h->skel->obj, name));
 #ifdef LA_TESTING
 	test_fill_maps(h);
 #endif
-	/* module load/unload records: without them only attribution of
-	 * modules unloaded before the report suffers */
+}
+
+/*
+ * Phase 4: module load/unload records; without them only attribution of
+ * modules unloaded before the report suffers.
+ */
+static void attach_module_records(struct la_hooks *h)
+{
 	h->mod_links[0] = bpf_program__attach(h->skel->progs.la_module_load);
 	h->mod_links[1] = bpf_program__attach(h->skel->progs.la_module_free);
 	if (!h->mod_links[0] || !h->mod_links[1])
@@ -363,93 +384,141 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 			strerror(errno));
 	h->attached_boot_ns = env__boot_ns();
 	h->attached_real_s = (__u64)time(NULL);
+}
 
-	for (i = 0; i < h->nr; i++) {
-		struct la_hook *hk = &h->hook[i];
-		struct bpf_program *fe = slot_prog(h, "fentry", i);
-		struct bpf_program *kp = slot_prog(h, "kprobe", i);
-		size_t n = 0;
+/*
+ * The fentry of hook slot i, if it is to be tried: true if attached, else
+ * the reason why not in hk->reason (*n its length).
+ */
+static bool attach_fentry(struct la_hooks *h, size_t i,
+			  const struct la_attach_opts *o,
+			  const struct la_load *l, size_t *n)
+{
+	struct la_hook *hk = &h->hook[i];
+	char ebuf[80];
 
-		hk->reason[0] = 0;
-		hk->fentry_err = hk->kprobe_err = 0;
-		if (!hk->in_kallsyms) {
-			snprintf(hk->reason, sizeof(hk->reason),
-				 "not in kallsyms (not built, or inlined)");
-			continue;
-		}
-		if (o->mode == LA_MODE_KPROBE) {
-			/* asked for: no reason to give */
-		} else if (!o->kernel_btf) {
-			n = snprintf(hk->reason, sizeof(hk->reason),
-				     "fentry: kernel exposes no BTF");
-		} else if (fe_reason[0]) {
-			n = snprintf(hk->reason, sizeof(hk->reason), "%s",
-				     fe_reason);
-			hk->fentry_err = fe_load_err;
-		} else if (!hk->in_btf) {
-			n = snprintf(hk->reason, sizeof(hk->reason),
-				     "fentry: not in BTF");
-		} else {
-			hk->link = bpf_program__attach(fe);
-			if (hk->link) {
-				hk->attached = LA_ATTACHED_FENTRY;
-				attached++;
-				if (o->races)
-					attach_exit(hk,
-						    slot_prog(h, "fexit", i),
-						    false);
-				continue;
-			}
-			hk->fentry_err = -errno;
-			n = snprintf(hk->reason, sizeof(hk->reason),
-				     "fentry: %s",
-				     errstr(-errno, ebuf, sizeof(ebuf)));
-		}
-		if (o->mode == LA_MODE_FENTRY)
-			continue;
-		hk->link = bpf_program__attach_kprobe(kp, false, hk->def->func);
+	if (o->mode == LA_MODE_KPROBE) {
+		/* asked for: no reason to give */
+	} else if (!o->kernel_btf) {
+		*n = snprintf(hk->reason, sizeof(hk->reason),
+			      "fentry: kernel exposes no BTF");
+	} else if (l->fe_reason[0]) {
+		*n = snprintf(hk->reason, sizeof(hk->reason), "%s",
+			      l->fe_reason);
+		hk->fentry_err = l->fe_load_err;
+	} else if (!hk->in_btf) {
+		*n = snprintf(hk->reason, sizeof(hk->reason),
+			      "fentry: not in BTF");
+	} else {
+		hk->link = bpf_program__attach(slot_prog(h, "fentry", i));
 		if (hk->link) {
-			hk->attached = LA_ATTACHED_KPROBE;
-			attached++;
-			if (!o->races)
-				continue;
-#ifdef __aarch64__
-			/* the kretprobe would replace the link register before
-			 * the entry kprobe reads the immediate caller from it
-			 */
-			snprintf(hk->reason + strlen(hk->reason),
-				 sizeof(hk->reason) - strlen(hk->reason),
-				 "%sexit not hooked (a kretprobe hides the "
-				 "caller on arm64): no concurrency tracking",
-				 hk->reason[0] ? "; " : "");
-#else
-			attach_exit(hk, slot_prog(h, "kretprobe", i), true);
-#endif
-			continue;
+			hk->attached = LA_ATTACHED_FENTRY;
+			if (o->races)
+				attach_exit(hk, slot_prog(h, "fexit", i),
+					    false);
+			return true;
 		}
+		hk->fentry_err = -errno;
+		*n = snprintf(hk->reason, sizeof(hk->reason), "fentry: %s",
+			      errstr(-errno, ebuf, sizeof(ebuf)));
+	}
+	return false;
+}
+
+/* The kprobe of hook slot i: true if attached, else the reason why not
+ * appended to the n bytes of hk->reason. */
+static bool attach_kprobe(struct la_hooks *h, size_t i,
+			  const struct la_attach_opts *o, size_t n)
+{
+	struct la_hook *hk = &h->hook[i];
+	char ebuf[80];
+
+	hk->link = bpf_program__attach_kprobe(slot_prog(h, "kprobe", i), false,
+					      hk->def->func);
+	if (!hk->link) {
 		hk->kprobe_err = -errno;
 		snprintf(hk->reason + n, sizeof(hk->reason) - n, "%skprobe: %s",
 			 n ? "; " : "", errstr(-errno, ebuf, sizeof(ebuf)));
+		return false;
 	}
-	/* track concurrency only where the exit is hooked: an entry with no
-	 * exit would stay "inside" for ever */
-	{
-		struct la_config cfg = {0};
-		__u32 zero = 0;
+	hk->attached = LA_ATTACHED_KPROBE;
+	if (!o->races)
+		return true;
+#ifdef __aarch64__
+	/* the kretprobe would replace the link register before the entry
+	 * kprobe reads the immediate caller from it */
+	snprintf(hk->reason + strlen(hk->reason),
+		 sizeof(hk->reason) - strlen(hk->reason),
+		 "%sexit not hooked (a kretprobe hides the caller on arm64): "
+		 "no concurrency tracking",
+		 hk->reason[0] ? "; " : "");
+#else
+	attach_exit(hk, slot_prog(h, "kretprobe", i), true);
+#endif
+	return true;
+}
 
-		for (i = 0; i < h->nr; i++)
-			if (h->hook[i].exit_link)
-				cfg.races |= 1u << i;
-		if (bpf_map_update_elem(h->maps.settings, &zero, &cfg,
-					BPF_ANY)) {
-			ret = -errno;
-			snprintf(err, errlen,
-				 "cannot write the settings map: %s",
-				 strerror(-ret));
-			return ret;
-		}
+/* Phase 5: hook slot i, fentry else kprobe; true if attached. */
+static bool attach_hook(struct la_hooks *h, size_t i,
+			const struct la_attach_opts *o, const struct la_load *l)
+{
+	struct la_hook *hk = &h->hook[i];
+	size_t n = 0;
+
+	hk->reason[0] = 0;
+	hk->fentry_err = hk->kprobe_err = 0;
+	if (!hk->in_kallsyms) {
+		snprintf(hk->reason, sizeof(hk->reason),
+			 "not in kallsyms (not built, or inlined)");
+		return false;
 	}
-	return attached;
+	if (attach_fentry(h, i, o, l, &n))
+		return true;
+	if (o->mode == LA_MODE_FENTRY)
+		return false;
+	return attach_kprobe(h, i, o, n);
+}
+
+/*
+ * Phase 6: the settings. Track concurrency only where the exit is hooked:
+ * an entry with no exit would stay "inside" for ever.
+ */
+static int write_settings(struct la_hooks *h, char *err, size_t errlen)
+{
+	struct la_config cfg = {0};
+	__u32 zero = 0;
+	int ret;
+
+	for (size_t i = 0; i < h->nr; i++)
+		if (h->hook[i].exit_link)
+			cfg.races |= 1u << i;
+	if (bpf_map_update_elem(h->maps.settings, &zero, &cfg, BPF_ANY)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot write the settings map: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
+		  const struct la_attach_opts *o, char *err, size_t errlen)
+{
+	struct la_load l = {0};
+	int ret, attached = 0;
+	bool have_cast;
+
+	h->probe_lock_addr = o->probe_lock_addr;
+	have_cast = probe_hooks(h, ks, o);
+	ret = load(h, o, have_cast, &l, err, errlen);
+	if (ret)
+		return ret;
+	map_fds(h);
+	attach_module_records(h);
+	for (size_t i = 0; i < h->nr; i++)
+		attached += attach_hook(h, i, o, &l);
+	ret = write_settings(h, err, errlen);
+	return ret ? ret : attached;
 }
 
 bool hooks__tracing_refused(const struct la_hooks *h, char *buf, size_t len)
@@ -506,14 +575,11 @@ void hooks__detach(struct la_hooks *h)
 		lockaudit_bpf__destroy(h->skel);
 		h->skel = NULL;
 	} else if (h->adopted) {
-		int *fds[] = {
-			&h->maps.sites,	   &h->maps.counters, &h->maps.events,
-			&h->maps.settings, &h->maps.mods,     &h->maps.meta,
-			&h->maps.modgen,   &h->maps.races,    &h->maps.callers};
+		int *fd;
 
-		for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-			if (*fds[i] >= 0)
-				close(*fds[i]);
+		for (i = 0; pin__map(&h->maps, i, &fd); i++)
+			if (*fd >= 0)
+				close(*fd);
 	}
 	memset(&h->maps, -1, sizeof(h->maps));
 }

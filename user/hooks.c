@@ -319,9 +319,8 @@ static bool probe_hooks(struct la_hooks *h, const struct ksyms *ks,
 	return have_cast;
 }
 
-/* How the programs loaded: with fentry, or why not. */
+/* Why the fentry programs did not load (fe_reason[0] = 0: they did). */
 struct la_load {
-	bool use_fentry;
 	char fe_reason[120]; /* the fentry programs did not load: why */
 	int fe_load_err;
 };
@@ -330,12 +329,12 @@ struct la_load {
 static int load(struct la_hooks *h, const struct la_attach_opts *o,
 		bool have_cast, struct la_load *l, char *err, size_t errlen)
 {
+	bool use_fentry = o->mode != LA_MODE_KPROBE && o->kernel_btf;
 	char ebuf[80];
 	int ret;
 
-	l->use_fentry = o->mode != LA_MODE_KPROBE && o->kernel_btf;
-	ret = open_and_load(h, o, l->use_fentry, have_cast, err, errlen);
-	if (ret && l->use_fentry && o->mode == LA_MODE_AUTO) {
+	ret = open_and_load(h, o, use_fentry, have_cast, err, errlen);
+	if (ret && use_fentry && o->mode == LA_MODE_AUTO) {
 		/* an fentry target the verifier refuses: kprobes only */
 		snprintf(l->fe_reason, sizeof(l->fe_reason),
 			 "fentry programs did not load: %s",
@@ -343,9 +342,8 @@ static int load(struct la_hooks *h, const struct la_attach_opts *o,
 		l->fe_load_err = ret;
 		lockaudit_bpf__destroy(h->skel);
 		h->skel = NULL;
-		l->use_fentry = false;
-		ret = open_and_load(h, o, l->use_fentry, have_cast, err,
-				    errlen);
+		use_fentry = false;
+		ret = open_and_load(h, o, use_fentry, have_cast, err, errlen);
 	}
 	if (ret) {
 		lockaudit_bpf__destroy(h->skel);

@@ -26,21 +26,16 @@
  * the pin directory, and the slot in struct la_maps. meta's index is
  * PIN_META (pincheck.h). hooks.c fills and closes the fds by it too.
  */
+#define MAP(field) #field, offsetof(struct la_maps, field)
 static const struct {
 	const char *name;
 	size_t fd; /* offset of the int in struct la_maps */
 } map_tab[LA_META_MAPS] = {
-	{"races", offsetof(struct la_maps, races)},
-	{"modgen", offsetof(struct la_maps, modgen)},
-	{"sites", offsetof(struct la_maps, sites)},
-	{"counters", offsetof(struct la_maps, counters)},
-	{"events", offsetof(struct la_maps, events)},
-	{"settings", offsetof(struct la_maps, settings)},
-	{"mods", offsetof(struct la_maps, mods)},
-	{"meta", offsetof(struct la_maps, meta)},
-	{"callers", offsetof(struct la_maps, callers)},
-	{"symnames", offsetof(struct la_maps, symnames)},
+	{MAP(races)},	{MAP(modgen)},	 {MAP(sites)}, {MAP(counters)},
+	{MAP(events)},	{MAP(settings)}, {MAP(mods)},  {MAP(meta)},
+	{MAP(callers)}, {MAP(symnames)},
 };
+#undef MAP
 
 static int *map_fd(struct la_maps *m, size_t i)
 {

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pinned.c - the commands on state that outlives the process: `boot`
+ * attaches and pins, `collect` reports on what is pinned and, with
+ * --detach, removes it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "collect.h"
+#include "env.h"
+#include "hooks.h"
+#include "output.h"
+#include "pin.h"
+#include "report.h"
+#include "setup.h"
+#include "snapshot.h"
+
+enum la_err cmd_boot(const struct la_opts *o)
+{
+	struct la_hooks h;
+	enum la_err ret;
+	size_t nfe, nkp;
+	char err[256];
+
+	ret = setup__hooks(o, &h, false);
+	if (ret)
+		return ret;
+	if (pin__save(&h, o->pin_dir, err, sizeof(err))) {
+		hooks__detach(&h);
+		return fail__say(LA_ERR_FAIL, "%s", err);
+	}
+	setup__count(&h, &nfe, &nkp);
+	printf("lockaudit: %zu entry points attached (%zu fentry, %zu kprobe) "
+	       "and pinned under %s; counting goes on without a process: read "
+	       "it with 'lockaudit collect'\n",
+	       nfe + nkp, nfe, nkp, o->pin_dir);
+	/* links were handed to the pins: this only closes our descriptors */
+	hooks__detach(&h);
+	return fflush(stdout) ? LA_ERR_OUTPUT : LA_OK;
+}
+
+/* Before anything is opened: the output, privileges, something pinned. */
+static enum la_err collect_checks(const struct la_opts *o)
+{
+	char err[256];
+
+	if (o->json && env__check_output(o->json, false, err, sizeof(err)))
+		return fail__report_to(o->json, err);
+	if (!env__has_bpf_caps())
+		return fail__caps("collect");
+	if (!pin__exists(o->pin_dir))
+		return fail__say(LA_ERR_NOTPINNED,
+				 "nothing pinned under %s: start counting with "
+				 "'lockaudit boot'",
+				 o->pin_dir);
+	return LA_OK;
+}
+
+/* The pinned state adopted and read into r (report__free it). */
+static enum la_err collect_report(const struct la_opts *o, struct la_report *r)
+{
+	struct la_collect_opts co = {.kallsyms = LA_KALLSYMS,
+				     .modules = LA_MODULES,
+				     .mode = LA_EVENTS_NONE};
+	struct la_collector *c;
+	struct la_hooks h;
+	enum la_err ret;
+	char err[256];
+	int e;
+
+	e = pin__open(&h, o->pin_dir, err, sizeof(err));
+	if (e)
+		return fail__pin(e, err);
+	c = collect__new(&h, &co, err, sizeof(err));
+	if (!c) {
+		e = errno; /* before closing descriptors can change it */
+		hooks__detach(&h);
+		/* collect.h: EPERM is kallsyms with its addresses hidden */
+		return e == EPERM ? fail__kptr()
+				  : fail__say(LA_ERR_FAIL, "%s", err);
+	}
+	ret = snapshot__take(c, &h, r);
+	collect__free(c);
+	hooks__detach(&h);
+	return ret;
+}
+
+/* --detach: unpin, and say what is left. */
+static enum la_err collect_detach(const struct la_opts *o, FILE *human)
+{
+	char err[256];
+	int ret;
+
+	ret = pin__remove(o->pin_dir, err, sizeof(err));
+	if (ret == -ENOTEMPTY) /* ours are gone: detached */
+		fprintf(human, "lockaudit: detached; %s\n", err);
+	else if (ret)
+		return fail__pin(ret, err);
+	else
+		fprintf(human, "lockaudit: detached and unpinned %s\n",
+			o->pin_dir);
+	return LA_OK;
+}
+
+enum la_err cmd_collect(const struct la_opts *o)
+{
+	FILE *human = o->json && !strcmp(o->json, "-") ? stderr : stdout;
+	struct la_report r;
+	enum la_err ret;
+
+	ret = collect_checks(o);
+	if (ret)
+		return ret;
+	ret = collect_report(o, &r);
+	if (ret)
+		return ret;
+	fputc('\n', human);
+	ret = output__report(&r, human, o->json, o->pretty);
+	report__free(&r);
+	if (ret)
+		return ret;
+	return o->detach ? collect_detach(o, human) : LA_OK;
+}

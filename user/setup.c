@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * setup.c - the hooks a command watches through: the checks before loading
+ * BPF, in the order a user would fix them, then attaching them or adopting
+ * what `lockaudit boot` pinned.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "env.h"
+#include "hooks.h"
+#include "ksyms.h"
+#include "pin.h"
+#include "setup.h"
+
+/* 6.7+: the global lock serialising dev->iommu; judged, not required */
+#define PROBE_LOCK "iommu_probe_device_lock"
+
+static enum la_err check_outputs(const struct la_opts *o)
+{
+	char err[256];
+
+	if (o->json && env__check_output(o->json, false, err, sizeof(err)))
+		return fail__report_to(o->json, err);
+	if (o->events && env__check_output(o->events, true, err, sizeof(err)))
+		return fail__events_to(o->events, err);
+	return LA_OK;
+}
+
+static enum la_err check_btf(const struct la_opts *o)
+{
+	if (o->btf && access(o->btf, R_OK))
+		return fail__say(LA_ERR_NOBTF, "cannot read BTF file '%s': %s",
+				 o->btf, strerror(errno));
+	if (!o->btf && !env__kernel_btf())
+		return fail__say(
+			LA_ERR_NOBTF,
+			"kernel exposes no BTF (/sys/kernel/btf/vmlinux): use "
+			"a kernel built with CONFIG_DEBUG_INFO_BTF=y, or pass "
+			"--btf FILE");
+	return LA_OK;
+}
+
+/* The checks every command that loads BPF shares; ks: the kernel's symbols
+ * on success. */
+static enum la_err preflight(const struct la_opts *o, struct la_hooks *h,
+			     struct ksyms **ks)
+{
+	enum la_err ret;
+	char err[256];
+
+	if (hooks__select(h, o->hooks, err, sizeof(err)))
+		return fail__say(LA_ERR_HOOK, "%s", err);
+	ret = check_outputs(o);
+	if (ret)
+		return ret;
+	if (!env__has_bpf_caps())
+		return fail__caps(o->cmd);
+	ret = check_btf(o);
+	if (ret)
+		return ret;
+	*ks = ksyms__load(LA_KALLSYMS);
+	if (!*ks && errno == EPERM)
+		return fail__kptr();
+	if (!*ks)
+		return fail__say(LA_ERR_FAIL, "cannot read " LA_KALLSYMS ": %s",
+				 strerror(errno));
+	return LA_OK;
+}
+
+/* Load and attach; *n: how many attached. */
+static enum la_err attach(const struct la_opts *o, struct la_hooks *h,
+			  const struct ksyms *ks, size_t *n)
+{
+	struct la_attach_opts ao = {
+		.mode = o->mode,
+		.btf_path = o->btf,
+		.kernel_btf = env__kernel_btf(),
+		.probe_lock_addr = ksyms__addr_of(LA_KALLSYMS, PROBE_LOCK),
+		.text_start = ksyms__addr_of(LA_KALLSYMS, "_stext"),
+		.text_end = ksyms__addr_of(LA_KALLSYMS, "_etext"),
+		.races = o->races,
+	};
+	char err[256];
+	int ret;
+
+	hooks__set_verbose(o->verbose);
+	ret = hooks__attach(h, ks, &ao, err, sizeof(err));
+	if (ret < 0)
+		return fail__say(LA_ERR_FAIL, "%s", err);
+	*n = (size_t)ret;
+	return LA_OK;
+}
+
+enum la_err setup__attach(const struct la_opts *o, struct la_hooks *h,
+			  size_t *n)
+{
+	struct ksyms *ks = NULL;
+	enum la_err ret;
+
+	ret = preflight(o, h, &ks);
+	if (ret)
+		return ret;
+	ret = attach(o, h, ks, n);
+	ksyms__free(ks);
+	return ret;
+}
+
+/* The state an earlier `lockaudit boot` pinned: adopted (run) or, only
+ * once it is shown to be lockaudit's, refused as "already attached". */
+static enum la_err adopt_pinned(const struct la_opts *o, struct la_hooks *h,
+				bool adopt)
+{
+	char err[256];
+	int ret;
+
+	ret = pin__open(h, o->pin_dir, err, sizeof(err));
+	if (ret)
+		return fail__pin(ret, err);
+	if (!adopt) {
+		hooks__detach(h);
+		return fail__say(LA_ERR_PINNED,
+				 "already attached (state pinned under %s): "
+				 "read it with 'lockaudit collect', or detach "
+				 "with 'lockaudit collect --detach'",
+				 o->pin_dir);
+	}
+	if (o->hooks || o->mode != LA_MODE_AUTO)
+		fprintf(stderr,
+			"lockaudit: adopting the hooks pinned under %s; "
+			"--hooks/--attach do not apply\n",
+			o->pin_dir);
+	return LA_OK;
+}
+
+/* Nothing attached: why, per hook (with -v, or unless the kernel refuses
+ * tracing as a whole: then one line). */
+static enum la_err none_attached(const struct la_opts *o, struct la_hooks *h)
+{
+	char err[256];
+	bool refused = hooks__tracing_refused(h, err, sizeof(err));
+	size_t i;
+
+	for (i = 0; i < h->nr && (!refused || o->verbose); i++)
+		fprintf(stderr, "lockaudit: %s: %s\n", h->hook[i].def->func,
+			h->hook[i].reason);
+	hooks__detach(h);
+	if (refused)
+		return fail__say(LA_ERR_NOHOOKS, "%s", err);
+	return fail__say(LA_ERR_NOHOOKS, "no entry point could be attached "
+					 "(see 'lockaudit probes')");
+}
+
+enum la_err setup__hooks(const struct la_opts *o, struct la_hooks *h,
+			 bool adopt)
+{
+	struct ksyms *ks = NULL;
+	enum la_err ret;
+	size_t n;
+
+	ret = preflight(o, h, &ks);
+	if (ret)
+		return ret;
+	if (pin__exists(o->pin_dir)) {
+		ksyms__free(ks);
+		return adopt_pinned(o, h, adopt);
+	}
+	ret = attach(o, h, ks, &n);
+	ksyms__free(ks);
+	if (ret)
+		return ret;
+	return n ? LA_OK : none_attached(o, h);
+}
+
+void setup__count(const struct la_hooks *h, size_t *nfe, size_t *nkp)
+{
+	size_t i;
+
+	*nfe = *nkp = 0;
+	for (i = 0; i < h->nr; i++) {
+		*nfe += h->hook[i].attached == LA_ATTACHED_FENTRY;
+		*nkp += h->hook[i].attached == LA_ATTACHED_KPROBE;
+	}
+}

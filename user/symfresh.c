@@ -15,17 +15,28 @@
 
 #define RELOAD_MIN_NS 100000000ULL /* 100 ms */
 
-/* A checksum of /proc/modules: it changes when a module loads or unloads. */
-static unsigned long modules_sum(const char *path)
+/*
+ * A checksum of /proc/modules that changes when a module loads, unloads or
+ * changes state: each line's name, size, state and address. Not its use
+ * count and users (columns 3 and 4), which change while devices come and
+ * go (a hotplug cycle moves them) and say nothing about kallsyms.
+ */
+unsigned long symfresh__modules_sum(const char *path)
 {
 	unsigned long h = 5381;
 	FILE *f = path ? fopen(path, "re") : NULL;
-	int ch;
+	int ch, col = 0;
 
 	if (!f)
 		return 0;
-	while ((ch = getc(f)) != EOF)
-		h = h * 33 + (unsigned char)ch;
+	while ((ch = getc(f)) != EOF) {
+		if (ch == '\n')
+			col = 0;
+		else if (ch == ' ' && col < 6)
+			col++;
+		if (col != 2 && col != 3)
+			h = h * 33 + (unsigned char)ch;
+	}
 	fclose(f);
 	return h;
 }
@@ -42,6 +53,8 @@ static int read_module_records(struct la_symfresh *s, struct ksyms *ks)
 	char name[LA_MOD_NAME_LEN + 1];
 	int fd = s->maps->mods;
 
+	if (fd < 0)
+		return 0;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		if (bpf_map_lookup_elem(fd, &next, &m) == 0) {
 			memcpy(name, m.name, LA_MOD_NAME_LEN);
@@ -74,7 +87,7 @@ int symfresh__reload(struct la_symfresh *s)
 {
 	/* before kallsyms: a module loading meanwhile bumps it again */
 	__u64 gen = module_generation(s);
-	unsigned long sum = modules_sum(s->modules);
+	unsigned long sum = symfresh__modules_sum(s->modules);
 	struct ksyms *ks = ksyms__load_live(s->kallsyms, s->modules);
 	int ret;
 
@@ -86,26 +99,41 @@ int symfresh__reload(struct la_symfresh *s)
 		ksyms__free(ks);
 		return ret;
 	}
+	/* another module set: an address no read could name may be named */
+	if (gen != s->ks_gen || sum != s->modules_sum)
+		s->nr_unknown = 0;
 	ksyms__free(s->ks);
 	s->ks = ks;
 	ksyms__set_names_map(ks, s->maps->symnames);
 	s->modules_sum = sum;
 	s->ks_gen = gen;
 	s->reloaded_ns = env__boot_ns();
+	s->reloads++;
 	return 0;
+}
+
+static bool unknown_has(const struct la_symfresh *s, __u64 ip)
+{
+	for (size_t i = 0; i < s->nr_unknown; i++)
+		if (s->unknown[i] == ip)
+			return true;
+	return false;
 }
 
 /*
  * Symbolize ips into frames[] (each FRAME_LEN bytes). Each event carries
  * the kernel's count of module loads and unloads: a newer count than the
  * last kallsyms read saw means reread first (exact, and free otherwise).
- * Without module records (they failed to attach) /proc/modules is checked
- * once per poll round and when an address resolves to nothing; an unknown
- * address with no module change rereads at most every RELOAD_MIN_NS.
+ * /proc/modules is checked once per poll round (for a module whose load
+ * the records missed) and when an address resolves to nothing. An unknown
+ * address with no module change rereads at most every RELOAD_MIN_NS, and
+ * once only: one a fresh read did not name either is not retried until
+ * the modules change (a reread costs seconds under emulation).
  */
 void symfresh__symbolize(struct la_symfresh *s, const __u64 *ips, size_t n,
 			 __u64 modgen, __u64 t_ns, char (*frames)[FRAME_LEN])
 {
+	bool fresh = false;
 	size_t i;
 
 	/* exact: the kernel counts module loads and unloads */
@@ -113,17 +141,22 @@ void symfresh__symbolize(struct la_symfresh *s, const __u64 *ips, size_t n,
 		symfresh__reload(s);
 	if (!s->modules_checked) {
 		s->modules_checked = true;
-		if (modules_sum(s->modules) != s->modules_sum)
+		if (symfresh__modules_sum(s->modules) != s->modules_sum)
 			symfresh__reload(s);
 	}
 	for (i = 0; i < n; i++) {
-		if (ksyms__find(s->ks, ips[i]))
+		if (ksyms__find(s->ks, ips[i]) || unknown_has(s, ips[i]))
 			continue;
 		/* a module that appeared since the round began, or not */
-		if (modules_sum(s->modules) != s->modules_sum ||
-		    env__boot_ns() - s->reloaded_ns >= RELOAD_MIN_NS)
-			symfresh__reload(s);
-		break;
+		if (!fresh &&
+		    (symfresh__modules_sum(s->modules) != s->modules_sum ||
+		     env__boot_ns() - s->reloaded_ns >= RELOAD_MIN_NS)) {
+			fresh = symfresh__reload(s) == 0;
+			if (ksyms__find(s->ks, ips[i]))
+				continue;
+		}
+		if (fresh && s->nr_unknown < LA_UNKNOWN_MAX)
+			s->unknown[s->nr_unknown++] = ips[i];
 	}
 	/* the module records know what each address held at time t */
 	for (i = 0; i < n; i++)
@@ -135,7 +168,7 @@ int symfresh__refresh(struct la_symfresh *s)
 {
 	/* reread only what changed (snapshots may come every second) */
 	if (module_generation(s) != s->ks_gen ||
-	    modules_sum(s->modules) != s->modules_sum)
+	    symfresh__modules_sum(s->modules) != s->modules_sum)
 		return symfresh__reload(s);
 	return 0;
 }

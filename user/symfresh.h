@@ -15,6 +15,8 @@
 
 struct la_maps;
 
+#define LA_UNKNOWN_MAX 64
+
 struct la_symfresh {
 	const char *kallsyms;	    /* path of /proc/kallsyms */
 	const char *modules;	    /* path of /proc/modules (NULL: none) */
@@ -24,7 +26,15 @@ struct la_symfresh {
 	bool modules_checked;	   /* in this poll round */
 	unsigned long long reloaded_ns; /* CLOCK_BOOTTIME of the last read */
 	__u64 ks_gen; /* module generation the last kallsyms read saw */
+	/* addresses a read with these modules could not name */
+	__u64 unknown[LA_UNKNOWN_MAX];
+	size_t nr_unknown;
+	unsigned long reloads; /* reads of kallsyms so far */
 };
+
+/* The checksum of /proc/modules that moves when kallsyms may have (a
+ * module loaded, unloaded or changed state); 0 if path cannot be read. */
+unsigned long symfresh__modules_sum(const char *path);
 
 /* Read kallsyms and the module records into s->ks (kept on failure).
  * 0 or -errno (EPERM: kallsyms addresses hidden). */

@@ -14,14 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "collect.h"
 #include "collect_int.h"
+#include "hooks.h"
 #include "ksyms.h"
 #include "lockaudit.h"
 #include "report.h"
+#include "symfresh.h"
 
 /* addresses from tests/unit/data/kallsyms.txt */
 #define A_ACPI_DMA	  0xffffffff8103c2b0ULL
@@ -465,6 +468,93 @@ static void test_said_once(void **state)
 	assert_true(collect__said_add(&said, 0xdeadULL << 32));
 }
 
+static char *write_tmp(const char *text)
+{
+	char *path = strdup("/tmp/la-test-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void rewrite(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * /proc/modules' use counts and users move during hotplug (they are not
+ * kallsyms' business); an address that a fresh read could not name is not
+ * retried until a module loads or unloads: each reread of kallsyms costs
+ * seconds in an emulated guest.
+ */
+static void test_symfresh_rereads(void **state)
+{
+	static const char mods1[] =
+		"e1000e 348160 0 - Live 0xffffffffc0400000\n"
+		"la_test 16384 1 - Live 0xffffffffc0300000 (OE)\n";
+	static const char mods2[] = /* use counts and users only */
+		"e1000e 348160 2 la_test, Live 0xffffffffc0400000\n"
+		"la_test 16384 0 - Live 0xffffffffc0300000 (OE)\n";
+	static const char mods3[] = /* e1000e reloaded elsewhere */
+		"e1000e 348160 0 - Live 0xffffffffc0500000\n"
+		"la_test 16384 1 - Live 0xffffffffc0300000 (OE)\n";
+	char *kpath = write_tmp("ffffffff81000000 T _stext\n"
+				"ffffffff81001000 T foo\n"
+				"ffffffff81002000 T bar\n");
+	char *mpath = write_tmp(mods1);
+	struct la_maps maps = {.mods = -1, .modgen = -1, .symnames = -1};
+	struct la_symfresh s = {
+		.kallsyms = kpath, .modules = mpath, .maps = &maps};
+	const __u64 ips[2] = {0xffffffff81001010ULL, 0xffffffff80000000ULL};
+	char frames[2][FRAME_LEN];
+	unsigned long sum1;
+
+	(void)state;
+	sum1 = symfresh__modules_sum(mpath);
+	assert_int_equal(symfresh__reload(&s), 0);
+	assert_int_equal(s.reloads, 1);
+	/* unknown, but read just now: no reread */
+	symfresh__symbolize(&s, ips, 2, 0, 0, frames);
+	assert_int_equal(s.reloads, 1);
+	assert_string_equal(frames[0], "foo+0x10");
+	/* unknown, read long ago: one reread, then the address is known to
+	 * be unknown */
+	s.reloaded_ns -= 1000000000ULL;
+	symfresh__symbolize(&s, ips, 2, 0, 0, frames);
+	assert_int_equal(s.reloads, 2);
+	assert_int_equal(s.nr_unknown, 1);
+	s.reloaded_ns -= 1000000000ULL;
+	symfresh__symbolize(&s, ips, 2, 0, 0, frames);
+	assert_int_equal(s.reloads, 2);
+	/* a use count moved: the same sum, no reread in a new round */
+	rewrite(mpath, mods2);
+	assert_true(symfresh__modules_sum(mpath) == sum1);
+	symfresh__new_round(&s);
+	symfresh__symbolize(&s, ips, 2, 0, 0, frames);
+	assert_int_equal(s.reloads, 2);
+	assert_int_equal(symfresh__refresh(&s), 0);
+	assert_int_equal(s.reloads, 2);
+	/* a module moved: reread, and the unknown address may be retried */
+	rewrite(mpath, mods3);
+	assert_true(symfresh__modules_sum(mpath) != sum1);
+	symfresh__new_round(&s);
+	symfresh__symbolize(&s, ips, 2, 0, 0, frames);
+	assert_int_equal(s.reloads, 3);
+	assert_int_equal(s.nr_unknown, 0);
+	symfresh__free(&s);
+	unlink(kpath);
+	unlink(mpath);
+	free(kpath);
+	free(mpath);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_reloaded_module_sites_apart),
 		cmocka_unit_test(test_same_names_one_site),
 		cmocka_unit_test(test_said_once),
+		cmocka_unit_test(test_symfresh_rereads),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

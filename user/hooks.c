@@ -197,8 +197,10 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 		}
 		bpf_program__set_autoload(fe, want_fe);
 		bpf_program__set_autoload(kp, want_kp);
-		bpf_program__set_autoload(fx, want_fe);
-		bpf_program__set_autoload(kr, want_kp);
+		/* exits only for --races: each program loaded is verified,
+		 * seconds of a start under emulation */
+		bpf_program__set_autoload(fx, want_fe && o->races);
+		bpf_program__set_autoload(kr, want_kp && o->races);
 		if (!hk)
 			continue;
 		h->skel->rodata->hook_arg[i] = hk->def->arg;
@@ -206,7 +208,7 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 		if (want_fe) {
 			ret = bpf_program__set_attach_target(fe, 0,
 							     hk->def->func);
-			if (!ret)
+			if (!ret && o->races)
 				ret = bpf_program__set_attach_target(
 					fx, 0, hk->def->func);
 			if (ret) {

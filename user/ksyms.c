@@ -271,25 +271,31 @@ void ksyms__free(struct ksyms *ks)
 	free(ks);
 }
 
-uint64_t ksyms__addr_of(const char *path, const char *name)
+size_t ksyms__addrs_of(const char *path, const char *const *names,
+		       uint64_t *addrs, size_t n)
 {
 	char line[512], sym[256], mod[2];
 	unsigned long long addr;
-	uint64_t found = 0;
+	size_t found = 0, i;
 	char type;
 	FILE *f = fopen(path, "re");
 
+	for (i = 0; i < n; i++)
+		addrs[i] = 0;
 	if (!f)
 		return 0;
-	while (fgets(line, sizeof(line), f)) {
+	/* one pass for all: each read of kallsyms takes the kernel a while */
+	while (found < n && fgets(line, sizeof(line), f)) {
 		mod[0] = 0;
 		if (sscanf(line, "%llx %c %255s %1s", &addr, &type, sym, mod) <
-		    3)
+			    3 ||
+		    mod[0])
 			continue;
-		if (!mod[0] && !strcmp(sym, name)) {
-			found = addr;
-			break;
-		}
+		for (i = 0; i < n; i++)
+			if (!addrs[i] && !strcmp(sym, names[i])) {
+				addrs[i] = addr;
+				found++;
+			}
 	}
 	fclose(f);
 	return found;

@@ -37,7 +37,10 @@ size_t ksyms__count(const struct ksyms *ks);
  * Address of a symbol of any type (data too: needs CONFIG_KALLSYMS_ALL)
  * in vmlinux, read straight from a kallsyms file. 0 if absent.
  */
-uint64_t ksyms__addr_of(const char *path, const char *name);
+/* The addresses of n core-kernel symbols of any type, in one read of path
+ * (0 for each not found); how many were found. */
+size_t ksyms__addrs_of(const char *path, const char *const *names,
+		       uint64_t *addrs, size_t n);
 
 /* The symbol containing addr (the nearest at or below it), or NULL. */
 const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr);

@@ -74,17 +74,21 @@ static enum la_err preflight(const struct la_opts *o, struct la_hooks *h,
 static enum la_err attach(const struct la_opts *o, struct la_hooks *h,
 			  const struct ksyms *ks, size_t *n)
 {
+	static const char *const names[] = {PROBE_LOCK, "_stext", "_etext"};
+	uint64_t addrs[3];
 	struct la_attach_opts ao = {
 		.mode = o->mode,
 		.btf_path = o->btf,
 		.kernel_btf = env__kernel_btf(),
-		.probe_lock_addr = ksyms__addr_of(LA_KALLSYMS, PROBE_LOCK),
-		.text_start = ksyms__addr_of(LA_KALLSYMS, "_stext"),
-		.text_end = ksyms__addr_of(LA_KALLSYMS, "_etext"),
 		.races = o->races,
 	};
 	char err[256];
 	int ret;
+
+	ksyms__addrs_of(LA_KALLSYMS, names, addrs, 3);
+	ao.probe_lock_addr = addrs[0];
+	ao.text_start = addrs[1];
+	ao.text_end = addrs[2];
 
 	hooks__set_verbose(o->verbose);
 	ret = hooks__attach(h, ks, &ao, err, sizeof(err));

@@ -34,11 +34,10 @@ void ksyms__free(struct ksyms *ks);
 size_t ksyms__count(const struct ksyms *ks);
 
 /*
- * Address of a symbol of any type (data too: needs CONFIG_KALLSYMS_ALL)
- * in vmlinux, read straight from a kallsyms file. 0 if absent.
+ * The addresses of n symbols of any type (data too: needs
+ * CONFIG_KALLSYMS_ALL) in vmlinux, in one read of a kallsyms file: 0 for
+ * each absent. How many were found.
  */
-/* The addresses of n core-kernel symbols of any type, in one read of path
- * (0 for each not found); how many were found. */
 size_t ksyms__addrs_of(const char *path, const char *const *names,
 		       uint64_t *addrs, size_t n);
 

@@ -157,6 +157,9 @@ FUZZ_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DLA_VERSION=\"$(VERSION)\" \
 FUZZ_OPTS := -dict=tests/fuzz/report.dict -max_len=16384 -timeout=10 \
 	-artifact_prefix=build/fuzz/crashes/ -print_final_stats=1 $(FUZZ_FLAGS)
 FUZZ_DIRS := build/fuzz/corpus tests/fuzz/seeds tests/fuzz/regressions
+# what make fuzz-cov reports on: the report's files and the JSON values and
+# escaping they use (all of it was user/report.c before the split)
+FUZZ_COV_SRCS := $(wildcard user/report*.c) user/json.c user/esc.c
 
 build/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*.h) \
 		build/lockaudit.skel.h
@@ -206,7 +209,7 @@ fuzz-cov: build/fuzz/fuzz_report_cov
 	$(LLVM_PROFDATA) merge -sparse build/fuzz/cov.profraw \
 		-o build/fuzz/cov.profdata
 	$(LLVM_COV) report build/fuzz/fuzz_report_cov \
-		-instr-profile=build/fuzz/cov.profdata user/report.c
+		-instr-profile=build/fuzz/cov.profdata $(FUZZ_COV_SRCS)
 
 CHECK_SUITES := unit unit-asan cli-test fuzz-test vm-test boot-test stress-test
 check:

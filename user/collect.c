@@ -21,6 +21,7 @@
 #include "collect_int.h"
 #include "env.h"
 #include "hooks.h"
+#include "json.h"
 #include "ksyms.h"
 #include "report.h"
 #include "symfresh.h"
@@ -34,20 +35,6 @@ struct la_collector {
 	struct la_callers callers; /* the fast path's table (callers.c) */
 	struct la_said said;	   /* sites with a "new site" line (--live) */
 };
-
-static json_object *json_dev(const struct la_dev *d)
-{
-	json_object *o = json_object_new_object();
-
-	/* names, comms: any bytes the kernel held; the JSON is valid UTF-8 */
-	json_object_object_add(o, "name", report__json_str(d->name));
-	json_object_object_add(o, "bus", report__json_str(d->bus));
-	json_object_object_add(
-		o, "driver", d->driver[0] ? report__json_str(d->driver) : NULL);
-	json_object_object_add(o, "registered",
-			       json_object_new_boolean(d->registered));
-	return o;
-}
 
 static void write_event(struct la_collector *c, const struct la_event *e,
 			const char *entry, char (*frames)[FRAME_LEN], size_t n)
@@ -73,16 +60,17 @@ static void write_event(struct la_collector *c, const struct la_event *e,
 							      : "fentry"));
 	json_object_object_add(o, "pid", json_object_new_int((int)e->pid));
 	json_object_object_add(o, "tgid", json_object_new_int((int)e->tgid));
-	json_object_object_add(o, "comm", report__json_str(e->comm));
+	json_object_object_add(o, "comm", la_json_str(e->comm));
 	json_object_object_add(o, "cpu", json_object_new_int((int)e->cpu));
-	json_object_object_add(o, "device", json_dev(&e->dev));
+	json_object_object_add(o, "device",
+			       la_json_dev(e->dev.name, e->dev.bus,
+					   e->dev.driver, e->dev.registered));
 	if (e->state == LA_HELD_OTHER) {
 		json_object *hd = json_object_new_object();
 
 		json_object_object_add(hd, "pid",
 				       json_object_new_int((int)e->holder_pid));
-		json_object_object_add(hd, "comm",
-				       report__json_str(e->holder_comm));
+		json_object_object_add(hd, "comm", la_json_str(e->holder_comm));
 		json_object_object_add(o, "holder", hd);
 	}
 	a = json_object_new_array();

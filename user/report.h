@@ -2,6 +2,7 @@
 /*
  * report.h - the one in-memory report model, its text and JSON writers, and
  * reading JSON reports back (and merging them) for `lockaudit report`.
+ * (report.c and report_*.c; JSON values: json.h)
  */
 #ifndef LA_REPORT_H
 #define LA_REPORT_H
@@ -117,7 +118,7 @@ struct la_report {
 	 * calls read so far, each kept <= LA_COUNT_MAX, so that no merged sum
 	 * (a site's count, a module's, calls audited) can exceed it */
 	uint64_t read_counts, read_races, read_calls;
-	/* report.c's hash indexes (sites, races, hooks): identity -> the
+	/* report_index.c's hash indexes (sites, races, hooks): identity -> the
 	 * first item with it, over the first indexed[i] items */
 	struct la_index *index[3];
 	size_t indexed[3];
@@ -186,9 +187,8 @@ int report__merge_file(struct la_report *r, const char *path, char *err,
 
 /* Names from the kernel or from files, made safe: an escaped copy for a
  * terminal (control characters, backslash and invalid UTF-8 as \xNN; into
- * buf, truncated), and a JSON string of valid UTF-8 (bad bytes U+FFFD). */
+ * buf, truncated). A JSON string of valid UTF-8: la_json_str (json.h). */
 const char *report__text_esc(char *buf, size_t len, const char *s);
-struct json_object *report__json_str(const char *s);
 
 /* What the kernel could not keep, each with what it means for the counts:
  * the JSON key under totals.dropped, the text, and the field. */

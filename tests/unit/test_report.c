@@ -40,6 +40,7 @@
 #include <json-c/json.h>
 #include <linux/types.h>
 
+#include "json.h"
 #include "live.h"
 #include "lockaudit.h"
 #include "report.h"
@@ -2575,7 +2576,7 @@ static void test_exported_escapes(void **state)
 	json_object *o;
 
 	(void)state;
-	o = report__json_str("k\xffw\x1b");
+	o = la_json_str("k\xffw\x1b");
 	assert_string_equal(json_object_to_json_string_ext(
 				    o, JSON_C_TO_STRING_NOSLASHESCAPE),
 			    "\"k\xef\xbf\xbdw\\u001b\"");

@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * report_read.c - a JSON report's fields and items (sites, concurrent
+ * findings, hooks, runs) read strictly, each field checked, and merged into
+ * the model; what the report derives (attribution, severity) is derived again.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/types.h>
+
+#include "lockaudit.h"
+#include "report_int.h"
+#include "report_read.h"
+#include "xalloc.h"
+
+/* the first failure wins: "FILE: what 'key'" */
+void jfail(struct jreader *jr, const char *what, const char *key)
+{
+	if (jr->failed++)
+		return;
+	snprintf(jr->err, jr->errlen, "%s: %s '%s'", jr->path, what, key);
+}
+
+bool jtype(json_object *v, json_type type)
+{
+	/* integers are valid doubles */
+	return json_object_is_type(v, type) ||
+	       (type == json_type_double &&
+		json_object_is_type(v, json_type_int));
+}
+
+/* o[key], which must exist and have the type; NULL after a failure */
+json_object *jget(struct jreader *jr, json_object *o, const char *key,
+		  json_type type)
+{
+	json_object *v;
+
+	if (!json_object_is_type(o, json_type_object)) {
+		jfail(jr, "not an object where it holds", key);
+		return NULL;
+	}
+	if (!json_object_object_get_ex(o, key, &v)) {
+		jfail(jr, "missing field", key);
+		return NULL;
+	}
+	if (!jtype(v, type)) {
+		jfail(jr, "wrong type for field", key);
+		return NULL;
+	}
+	return v;
+}
+
+/* item i of the array a (named name), which must have the type */
+static json_object *jitem(struct jreader *jr, json_object *a, size_t i,
+			  json_type type, const char *name)
+{
+	json_object *v = json_object_array_get_idx(a, i);
+
+	if (!jtype(v, type)) {
+		jfail(jr, "wrong type for an item of", name);
+		return NULL;
+	}
+	return v;
+}
+
+/* the string v (named key): no NUL inside (the tokener checked UTF-8) */
+static const char *jstring(struct jreader *jr, json_object *v, const char *key)
+{
+	const char *s;
+
+	if (!v)
+		return "";
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
+		jfail(jr, "NUL character in", key);
+		return "";
+	}
+	return s;
+}
+
+const char *jget_str(struct jreader *jr, json_object *o, const char *key)
+{
+	return jstring(jr, jget(jr, o, key, json_type_string), key);
+}
+
+/* a non-negative integer up to max (not a double, string or bool) */
+uint64_t jcheck_count(struct jreader *jr, json_object *v, const char *key,
+		      uint64_t max)
+{
+	uint64_t n;
+
+	if (!v)
+		return 0;
+	if (json_object_get_int64(v) < 0) {
+		jfail(jr, "negative count in", key);
+		return 0;
+	}
+	n = json_object_get_uint64(v);
+	if (n > max) {
+		jfail(jr, "number out of range in", key);
+		return 0;
+	}
+	return n;
+}
+
+uint64_t jget_count(struct jreader *jr, json_object *o, const char *key)
+{
+	return jcheck_count(jr, jget(jr, o, key, json_type_int), key,
+			    LA_COUNT_MAX);
+}
+
+/* a process id: 0 to INT_MAX */
+static int jget_pid(struct jreader *jr, json_object *o, const char *key)
+{
+	return (int)jcheck_count(jr, jget(jr, o, key, json_type_int), key,
+				 INT_MAX);
+}
+
+/* seconds: a finite number from 0 to LA_SECONDS_MAX (what the writer's
+ * %.6f gives back exactly) */
+double jget_double(struct jreader *jr, json_object *o, const char *key)
+{
+	json_object *v = jget(jr, o, key, json_type_double);
+	double d = v ? json_object_get_double(v) : 0;
+
+	if (!isfinite(d) || d < 0 || d > LA_SECONDS_MAX) {
+		jfail(jr, "not a number of seconds (0 to 1e12) in", key);
+		return 0;
+	}
+	return d;
+}
+
+static bool jget_bool(struct jreader *jr, json_object *o, const char *key)
+{
+	json_object *v = jget(jr, o, key, json_type_boolean);
+
+	return v && json_object_get_boolean(v);
+}
+
+/* *sum += v, refused (not wrapped) above LA_COUNT_MAX */
+void jadd(struct jreader *jr, uint64_t *sum, uint64_t v, const char *key)
+{
+	uint64_t s;
+
+	if (__builtin_add_overflow(*sum, v, &s) || s > LA_COUNT_MAX) {
+		jfail(jr, "merged sum above 2^64-2 of", key);
+		return;
+	}
+	*sum = s;
+}
+
+/* a device object: name, bus, driver (a string, null or missing), registered */
+static void read_dev(struct jreader *jr, json_object *d, struct la_rdev *out)
+{
+	json_object *v;
+
+	out->name = (char *)jget_str(jr, d, "name");
+	out->bus = (char *)jget_str(jr, d, "bus");
+	out->driver = "";
+	if (json_object_is_type(d, json_type_object) &&
+	    json_object_object_get_ex(d, "driver", &v) && v) {
+		if (json_object_is_type(v, json_type_string))
+			out->driver = (char *)jstring(jr, v, "driver");
+		else
+			jfail(jr, "wrong type for field", "driver");
+	}
+	out->registered = jget_bool(jr, d, "registered");
+}
+
+/* the array of strings o[key] into a new array (strings not copied) */
+static char **read_frames(struct jreader *jr, json_object *o, const char *key,
+			  size_t *n)
+{
+	json_object *a = jget(jr, o, key, json_type_array);
+	char **f;
+
+	*n = a ? json_object_array_length(a) : 0;
+	f = xrealloc(NULL, (*n + 1) * sizeof(*f));
+	for (size_t i = 0; i < *n; i++)
+		f[i] = (char *)jstring(
+			jr, jitem(jr, a, i, json_type_string, key), key);
+	return f;
+}
+
+/*
+ * A site's optional "nested": [{entry_point, count}], the watched calls
+ * made inside its calls; a violation's only (held sites do not fold)
+ */
+static json_object *read_nested(struct jreader *jr, json_object *o, int state)
+{
+	json_object *a, *x;
+	size_t i;
+
+	if (!json_object_object_get_ex(o, "nested", NULL))
+		return NULL;
+	a = jget(jr, o, "nested", json_type_array);
+	if (a && state == LA_HELD)
+		jfail(jr, "held site with", "nested");
+	for (i = 0; a && !jr->failed && i < json_object_array_length(a); i++) {
+		x = jitem(jr, a, i, json_type_object, "nested");
+		if (x && !jget_str(jr, x, "entry_point")[0])
+			jfail(jr, "empty string in", "entry_point");
+		jget_count(jr, x, "count");
+	}
+	return jr->failed ? NULL : a;
+}
+
+/*
+ * A site: the facts are read and checked, the attribution (group, module,
+ * function, caller, core path) and the severity are derived from the stack
+ * as for a live site; what the file says of them is not read.
+ */
+int read_site(struct jreader *jr, json_object *o, struct la_report *r)
+{
+	const char *entry, *pl, *comm = "";
+	json_object *devs, *nested, *v;
+	struct la_rsite *s;
+	struct la_rdev dev;
+	int state, probe_lock, pid = 0;
+	uint64_t count, by_caller = 0;
+	double first_s, last_s;
+	bool registered, truncated;
+	char **frames;
+	size_t i, n;
+
+	if (!json_object_is_type(o, json_type_object)) {
+		jfail(jr, "site is not an object in", "sites");
+		return -1;
+	}
+	entry = jget_str(jr, o, "entry_point");
+	state = report__state_from_name(jget_str(jr, o, "lock_state"));
+	if (state < 0)
+		jfail(jr, "unknown value of", "lock_state");
+	count = jget_count(jr, o, "count");
+	/* optional: reports before 0.2 have none */
+	if (json_object_object_get_ex(o, "counted_by_caller", &v))
+		by_caller = jget_count(jr, o, "counted_by_caller");
+	if (by_caller > count)
+		jfail(jr, "more than count in", "counted_by_caller");
+	first_s = jget_double(jr, o, "first_seen_s");
+	last_s = jget_double(jr, o, "last_seen_s");
+	registered = jget_bool(jr, o, "registered");
+	pl = jget_str(jr, o, "iommu_probe_device_lock");
+	probe_lock = !strcmp(pl, "held")       ? 1
+		     : !strcmp(pl, "not_held") ? 0
+		     : !strcmp(pl, "absent")   ? -1
+					       : -2;
+	if (probe_lock == -2)
+		jfail(jr, "unknown value of", "iommu_probe_device_lock");
+	if (state == LA_HELD_OTHER &&
+	    (v = jget(jr, o, "holder", json_type_object))) {
+		pid = jget_pid(jr, v, "pid");
+		comm = jget_str(jr, v, "comm");
+	}
+	devs = jget(jr, o, "devices", json_type_array);
+	for (i = 0; devs && i < json_object_array_length(devs); i++)
+		read_dev(jr, jitem(jr, devs, i, json_type_object, "devices"),
+			 &dev);
+	frames = read_frames(jr, o, "stack", &n);
+	truncated = jget_bool(jr, o, "stack_truncated");
+	nested = read_nested(jr, o, state);
+	if (!jr->failed)
+		jadd(jr, &r->read_counts, count, "count");
+	for (i = 0;
+	     nested && !jr->failed && i < json_object_array_length(nested); i++)
+		jadd(jr, &r->read_counts,
+		     jget_count(jr, json_object_array_get_idx(nested, i),
+				"count"),
+		     "count");
+	if (jr->failed) {
+		free(frames);
+		return -1;
+	}
+	s = report__add_site(r, entry, state, frames, n, truncated, registered,
+			     probe_lock);
+	free(frames);
+	s->count = count;
+	s->by_caller = by_caller;
+	s->first_s = first_s;
+	s->last_s = last_s;
+	s->holder_pid = pid;
+	free(s->holder_comm);
+	s->holder_comm = xstrdup(comm);
+	for (i = 0; devs && i < json_object_array_length(devs); i++) {
+		read_dev(jr, json_object_array_get_idx(devs, i), &dev);
+		report__add_dev(s, dev.name, dev.bus, dev.driver,
+				dev.registered);
+	}
+	for (i = 0; nested && i < json_object_array_length(nested); i++) {
+		json_object *x = json_object_array_get_idx(nested, i);
+
+		report__add_nested(s, jget_str(jr, x, "entry_point"),
+				   jget_count(jr, x, "count"));
+	}
+	report__merge_last(r);
+	return 0;
+}
+
+int read_race(struct jreader *jr, json_object *o, struct la_report *r)
+{
+	struct la_rrace in;
+	json_object *ts;
+
+	memset(&in, 0, sizeof(in));
+	if (!json_object_is_type(o, json_type_object)) {
+		jfail(jr, "finding is not an object in", "concurrent");
+		return -1;
+	}
+	in.count = jget_count(jr, o, "count");
+	in.first_s = jget_double(jr, o, "first_seen_s");
+	in.last_s = jget_double(jr, o, "last_seen_s");
+	read_dev(jr, jget(jr, o, "device", json_type_object), &in.dev);
+	ts = jget(jr, o, "tasks", json_type_array);
+	if (ts && json_object_array_length(ts) != 2)
+		jfail(jr, "want two tasks in", "concurrent");
+	for (int t = 0; !jr->failed && t < 2; t++) {
+		json_object *to = jitem(jr, ts, t, json_type_object, "tasks");
+
+		in.task[t].entry = (char *)jget_str(jr, to, "entry_point");
+		in.task[t].pid = jget_pid(jr, to, "pid");
+		in.task[t].comm = (char *)jget_str(jr, to, "comm");
+		in.task[t].frames =
+			read_frames(jr, to, "stack", &in.task[t].nr_frames);
+	}
+	if (!jr->failed)
+		jadd(jr, &r->read_races, in.count, "count");
+	if (!jr->failed)
+		report__add_race(r, &in);
+	free(in.task[0].frames);
+	free(in.task[1].frames);
+	return jr->failed ? -1 : 0;
+}
+
+/* Is name one of the ", "-separated items of set? */
+static bool in_set(const char *set, const char *name, size_t n)
+{
+	while (*set) {
+		size_t len = strcspn(set, ",");
+
+		if (len == n && !strncmp(set, name, n))
+			return true;
+		set += len;
+		while (*set == ',' || *set == ' ')
+			set++;
+	}
+	return false;
+}
+
+void merge_name(char **dst, const char *src)
+{
+	if (!*dst)
+		*dst = xstrdup("");
+	while (*src) {
+		size_t n = strcspn(src, ",");
+
+		if (n && !in_set(*dst, src, n)) {
+			size_t old = strlen(*dst), len = old + n + 3, cap = 64;
+
+			/* doubling: realloc keeps the block while it fits */
+			while (cap < len)
+				cap *= 2;
+			*dst = xrealloc(*dst, cap);
+			snprintf(*dst + old, len - old, "%s%.*s",
+				 old ? ", " : "", (int)n, src);
+		}
+		src += n;
+		while (*src == ',' || *src == ' ')
+			src++;
+	}
+}
+
+static bool same_run(const struct la_run *a, const char *host,
+		     const char *kernel, const char *started)
+{
+	return !strcmp(a->hostname, host) && !strcmp(a->kernel, kernel) &&
+	       !strcmp(a->started, started);
+}
+
+/* Add one run to r, refused if r has it already (an input read twice, two
+ * snapshots of one run, or a merged report holding a run merged again) */
+static void add_run(struct jreader *jr, struct la_report *r, const char *host,
+		    const char *kernel, const char *started)
+{
+	struct la_run *x;
+
+	if (jr->failed)
+		return;
+	for (size_t i = 0; i < r->nr_runs; i++) {
+		if (!same_run(&r->runs[i], host, kernel, started))
+			continue;
+		jr->failed++;
+		snprintf(jr->err, jr->errlen,
+			 "%s: the run on '%s' (kernel %s) started %s is merged "
+			 "already: its counts would be counted twice",
+			 jr->path, host, kernel, started);
+		return;
+	}
+	r->runs = xrealloc(r->runs, (r->nr_runs + 1) * sizeof(*r->runs));
+	x = &r->runs[r->nr_runs++];
+	x->hostname = xstrdup(host);
+	x->kernel = xstrdup(kernel);
+	x->started = xstrdup(started);
+}
+
+/* The runs a report covers: its "runs" (a merged report), or the one run
+ * its hostname, kernel and started name. */
+void read_runs(struct jreader *jr, json_object *o, struct la_report *r)
+{
+	size_t i, before = r->nr_runs;
+	json_object *a, *x;
+
+	if (!json_object_object_get_ex(o, "runs", &a)) {
+		add_run(jr, r, jget_str(jr, o, "hostname"),
+			jget_str(jr, o, "kernel"), jget_str(jr, o, "started"));
+		return;
+	}
+	a = jget(jr, o, "runs", json_type_array);
+	if (a && !json_object_array_length(a))
+		jfail(jr, "no run in", "runs");
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		x = jitem(jr, a, i, json_type_object, "runs");
+		add_run(jr, r, jget_str(jr, x, "hostname"),
+			jget_str(jr, x, "kernel"), jget_str(jr, x, "started"));
+	}
+	/* refused: r keeps only the runs it had */
+	while (jr->failed && r->nr_runs > before) {
+		r->nr_runs--;
+		free(r->runs[r->nr_runs].hostname);
+		free(r->runs[r->nr_runs].kernel);
+		free(r->runs[r->nr_runs].started);
+	}
+}
+
+/* one hook line: added up by function */
+int read_hook(struct jreader *jr, json_object *h, struct la_report *r)
+{
+	uint64_t calls[LA_NR_STATES];
+	const char *function, *attach;
+	struct la_rhook *rh;
+	size_t before = r->nr_hooks;
+	json_object *v;
+
+	if (!jtype(h, json_type_object)) {
+		jfail(jr, "wrong type for an item of", "hooks");
+		return -1;
+	}
+	function = jget_str(jr, h, "function");
+	attach = jget_str(jr, h, "attach");
+	if (!jr->failed && strcmp(attach, "fentry") &&
+	    strcmp(attach, "kprobe") && strcmp(attach, "absent"))
+		jfail(jr, "unknown value of", "attach");
+	v = jget(jr, h, "calls", json_type_object);
+	for (int st = 0; st < LA_NR_STATES; st++) {
+		calls[st] = v ? jget_count(jr, v, la_state_name(st)) : 0;
+		jadd(jr, &r->read_calls, calls[st], la_state_name(st));
+	}
+	jget_str(jr, h, "reason");
+	if (jr->failed)
+		return -1;
+	rh = report__hook(r, function);
+	/* a new line takes the file's; "absent" yields to an attach */
+	if (r->nr_hooks != before ||
+	    (!strcmp(rh->attach, "absent") && strcmp(attach, "absent"))) {
+		free(rh->attach);
+		rh->attach = xstrdup(attach);
+		free(rh->reason);
+		rh->reason = xstrdup(jget_str(jr, h, "reason"));
+	}
+	/* <= read_calls: no wrap */
+	for (int st = 0; st < LA_NR_STATES; st++)
+		rh->calls[st] += calls[st];
+	return 0;
+}

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * report_text.c - the text report: a summary and what was dropped, then one
+ * section after another (concurrent configuration, the core racing a lock
+ * holder, drivers, core paths, unclassified, coverage); names escaped.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/types.h>
+
+#include "esc.h"
+#include "lockaudit.h"
+#include "report_int.h"
+
+/* the text writer: where it writes, and the names escaped so far */
+struct tw {
+	FILE *out;
+	struct la_tpool tp;
+};
+
+static const char *esc(struct tw *w, const char *s)
+{
+	return la_tesc(&w->tp, s);
+}
+
+static void text_site(struct tw *w, const struct la_rsite *s, bool stack)
+{
+	FILE *out = w->out;
+	size_t i;
+
+	fprintf(out, "    %-6s %-24s %-14s %10" PRIu64 " call%s",
+		s->state == LA_HELD ? "" : la_severity_name(s->severity),
+		esc(w, s->entry), la_state_label(s->state), s->count,
+		s->count == 1 ? "" : "s");
+	if (s->group == LA_GROUP_DRIVER)
+		fprintf(out, "  from %s", esc(w, s->caller));
+	fputc('\n', out);
+	if (s->state == LA_HELD_OTHER)
+		fprintf(out, "      lock held by pid %d (%s)\n", s->holder_pid,
+			s->holder_comm[0] ? esc(w, s->holder_comm) : "?");
+	if (s->probe_lock == 1)
+		fprintf(out, "      caller held iommu_probe_device_lock\n");
+	if (s->by_caller)
+		fprintf(out,
+			"      %" PRIu64 " of them counted at the caller alone "
+			"(their stacks above it not taken)\n",
+			s->by_caller);
+	for (i = 0; i < s->nr_nested; i++)
+		fprintf(out, "%s %s %" PRIu64 "%s",
+			i ? "," : "      inside:", esc(w, s->nested[i].entry),
+			s->nested[i].count, i + 1 == s->nr_nested ? "\n" : "");
+	for (i = 0; i < s->nr_devs; i++)
+		fprintf(out, "      device %s (bus %s, driver %s%s)\n",
+			esc(w, s->devs[i].name),
+			s->devs[i].bus[0] ? esc(w, s->devs[i].bus) : "none",
+			s->devs[i].driver[0] ? esc(w, s->devs[i].driver)
+					     : "none",
+			s->devs[i].registered ? "" : ", not registered");
+	if (!stack)
+		return;
+	for (i = 0; i < s->nr_frames; i++)
+		fprintf(out, "        %s\n", esc(w, s->frames[i]));
+	if (s->truncated)
+		fprintf(out, "        ... (stack truncated)\n");
+}
+
+/* A core-path call while another task held the device's lock. */
+static bool core_racing(const struct la_rsite *s)
+{
+	return s->group == LA_GROUP_CORE && s->state == LA_HELD_OTHER;
+}
+
+/* the run, the hooks and the calls audited; violations are the outermost
+ * calls (nested: the calls folded, by state) */
+static void text_summary(struct tw *w, const struct la_report *r,
+			 const uint64_t nested[LA_NR_STATES])
+{
+	uint64_t held = report__calls(r, LA_HELD);
+	uint64_t unl = report__calls(r, LA_UNLOCKED);
+	uint64_t oth = report__calls(r, LA_HELD_OTHER);
+	uint64_t total = held + unl + oth;
+	size_t i, nfentry = 0, nkprobe = 0;
+
+	for (i = 0; i < r->nr_hooks; i++) {
+		nfentry += !strcmp(r->hooks[i].attach, "fentry");
+		nkprobe += !strcmp(r->hooks[i].attach, "kprobe");
+	}
+	unl = unl > nested[LA_UNLOCKED] ? unl - nested[LA_UNLOCKED] : 0;
+	oth = oth > nested[LA_HELD_OTHER] ? oth - nested[LA_HELD_OTHER] : 0;
+	fprintf(w->out, "lockaudit: device_lock at IOMMU configuration\n");
+	fprintf(w->out, "kernel %s (%s), %s, %.1f s%s\n", esc(w, r->kernel),
+		esc(w, r->arch), esc(w, r->hostname), r->duration_s,
+		r->sources > 1 ? ", merged reports" : "");
+	fprintf(w->out,
+		"%zu hooks (%zu fentry, %zu kprobe), %" PRIu64
+		" calls audited: %" PRIu64 " held, %" PRIu64
+		" unlocked, %" PRIu64 " held by another task",
+		nfentry + nkprobe, nfentry, nkprobe, total, held, unl, oth);
+	if (nested[LA_UNLOCKED] + nested[LA_HELD_OTHER])
+		fprintf(w->out, ", %" PRIu64 " nested inside those",
+			nested[LA_UNLOCKED] + nested[LA_HELD_OTHER]);
+	fputc('\n', w->out);
+}
+
+/* every drop, with what it means for the counts */
+static void text_drops(struct tw *w, const struct la_report *r)
+{
+	for (size_t i = 0; i < LA_NR_DROPS; i++)
+		if (LA_DROP_C(r, i))
+			fprintf(w->out, "DROPPED: %" PRIu64 " %s: %s\n",
+				LA_DROP_C(r, i), la_drops[i].what,
+				la_drops[i].meaning);
+}
+
+static void text_race(struct tw *w, const struct la_rrace *x)
+{
+	fprintf(w->out,
+		"  %" PRIu64 " time%s on %s (bus %s): %s[%d] "
+		"in %s while %s[%d] entered %s\n",
+		x->count, x->count == 1 ? "" : "s", esc(w, x->dev.name),
+		x->dev.bus[0] ? esc(w, x->dev.bus) : "none",
+		esc(w, x->task[0].comm), x->task[0].pid,
+		esc(w, x->task[0].entry), esc(w, x->task[1].comm),
+		x->task[1].pid, esc(w, x->task[1].entry));
+	for (int t = 0; t < 2; t++) {
+		fprintf(w->out, "      %s:\n", t ? "entering" : "inside");
+		for (size_t j = 0; j < x->task[t].nr_frames; j++)
+			fprintf(w->out, "        %s\n",
+				esc(w, x->task[t].frames[j]));
+	}
+}
+
+static void text_races(struct tw *w, const struct la_report *r)
+{
+	if (!r->nr_races)
+		return;
+	fprintf(w->out, "\nCONCURRENT configuration of one device (the "
+			"race the missing lock permits)\n");
+	for (size_t i = 0; i < r->nr_races; i++)
+		text_race(w, &r->races[i]);
+}
+
+/* the core configuring a device another task holds: high, first */
+static void text_core_racing(struct tw *w, const struct la_report *sorted)
+{
+	struct la_site_group g = {0};
+	bool printed = false;
+
+	while (report__next_group(sorted, LA_SEC_CORE, &g)) {
+		for (size_t i = g.from; i < g.to; i++) {
+			const struct la_rsite *s = &sorted->sites[i];
+
+			if (!core_racing(s))
+				continue;
+			if (!printed)
+				fprintf(w->out,
+					"\nIOMMU CORE racing a lock holder "
+					"(the core configures a device while "
+					"another task holds its lock)\n");
+			printed = true;
+			fprintf(w->out,
+				"  %s: %" PRIu64 " call%s while pid %d (%s) "
+				"held the device lock\n",
+				esc(w, s->core_path), s->count,
+				s->count == 1 ? "" : "s", s->holder_pid,
+				s->holder_comm[0] ? esc(w, s->holder_comm)
+						  : "?");
+			text_site(w, s, true);
+		}
+	}
+}
+
+/* a driver module's block: its violations, then each site */
+static void text_module(struct tw *w, const struct la_report *sorted,
+			const struct la_site_group *g)
+{
+	fprintf(w->out, "  %s: %" PRIu64 " violation%s at %zu site%s\n",
+		esc(w, g->name), g->count, g->count == 1 ? "" : "s",
+		g->to - g->from, g->to - g->from == 1 ? "" : "s");
+	for (size_t i = g->from; i < g->to; i++)
+		text_site(w, &sorted->sites[i], true);
+}
+
+/* drivers: one block per module */
+static void text_drivers(struct tw *w, const struct la_report *sorted)
+{
+	struct la_site_group g = {0};
+	bool printed = false;
+
+	fprintf(w->out, "\nDRIVERS calling without the device lock\n");
+	while (report__next_group(sorted, LA_SEC_DRIVERS, &g)) {
+		text_module(w, sorted, &g);
+		printed = true;
+	}
+	if (!printed)
+		fprintf(w->out, "  none\n");
+}
+
+/* a core path's block, without the calls listed as racing: false if they
+ * are all its calls (no block) */
+static bool text_core_path(struct tw *w, const struct la_report *sorted,
+			   const struct la_site_group *g)
+{
+	uint64_t sum = 0;
+	size_t i, n = 0;
+
+	for (i = g->from; i < g->to; i++) {
+		if (core_racing(&sorted->sites[i]))
+			continue; /* listed above */
+		sum += sorted->sites[i].count;
+		n++;
+	}
+	if (!n)
+		return false;
+	fprintf(w->out, "  %s: %" PRIu64 " call%s\n", esc(w, g->name), sum,
+		sum == 1 ? "" : "s");
+	for (i = g->from; i < g->to; i++)
+		if (!core_racing(&sorted->sites[i]))
+			text_site(w, &sorted->sites[i], false);
+	return true;
+}
+
+/* core paths: one block per path */
+static void text_core(struct tw *w, const struct la_report *sorted)
+{
+	struct la_site_group g = {0};
+	bool printed = false;
+
+	fprintf(w->out,
+		"\nIOMMU CORE paths (unlocked by design, not driver bugs)\n");
+	while (report__next_group(sorted, LA_SEC_CORE, &g))
+		printed |= text_core_path(w, sorted, &g);
+	if (!printed)
+		fprintf(w->out, "  none\n");
+}
+
+static void text_unclassified(struct tw *w, const struct la_report *sorted)
+{
+	struct la_site_group g = {0};
+	bool printed = false;
+
+	while (report__next_group(sorted, LA_SEC_UNCLASSIFIED, &g)) {
+		if (!printed)
+			fprintf(w->out, "\nUNCLASSIFIED (stack too short to "
+					"tell who called)\n");
+		printed = true;
+		for (size_t i = g.from; i < g.to; i++)
+			text_site(w, &sorted->sites[i], true);
+	}
+}
+
+/* each hook attached and its calls by state, then those absent */
+static void text_coverage(struct tw *w, const struct la_report *r)
+{
+	size_t i;
+	int printed;
+
+	fprintf(w->out, "\nCOVERAGE\n  %-24s %-7s %10s %10s %10s %10s\n",
+		"entry point", "attach", "calls", "held", "unlocked", "other");
+	for (i = 0; i < r->nr_hooks; i++) {
+		const struct la_rhook *h = &r->hooks[i];
+
+		if (!strcmp(h->attach, "absent"))
+			continue;
+		fprintf(w->out,
+			"  %-24s %-7s %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+			" %10" PRIu64 "\n",
+			esc(w, h->function), esc(w, h->attach),
+			h->calls[0] + h->calls[1] + h->calls[2], h->calls[0],
+			h->calls[1], h->calls[2]);
+	}
+	for (i = 0, printed = 0; i < r->nr_hooks; i++) {
+		const struct la_rhook *h = &r->hooks[i];
+
+		if (strcmp(h->attach, "absent"))
+			continue;
+		if (!printed++)
+			fprintf(w->out, "  not watched here:");
+		fprintf(w->out, "%s %s", printed > 1 ? "," : "",
+			esc(w, h->function));
+	}
+	if (printed)
+		fputc('\n', w->out);
+}
+
+int report__write_text(const struct la_report *r, FILE *out)
+{
+	struct tw w = {.out = out};
+	uint64_t nested[LA_NR_STATES];
+	struct la_report sorted;
+
+	report__fold(r, &sorted, nested);
+	text_summary(&w, r, nested);
+	text_drops(&w, r);
+	text_races(&w, r);
+	text_core_racing(&w, &sorted);
+	text_drivers(&w, &sorted);
+	text_core(&w, &sorted);
+	text_unclassified(&w, &sorted);
+	text_coverage(&w, r);
+	report__unfold(&sorted);
+	la_tpool_free(&w.tp);
+	/* a full disk shows only once the buffer goes out */
+	if (fflush(out))
+		return -errno;
+	return ferror(out) ? -EIO : 0;
+}

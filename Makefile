@@ -53,8 +53,8 @@ all: $(OUT)/lockaudit
 $(OUT):
 	mkdir -p $@
 
-$(OUT)/lockaudit.bpf.o: bpf/lockaudit.bpf.c include/lockaudit.h \
-		vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+$(OUT)/lockaudit.bpf.o: bpf/lockaudit.bpf.c $(wildcard bpf/*.bpf.h) \
+		include/lockaudit.h vmlinux/$(ARCH)/vmlinux.h | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUT)/lockaudit.skel.h: $(OUT)/lockaudit.bpf.o
@@ -243,7 +243,8 @@ vmlinux:
 	mv vmlinux/$(ARCH)/vmlinux.h.tmp vmlinux/$(ARCH)/vmlinux.h
 
 format:
-	clang-format -i user/*.c user/*.h include/*.h bpf/*.c tests/unit/*.c
+	clang-format -i user/*.c user/*.h include/*.h bpf/*.c bpf/*.h \
+		tests/unit/*.c
 
 clean:
 	rm -rf build

@@ -83,6 +83,8 @@ struct la_site {
 	struct la_dev devs[LA_MAX_EXAMPLES];
 };
 
+#define LA_EVENTS_SIZE (1 << 20) /* ring buffer "events", bytes */
+
 struct la_event {
 	__u32 hook;
 	__u32 state;
@@ -105,8 +107,9 @@ struct la_event {
  * watched function for a device while another task was still inside one
  * for the same device (map "races"). Entry and exit are both hooked.
  */
-#define LA_MAX_NEST  4 /* watched calls nested in one task, tracked */
-#define LA_MAX_RACES 1024
+#define LA_MAX_NEST	4    /* watched calls nested in one task, tracked */
+#define LA_MAX_INFLIGHT 4096 /* devices with a task inside, tasks inside */
+#define LA_MAX_RACES	1024
 
 struct la_race_key {
 	__u32 hook[2]; /* [0] the task already inside, [1] the one entering */

@@ -12,36 +12,15 @@ if any check failed.
 import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import Checks, BOOT, validate  # noqa: E402
+
 log_path, off_path, initrd_dir, list_path = sys.argv[1:5]
-text = open(off_path, errors="replace").read()
+T = Checks(path=off_path, **BOOT)
 files = open(list_path).read().split("\n")
-passed = failed = 0
-
-
-def check(cond, what, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"  ok   {what}")
-    else:
-        failed += 1
-        print(f"  FAIL {what}" + (f"\n       {detail}" if detail else ""))
-    return cond
-
-
-def section(name):
-    m = re.search(r"^@@BEGIN %s\n(.*?)^@@END$" % re.escape(name), text, re.S | re.M)
-    return m.group(1) if m else None
-
-
-def finish():
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+check, section, finish, text = T.check, T.section, T.done, T.text
 
 
 # ---- the initramfs Debian's mkinitramfs built ------------------------------
@@ -81,7 +60,7 @@ if check("@@DONE" in text, "lockaudit=off: the root's /sbin/init ran to the end"
 
 # ---- the audited boot -------------------------------------------------------
 print("  -- audited boot")
-text = open(log_path, errors="replace").read()
+T.text = text = T.read(log_path)
 if not check("@@DONE" in text, "the root's /sbin/init ran to the end",
              "last console lines:\n" + "\n".join(text.splitlines()[-25:])):
     finish()
@@ -126,29 +105,14 @@ except ValueError as e:
     check(False, "the JSON report parses", f"{e}: {raw[:300]!r}")
     finish()
 check(rep.get("schema") == "lockaudit.report/1", "schema lockaudit.report/1")
-with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
-    json.dump(rep, f)
-    f.flush()
-    r = subprocess.run([sys.executable, os.path.join(TOP, "tests/unit/validate.py"),
-                        os.path.join(TOP, "docs/report.schema.json"), f.name],
-                       text=True, capture_output=True)
-    check(r.returncode == 0, "report validates against docs/report.schema.json",
-          (r.stdout + r.stderr).strip())
+ok, out, err = validate(json.dumps(rep), python=sys.executable)
+check(ok, "report validates against docs/report.schema.json", (out + err).strip())
 
 hooks = {h["function"]: h for h in rep.get("hooks", [])}
 attached = sorted(f for f, h in hooks.items() if h["attach"] in ("fentry", "kprobe"))
 check(len(attached) > 0, f"hooks attached: {', '.join(attached)}")
 for fn in ("pci_dma_configure", "acpi_dma_configure_id"):
     check(fn in attached, f"{fn} attached ({hooks.get(fn, {}).get('attach')})")
-
-
-def sites(r):
-    for g in r.get("drivers", []):
-        yield from g["sites"]
-    for g in r.get("core", []):
-        yield from g["sites"]
-    yield from r.get("unclassified", [])
-    yield from r.get("held", [])
 
 
 def held_sites(entry, driver, names=None):

@@ -8,10 +8,12 @@ la_test calls (acpi_dma_configure_id on x86, of_dma_configure_id on arm64),
 which entry points one such call reaches, and how lockaudit attaches there.
 """
 import json
+import os
 import re
 import sys
 
-from common import Checks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import Checks, all_sites as report_sites  # noqa: E402
 
 log_path, arch, kver = sys.argv[1], sys.argv[2], sys.argv[3]
 kernel = f"{arch}-{kver}"
@@ -52,7 +54,7 @@ def cell(arch, kver):
 
 C = cell(arch, kver)
 E = C["entry"]
-T = Checks(kernel, open(log_path, errors="replace").read())
+T = Checks(kernel, path=log_path)
 check, section, text = T.check, T.section, T.text
 
 
@@ -61,12 +63,7 @@ def validate(doc, schema):
 
 
 def all_sites(rep):
-    for g in rep["drivers"]:
-        yield from g["sites"]
-    for g in rep["core"]:
-        yield from g["sites"]
-    yield from rep["unclassified"]
-    yield from rep["held"]
+    return report_sites(rep, named=False, strict=True)
 
 
 def hook(rep, fn):

@@ -4,16 +4,18 @@
 Usage: check_boot.py CONSOLE_LOG ARCH-KERNEL U O K W C
 """
 import json
+import os
 import re
 import sys
 
-from common import Checks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import Checks  # noqa: E402
 
 log_path, kernel = sys.argv[1], sys.argv[2]
 U, O, K, W, C = (int(x) for x in sys.argv[3:8])
 # the entry point la_test calls (tests/e2e/check.py: cell)
 E = "of_dma_configure_id" if kernel.startswith("arm64") else "acpi_dma_configure_id"
-T = Checks(kernel, open(log_path, errors="replace").read())
+T = Checks(kernel, path=log_path)
 check, exit_is = T.check, T.exits
 
 

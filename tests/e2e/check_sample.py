@@ -11,12 +11,14 @@ class, severity high, the holder named, its own text section. Platform
 devices (not held) stay by design (info). No driver finding at all.
 """
 import json
+import os
 import re
 import sys
 
-from common import Checks
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import Checks  # noqa: E402
 
-T = Checks(f"{sys.argv[2]} (sample)", open(sys.argv[1], errors="replace").read())
+T = Checks(f"{sys.argv[2]} (sample)", path=sys.argv[1])
 check, text = T.check, T.text
 rep = json.loads(T.section("sample"))
 groups = int(re.search(r"^pci devices in iommu groups: (\d+)$", text, re.M).group(1))

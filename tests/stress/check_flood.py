@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """tests/stress/flood.sh: la_test flood=N threads=T under lockaudit.
 Usage: check_flood.py CONSOLE_LOG N"""
+import os
 import sys
-from stresslib import Checker, all_sites, describe
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import Checks, STRESS, all_sites, describe  # noqa: E402
 
 log, N = sys.argv[1], int(sys.argv[2])
-c = Checker("flood", log)
+c = Checks("flood", path=log, **STRESS)
 E = "acpi_dma_configure_id"
 rep = c.json_section("flood")
 c.check(c.value("EXIT") == "0", f"lockaudit exit status 0 (got {c.value('EXIT')})")
@@ -39,4 +41,4 @@ if rep:
     # the ring buffer is sized for the flood: nothing may be lost, of any kind
     c.check(d and all(isinstance(v, int) and v == 0 for v in d.values()),
             f"totals.dropped: every counter 0 {d}")
-c.finish()
+c.done()

@@ -12,14 +12,15 @@ Usage: check_hotplug.py CONSOLE_LOG QMP_LOG"""
 import os
 import re
 import sys
-from stresslib import Checker, all_sites, describe, frames
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import Checks, STRESS, all_sites, describe, frames  # noqa: E402
 
-c = Checker("hotplug", sys.argv[1])
+c = Checks("hotplug", path=sys.argv[1], **STRESS)
 qlog = open(sys.argv[2]).read()
 m = re.search(r"@@HOST_ADDS e1000e=(\d+) virtio=(\d+) sentinel=(\d+)", qlog)
 if not m:
     c.check(False, "QMP driver reported its adds")
-    c.finish()
+    c.done()
 adds = {"e1000e": int(m.group(1)), "virtio": int(m.group(2)), "sentinel": int(m.group(3))}
 cyc = re.search(r"@@HOST_CYCLES (\d+) ([\d.]+) (\d+)", qlog)
 if cyc:
@@ -115,4 +116,4 @@ if rep:
     c.check(all(v == 0 for v in d.values()), f"report: nothing dropped {d}")
     c.check(nev is not None and int(nev) == rep["totals"]["calls_audited"],
             f"events file has every audited call: {nev} == {rep['totals']['calls_audited']}")
-c.finish()
+c.done()

@@ -6,11 +6,13 @@ remove+rescan cycles and BINDS unbind+bind cycles of the e1000e device.
   the stack; driver e1000e) == RESCANS + BINDS + 1 (insmod e1000e)
   no driver / unclassified finding, nothing dropped.
 Usage: check_loops.py CONSOLE_LOG RESCANS BINDS"""
+import os
 import sys
-from stresslib import Checker, all_sites, describe, frames
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import Checks, STRESS, all_sites, describe, frames  # noqa: E402
 
 log, NR, NB = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-c = Checker("loops", log)
+c = Checks("loops", path=log, **STRESS)
 rep = c.json_section("loops")
 dev = c.value("DEV")
 c.check(c.value("EXIT") == "0", f"lockaudit exit status 0 ({c.value('EXIT')})")
@@ -46,4 +48,4 @@ if rep:
     c.check(not rep["unclassified"], f"no unclassified sites ({len(rep['unclassified'])})")
     d = rep["totals"]["dropped"]
     c.check(all(v == 0 for v in d.values()), f"nothing dropped {d}")
-c.finish()
+c.done()

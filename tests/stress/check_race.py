@@ -4,17 +4,19 @@
 race_locked=1 none involving la_race_*.
 Usage: check_race.py CONSOLE_LOG R      (or: check_race.py --json RACE.json LOCKED.json R)"""
 import json
+import os
 import sys
-from stresslib import Checker, all_sites, describe
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from checks import Checks, STRESS, all_sites, describe  # noqa: E402
 
 E = "acpi_dma_configure_id"
 if sys.argv[1] == "--json":
-    c = Checker("race", sys.argv[2])
+    c = Checks("race", path=sys.argv[2], **STRESS)
     race, locked = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
     R = int(sys.argv[4])
     exits = None
 else:
-    c = Checker("race", sys.argv[1])
+    c = Checks("race", path=sys.argv[1], **STRESS)
     R = int(sys.argv[2])
     race, locked = c.json_section("race"), c.json_section("locked")
     exits = (c.value("EXIT_RACE"), c.value("EXIT_LOCKED"))
@@ -89,4 +91,4 @@ if locked:
     c.check((a, b) == (R, R), f"race_locked=1: held calls from la_race_call_a/b == {R} each ({a}, {b})")
     v = [s for g, s in all_sites(locked) if g != "held" and s.get("module") == "la_test"]
     c.check(not v, f"race_locked=1: no la_test violation ({len(v)})")
-c.finish()
+c.done()

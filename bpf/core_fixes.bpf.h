@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * core_fixes.bpf.h - kernel layouts that differ across the supported
+ * kernels (6.1..7.3), read through CO-RE: the bpf_rdonly_cast kfunc (6.2+,
+ * weak), struct mutex plain and PREEMPT_RT (the owner), struct module
+ * before and since 6.4 (text ranges), and the typed (plain load) or probed
+ * reads of a device's mutex owner and registered bit.
+ */
+#ifndef LA_CORE_FIXES_BPF_H
+#define LA_CORE_FIXES_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "lockaudit.h"
+#include "maps.bpf.h"
+
+extern void *bpf_rdonly_cast(const void *obj__ign,
+			     __u32 btf_id__k) __ksym __weak;
+
+/* struct module before 6.4: one core layout, text first */
+struct module_layout___old {
+	void *base;
+	unsigned int size;
+	unsigned int text_size;
+} __attribute__((preserve_access_index));
+
+struct module___old {
+	struct module_layout___old core_layout;
+	struct module_layout___old init_layout;
+} __attribute__((preserve_access_index));
+
+/* struct mutex on PREEMPT_RT: built on rt_mutex_base, owner has one flag bit */
+struct mutex___rt {
+	struct rt_mutex_base rtmutex;
+} __attribute__((preserve_access_index));
+
+/* struct mutex otherwise: atomic owner word with three flag bits */
+struct mutex___plain {
+	atomic_long_t owner;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 mutex_owner(void *m)
+{
+	if (bpf_core_field_exists(struct mutex___rt, rtmutex)) {
+		struct mutex___rt *rm = m;
+
+		return (__u64)BPF_CORE_READ(rm, rtmutex.owner) & ~1ULL;
+	}
+	if (bpf_core_field_exists(struct mutex___plain, owner)) {
+		struct mutex___plain *pm = m;
+
+		return (__u64)BPF_CORE_READ(pm, owner.counter) & ~7ULL;
+	}
+	return 0;
+}
+
+/*
+ * The owner and the registered bit (lock_facts) read with plain (fault-safe)
+ * loads instead of bpf_probe_read_kernel calls, from a typed pointer: fentry's
+ * argument comes typed from the traced function's BTF (struct device *); a
+ * kprobe's is cast with bpf_rdonly_cast (6.2+). The PREEMPT_RT owner is a task
+ * pointer with a flag bit, which the verifier will not let a program mask: it
+ * is probe-read.
+ */
+static __always_inline struct device *dev_typed(void *obj, bool kprobe)
+{
+	if (!kprobe)
+		return obj;
+	return bpf_rdonly_cast(obj, bpf_core_type_id_kernel(struct device));
+}
+
+static __always_inline __u64 dev_mutex_owner_direct(struct device *dev)
+{
+	if (bpf_core_field_exists(struct mutex___plain, owner)) {
+		struct mutex___plain *pm = (void *)&dev->mutex;
+
+		return (__u64)pm->owner.counter & ~7ULL;
+	}
+	return mutex_owner(&dev->mutex);
+}
+
+static __always_inline __u32 dev_registered_direct(struct device *dev)
+{
+	struct kobject *kobj = &dev->kobj;
+
+	return BPF_CORE_READ_BITFIELD(kobj, state_in_sysfs);
+}
+
+/* The owner of iommu_probe_device_lock (a global the programs have no typed
+ * pointer to): a cast and a plain load where the kernel allows (6.2+). */
+static __always_inline __u64 probe_lock_owner(void)
+{
+	if (have_cast && bpf_core_field_exists(struct mutex___plain, owner)) {
+		struct mutex___plain *m =
+			bpf_rdonly_cast((void *)probe_lock_addr,
+					bpf_core_type_id_kernel(struct mutex));
+
+		return (__u64)m->owner.counter & ~7ULL;
+	}
+	return mutex_owner((void *)probe_lock_addr);
+}
+
+static __always_inline __u32 dev_registered(struct device *dev)
+{
+	struct kobject *kobj = &dev->kobj;
+
+	return BPF_CORE_READ_BITFIELD_PROBED(kobj, state_in_sysfs);
+}
+
+/* A module's text (and __init text into m, if given): struct module___old
+ * before 6.4, mem[] since. */
+static __always_inline void module_text(struct module *mod, __u64 *base,
+					__u64 *size, struct la_mod *m)
+{
+	if (bpf_core_field_exists(struct module___old, core_layout)) {
+		struct module___old *o = (void *)mod;
+
+		*base = (__u64)BPF_CORE_READ(o, core_layout.base);
+		*size = BPF_CORE_READ(o, core_layout.text_size);
+		if (m) {
+			m->init_base =
+				(__u64)BPF_CORE_READ(o, init_layout.base);
+			m->init_size = BPF_CORE_READ(o, init_layout.text_size);
+		}
+	} else {
+		*base = (__u64)BPF_CORE_READ(mod, mem[MOD_TEXT].base);
+		*size = BPF_CORE_READ(mod, mem[MOD_TEXT].size);
+		if (m) {
+			m->init_base = (__u64)BPF_CORE_READ(
+				mod, mem[MOD_INIT_TEXT].base);
+			m->init_size =
+				BPF_CORE_READ(mod, mem[MOD_INIT_TEXT].size);
+		}
+	}
+}
+
+#endif /* LA_CORE_FIXES_BPF_H */

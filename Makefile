@@ -60,9 +60,15 @@ $(OUT)/lockaudit.bpf.o: bpf/lockaudit.bpf.c $(wildcard bpf/*.bpf.h) \
 $(OUT)/lockaudit.skel.h: $(OUT)/lockaudit.bpf.o
 	$(BPFTOOL) gen skeleton $< name lockaudit_bpf > $@
 
-$(OUT)/%.o: user/%.c $(wildcard user/*.h) include/lockaudit.h \
-		$(OUT)/lockaudit.skel.h | $(OUT)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+# each object depends on the headers it includes (-MMD: build/*.d); only
+# hooks.c and pin.c include the skeleton, so only they need the BPF toolchain
+DEPFLAGS := -MMD -MP
+SKEL_USERS := hooks pin
+
+$(OUT)/%.o: user/%.c | $(OUT)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(patsubst %,$(OUT)/%.o,$(SKEL_USERS)): $(OUT)/lockaudit.skel.h
 
 $(OUT)/lockaudit: $(USER_OBJS)
 	$(CC) -static $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
@@ -82,17 +88,44 @@ TEST_LIBS := -lcmocka -ljson-c -lbpf -lelf -lz
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-build/unit/%: tests/unit/%.c $(USER_SRCS) $(wildcard user/*.h) \
-		$(OUT)/lockaudit.skel.h
+# Each unit test links only the files it tests (and what they call): testing
+# attribute, ksyms or report needs no BPF toolchain. Objects are built once
+# per flavour under build/unit/obj and build/unit-asan/obj.
+UNIT_test_attribute := attribute
+UNIT_test_classify := attribute
+UNIT_test_ksyms := ksyms
+UNIT_test_ksyms_records := ksyms
+REPORT_MODS := report report_index report_sort report_fold report_text \
+	report_json report_read report_scan report_merge json esc xalloc \
+	attribute
+UNIT_test_report := $(REPORT_MODS) live
+UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
+	hooks pin pincheck
+
+build/unit/obj/%.o: user/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iuser $< $(filter-out user/main.c,$(USER_SRCS)) \
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+build/unit-asan/obj/%.o: user/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(DEPFLAGS) -c $< -o $@
+
+$(patsubst %,build/unit/obj/%.o,$(SKEL_USERS)) \
+$(patsubst %,build/unit-asan/obj/%.o,$(SKEL_USERS)): $(OUT)/lockaudit.skel.h
+
+# the objects of unit test $(2) in flavour $(1) (unit, unit-asan)
+unit_objs = $(patsubst %,build/$(1)/obj/%.o,$(UNIT_$(2)))
+
+.SECONDEXPANSION:
+build/unit/%: tests/unit/%.c $$(call unit_objs,unit,$$*)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Iuser $< $(filter %.o,$^) \
 		$(TEST_LIBS) -o $@
 
-build/unit-asan/%: tests/unit/%.c $(USER_SRCS) $(wildcard user/*.h) \
-		$(OUT)/lockaudit.skel.h
+build/unit-asan/%: tests/unit/%.c $$(call unit_objs,unit-asan,$$*)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN) -Iuser $< \
-		$(filter-out user/main.c,$(USER_SRCS)) $(TEST_LIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $(SAN) $(DEPFLAGS) -Iuser $< $(filter %.o,$^) \
+		$(TEST_LIBS) -o $@
 
 UNIT_BINS := $(patsubst tests/unit/%.c,build/unit/%,$(TEST_SRCS))
 ASAN_BINS := $(patsubst tests/unit/%.c,build/unit-asan/%,$(TEST_SRCS))
@@ -151,7 +184,8 @@ FUZZ_TEST_TIME ?= 60
 FUZZ_FLAGS ?=
 LLVM_PROFDATA ?= llvm-profdata
 LLVM_COV ?= llvm-cov
-FUZZ_SRCS := tests/fuzz/fuzz_report.c $(filter-out user/main.c,$(USER_SRCS))
+# the report's files only: no BPF toolchain needed
+FUZZ_SRCS := tests/fuzz/fuzz_report.c $(patsubst %,user/%.c,$(REPORT_MODS) live)
 FUZZ_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DLA_VERSION=\"$(VERSION)\" \
 	-Iinclude -Iuser -Ibuild -g -O1 -fno-omit-frame-pointer
 FUZZ_OPTS := -dict=tests/fuzz/report.dict -max_len=16384 -timeout=10 \
@@ -161,8 +195,7 @@ FUZZ_DIRS := build/fuzz/corpus tests/fuzz/seeds tests/fuzz/regressions
 # escaping they use (all of it was user/report.c before the split)
 FUZZ_COV_SRCS := $(wildcard user/report*.c) user/json.c user/esc.c
 
-build/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*.h) \
-		build/lockaudit.skel.h
+build/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(FUZZ_SRCS) -ljson-c -lbpf -lelf -lz \
@@ -170,8 +203,7 @@ build/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*.h) \
 
 # no sanitizers: line coverage of the corpus and seeds (make fuzz-cov; not
 # of tests/fuzz/regressions, whose oracle aborts would lose the profile)
-build/fuzz/fuzz_report_cov: $(FUZZ_SRCS) $(wildcard user/*.h) \
-		build/lockaudit.skel.h
+build/fuzz/fuzz_report_cov: $(FUZZ_SRCS) $(wildcard user/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -fprofile-instr-generate \
 		-fcoverage-mapping $(FUZZ_SRCS) -ljson-c -lbpf -lelf -lz -o $@
@@ -248,3 +280,6 @@ format:
 
 clean:
 	rm -rf build
+
+-include $(wildcard $(OUT)/*.d build/unit/*.d build/unit/obj/*.d \
+	build/unit-asan/*.d build/unit-asan/obj/*.d)

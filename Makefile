@@ -251,9 +251,11 @@ check:
 stress: $(OUT)/lockaudit
 	bash tests/stress/run.sh
 
-# per-call cost and hotplug throughput with and without lockaudit (docs/benchmarks.md)
+# per-call cost, start-up and hotplug throughput with and without lockaudit,
+# on 6.12 and 7.3 (docs/benchmarks.md); BENCH_ARGS: bench/run.sh's options,
+# e.g. BENCH_ARGS='--kernel 7.3 --reps 3 --configs none,empty-fentry,lockaudit-fentry'
 bench:
-	bash bench/run.sh
+	bash bench/run.sh $(BENCH_ARGS)
 
 # `lockaudit report` over generated reports of 8k-200k sites: time and RSS
 # (docs/report-scale.md; not part of make check)

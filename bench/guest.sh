@@ -1,11 +1,13 @@
 #!/bin/sh
 # Runs inside the guest (see bench/run.sh).
-# Usage: guest.sh N REPS CYCLES BPFTRACE [TIMING]
+# Usage: guest.sh N REPS CYCLES BPFTRACE [TIMING [CONFIGS]]
 #   N:       calls of the entry point per measurement
-#   REPS:    repetitions of every configuration
-#   CYCLES:  e1000e remove + rescan cycles per hotplug measurement
+#   REPS:    repetitions of every configuration (per-call, start-up, hotplug)
+#   CYCLES:  e1000e remove + rescan cycles per hotplug measurement (0: none)
 #   BPFTRACE: 1 to measure bpftrace too (/usr/bin/bpftrace in the initramfs)
 #   TIMING:  auto (default: bench=N if la_test has it, else insmod) or insmod
+#   CONFIGS: per-call configurations, comma-separated (default all: the
+#            list in CONFIGS below, in its order)
 # Machine-readable lines (parsed by bench/run.sh):
 #   @@MODE bench|insmod
 #   @@KREL <uname -r>
@@ -14,7 +16,10 @@
 #   @@MEM <config> <VmHWM kB> <VmRSS kB>
 #   @@SKIP <config> <reason>
 #   @@ATTACH <config> <lockaudit's "watching ..." line>
-N=$1 REPS=$2 CYCLES=$3 BPFTRACE=$4 TIMING=${5:-auto}
+#   @@START <config> <rep> <wall_cs> <cpu_ticks>
+#            (lockaudit run's start-up: launch to its "watching" line, in
+#            1/100 s; its utime + stime then, in ticks of USER_HZ = 100)
+N=$1 REPS=$2 CYCLES=$3 BPFTRACE=$4 TIMING=${5:-auto} PICK=${6:-all}
 FN=acpi_dma_configure_id
 dmesg -n 1
 fail() { echo "bench-guest: FAIL $*"; exit 1; }
@@ -134,6 +139,18 @@ start_bg() {
 CONFIGS="none empty-fentry empty-kprobe empty-fentry-fexit empty-kprobe-kretprobe
 lockaudit-fentry lockaudit-kprobe part-1 part-2 part-4 part-8 part-16 part-32
 part-64 part-128 lockaudit-fentry-races lockaudit-kprobe-races"
+CONFIGS=$(echo $CONFIGS)
+if [ "$PICK" != all ]; then # keep the picked ones, in the list's order
+	picked=
+	for c in $CONFIGS; do
+		case ",$PICK," in *",$c,"*) picked="$picked $c" ;; esac
+	done
+	for c in $(echo "$PICK" | tr ',' ' '); do
+		case " $CONFIGS " in *" $c "*) ;;
+		*) echo "@@SKIP $c unknown configuration" ;; esac
+	done
+	CONFIGS=$picked
+fi
 SKIPPED=" "
 start_cfg() { # start_cfg CONFIG: attach it (bg=PID), or bg= for none
 	bg=
@@ -190,7 +207,57 @@ while [ $r -le "$REPS" ]; do
 	for c in $order; do one_call $c $r; done
 	r=$((r + 1))
 done
+# ---- start-up of lockaudit run: launch to "watching" (attached, counting) ----
+# cs: centiseconds since boot (/proc/uptime; the dmesg ring is too small to
+# keep a start mark across 100 e1000e probes)
+cs() { sed 's/ .*//; s/\.//; s/^0*//' /proc/uptime; }
+cpu_ticks() { # utime + stime of PID (fields 14, 15; after "comm) ": 12, 13)
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+# shell builtins only (no grep every 10 ms competing with lockaudit for the
+# emulated CPUs)
+watching() { # watching FILE: has the file a "watching" line?
+	while IFS= read -r l; do
+		case $l in *watching*) return 0 ;; esac
+	done <"$1"
+	return 1
+}
+# start_up CONFIG REP ARGS...: time `lockaudit run ARGS` until it watches
+start_up() {
+	cfg=$1 rep=$2
+	shift 2
+	: >/tmp/s.out
+	a=$(cs)
+	lockaudit run "$@" >>/tmp/s.out 2>&1 &
+	pid=$!
+	i=0
+	while ! watching /tmp/s.out; do
+		i=$((i + 1))
+		if [ $i -gt 12000 ] || ! kill -0 $pid 2>/dev/null; then
+			echo "@@SKIP start-$cfg did not attach: $(tr '\n' ' ' </tmp/s.out | cut -c1-300)"
+			kill -INT $pid 2>/dev/null; wait $pid
+			return 1
+		fi
+		usleep 10000
+	done
+	b=$(cs)
+	echo "@@START $cfg $rep $((b - a)) $(cpu_ticks $pid)"
+	stop $pid >/dev/null
+}
+# all hooks (auto attach, as in the hotplug runs) and the one hook of the
+# per-call runs; the order alternates from one round to the next
+r=1
+while [ $r -le "$REPS" ]; do
+	if [ $((r % 2)) = 1 ]; then
+		start_up all $r; start_up one $r --hooks $FN
+	else
+		start_up one $r --hooks $FN; start_up all $r
+	fi
+	r=$((r + 1))
+done
+
 # ---- hotplug throughput: e1000e remove + rescan ----
+[ "$CYCLES" -gt 0 ] 2>/dev/null || REPS_HP=0
 insmod "$LA_E1000E" || fail "insmod e1000e"
 eth() { ls /sys/bus/pci/drivers/e1000e/ 2>/dev/null | grep '^0000' | head -n 1; }
 wait_eth() {
@@ -201,9 +268,6 @@ wait_eth() {
 	done
 }
 wait_eth
-# centiseconds since boot (/proc/uptime; the dmesg ring is too small to keep
-# a start mark across 100 e1000e probes)
-cs() { sed 's/ .*//; s/\.//; s/^0*//' /proc/uptime; }
 hotplug() { # hotplug CONFIG REP
 	a=$(cs)
 	j=0
@@ -236,7 +300,7 @@ one_hp() { # one_hp CONFIG REP
 # alternate the order (none first, then lockaudit first, ...) so that any
 # drift over the boot hits both configurations alike
 r=1
-while [ $r -le "$REPS" ]; do
+while [ $r -le "${REPS_HP:-$REPS}" ]; do
 	if [ $((r % 2)) = 1 ]; then
 		one_hp none $r; one_hp lockaudit-all $r; one_hp lockaudit-races $r
 	else

@@ -1,43 +1,66 @@
 #!/bin/bash
 # bench/run.sh - lockaudit overhead benchmark (make bench).
 #
-# One guest boot (tests/vm/run, x86_64, TCG) measures:
+# One guest boot (tests/vm/run, x86_64, TCG) per kernel, one after the
+# other, measures:
 #  - the per-call cost of acpi_dma_configure_id called in a tight loop by
 #    tests/kmod/la_test (bench=N if the module has it, else unlocked=N timed
 #    from kernel log timestamps), with no auditor, an empty fentry program,
 #    an empty kprobe program (bench/empty), lockaudit --attach fentry,
 #    lockaudit --attach kprobe and, when the host has it, bpftrace;
-#  - e1000e remove + rescan throughput with no auditor and with `lockaudit
-#    run` (all hooks).
-# Prints a table and writes docs/benchmarks.md (from bench/report.py).
+#  - the start-up of `lockaudit run` (all hooks, and one hook): launch to
+#    its "watching" line, wall and CPU time;
+#  - e1000e remove + rescan throughput with no auditor, with `lockaudit
+#    run` (all hooks) and with `lockaudit run --races`.
+# Prints a table per kernel and writes docs/benchmarks.md (bench/report.py),
+# every kernel in one table per measurement.
 #
-# Usage: bench/run.sh [--kernel 6.1|6.12|7.3|...] [--calls N] [--reps R]
-#                     [--cycles C] [--no-bpftrace] [--timing auto|insmod]
-#                     [--out FILE]
-# Defaults: --kernel 6.12 --calls 200000 --reps 3 --cycles 100.
+# Usage: bench/run.sh [--kernel K[,K...]]... [--calls N] [--reps R]
+#                     [--cycles C] [--configs CFG[,CFG...]] [--no-bpftrace]
+#                     [--timing auto|insmod] [--out FILE]
+# Defaults: --kernel 6.12,7.3 --calls 200000 --reps 5 --cycles 100
+#           --configs all --out docs/benchmarks.md
+# --kernel: 6.1, 6.12, 7.3, ... (tests/vm cells), repeatable.
+# --configs: the per-call configurations to measure (bench/guest.sh CONFIGS:
+#   none, empty-fentry, empty-kprobe, lockaudit-fentry, ...); a shorter run.
+# --cycles 0: no hotplug runs.
 # --timing insmod forces the unlocked=N fallback even if la_test has bench=.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
 invoked="bash bench/run.sh${*:+ $*}"
-kernel=6.12 calls=200000 reps=3 cycles=100 bpftrace=1 timing=auto
+kernels= calls=200000 reps=5 cycles=100 bpftrace=1 timing=auto configs=all
 out=docs/benchmarks.md
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--kernel) kernel=${2:?}; shift 2 ;;
+	--kernel) kernels="$kernels ${2:?}"; shift 2 ;;
+	--configs) configs=${2:?}; shift 2 ;;
 	--calls) calls=${2:?}; shift 2 ;;
 	--reps) reps=${2:?}; shift 2 ;;
 	--cycles) cycles=${2:?}; shift 2 ;;
 	--no-bpftrace) bpftrace=0; shift ;;
 	--timing) timing=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 log() { echo "bench: $*" >&2; }
 die() { log "$*"; exit 1; }
+read -ra kernels <<<"$(echo "${kernels:-6.12,7.3}" | tr ',' ' ')"
+for n in "$reps" "$calls" "$cycles"; do
+	case $n in '' | *[!0-9]*) die "--calls, --reps, --cycles: a number, not '$n'" ;; esac
+done
+[ "$reps" -gt 0 ] || die "--reps must be at least 1"
+# --configs: the names of bench/guest.sh's CONFIGS list (checked here, not
+# after a boot)
+known=" $(sed -n '/^CONFIGS="/,/"$/p' bench/guest.sh | tr -d '"' | sed 's/^CONFIGS=//' | tr '\n' ' ') "
+if [ "$configs" != all ]; then
+	for c in ${configs//,/ }; do
+		[[ $known == *" $c "* ]] || die "--configs: unknown '$c' (known: all,$(echo $known | tr ' ' ,))"
+	done
+fi
 
 # ---- build: lockaudit and the empty-program loader ----
 make -s all || die "building build/lockaudit failed"
@@ -73,30 +96,42 @@ else
 	bt_note="bpftrace skipped: --no-bpftrace"
 fi
 
-console=$B/console-x86_64-$kernel.log
-cmd="sh /add/guest.sh $calls $reps $cycles $bpftrace $timing"
+cmd="sh /add/guest.sh $calls $reps $cycles $bpftrace $timing $configs"
 # other guests on this host share its CPUs: say so in the report
 others=$(pgrep -c -x 'qemu-system-.*' 2>/dev/null || true)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-log "booting x86_64/$kernel: $cmd (console: $console)"
 # a guard, not a budget: twice what a round took here (5 rounds of 1M calls
 # and 100 cycles: ~19 min), as it scales with --reps, --calls, --cycles
-# (a fixed 1200 s cut a --reps 10 run short in its hotplug rounds)
-limit=$((600 + 2 * reps * (60 + calls * 40 / 1000000 + cycles * 9 / 10)))
-t0=$(date +%s)
-tests/vm/run --kernel "$kernel" --mem $mem --timeout $limit "${adds[@]}" \
-	-- "$cmd" >"$console" 2>&1
-rc=$?
-t1=$(date +%s)
-log "guest exited $rc after $((t1 - t0)) s"
-if [ $rc != 0 ]; then
-	tail -n 40 "$console" | sed 's/^/    /' >&2
-	grep -q '^@@CALL none ' "$console" || die "no measurements (guest exit $rc)"
-	log "guest failed part-way; reporting what was measured"
-fi
+# (a fixed 1200 s cut a --reps 10 run short in its hotplug rounds); plus
+# the start-up rounds (two launches of lockaudit run each)
+limit=$((600 + 2 * reps * (60 + calls * 40 / 1000000 + cycles * 9 / 10) + reps * 240))
+runs=() # report.py arguments, per kernel
+measured=0
+for kernel in "${kernels[@]}"; do
+	console=$B/console-x86_64-$kernel.log
+	log "booting x86_64/$kernel: $cmd (console: $console)"
+	t0=$(date +%s)
+	tests/vm/run --kernel "$kernel" --mem $mem --timeout $limit "${adds[@]}" \
+		-- "$cmd" >"$console" 2>&1
+	rc=$?
+	t1=$(date +%s)
+	log "x86_64/$kernel: guest exited $rc after $((t1 - t0)) s"
+	if [ $rc != 0 ]; then
+		tail -n 40 "$console" | sed 's/^/    /' >&2
+		if ! grep -q '^@@\(CALL\|START\|HP\) ' "$console"; then
+			log "x86_64/$kernel: no measurements (guest exit $rc)"
+			continue
+		fi
+		log "x86_64/$kernel: guest failed part-way; reporting what was measured"
+	fi
+	measured=$((measured + 1))
+	runs+=(--console "$console" --kernel "$kernel" --wall "$((t1 - t0))"
+		--guest-exit "$rc")
+done
+[ $measured -gt 0 ] || die "no measurements from any kernel"
 
-/usr/bin/python3 bench/report.py --console "$console" --out "$out" \
-	--kernel "$kernel" --calls "$calls" --reps "$reps" --cycles "$cycles" \
-	--wall "$((t1 - t0))" --guest-exit "$rc" --bpftrace-note "$bt_note" \
+/usr/bin/python3 bench/report.py "${runs[@]}" --out "$out" \
+	--calls "$calls" --reps "$reps" --cycles "$cycles" \
+	--bpftrace-note "$bt_note" \
 	--cmd "$cmd" --mem "$mem" --others "${others:-0}" --load0 "$load0" \
 	--invoked "$invoked"

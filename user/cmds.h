@@ -11,9 +11,7 @@
 
 #include "fail.h"
 #include "hooks.h"
-
-#define LA_KALLSYMS "/proc/kallsyms"
-#define LA_MODULES  "/proc/modules"
+#include "ksyms.h" /* LA_KALLSYMS, LA_MODULES */
 
 struct la_opts {
 	const char *cmd;

@@ -6,8 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "cmds.h"
 #include "fail.h"
+#include "ksyms.h"
 #include "pin.h"
 
 /* Each failure class has its own exit code (README, docs/lockaudit.8). */

@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +16,6 @@
 #include "hooks.h"
 #include "ksyms.h"
 #include "lockaudit.skel.h"
-#include "pin.h"
 
 /*
  * The watch list. Every IOMMU/DMA configuration entry point takes the
@@ -120,6 +120,41 @@ int hooks__select(struct la_hooks *h, const char *list, char *err,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * The maps user space holds, in la_meta.map_ids[] order (part of the
+ * pinned layout, pin.c): the name in the BPF object, which is also the file
+ * name under a pin directory, and the slot in struct la_maps. meta's index
+ * is PIN_META (pincheck.h).
+ */
+#define MAP(field) #field, offsetof(struct la_maps, field)
+static const struct {
+	const char *name;
+	size_t fd; /* offset of the int in struct la_maps */
+} map_tab[LA_META_MAPS] = {
+	{MAP(races)},	{MAP(modgen)},	 {MAP(sites)}, {MAP(counters)},
+	{MAP(events)},	{MAP(settings)}, {MAP(mods)},  {MAP(meta)},
+	{MAP(callers)}, {MAP(symnames)},
+};
+#undef MAP
+
+const char *hooks__map_name(size_t i)
+{
+	return i < LA_META_MAPS ? map_tab[i].name : NULL;
+}
+
+int *hooks__map_fd(struct la_maps *m, size_t i)
+{
+	return (int *)((char *)m + map_tab[i].fd);
+}
+
+const char *hooks__map(struct la_maps *m, size_t i, int **fd)
+{
+	if (i >= LA_META_MAPS)
+		return NULL;
+	*fd = hooks__map_fd(m, i);
+	return map_tab[i].name;
 }
 
 static struct bpf_program *slot_prog(struct la_hooks *h, const char *kind,
@@ -360,7 +395,7 @@ static void map_fds(struct la_hooks *h)
 	const char *name;
 	int *fd;
 
-	for (size_t i = 0; (name = pin__map(&h->maps, i, &fd)); i++)
+	for (size_t i = 0; (name = hooks__map(&h->maps, i, &fd)); i++)
 		*fd = bpf_map__fd(
 			bpf_object__find_map_by_name(h->skel->obj, name));
 #ifdef LA_TESTING
@@ -577,7 +612,7 @@ void hooks__detach(struct la_hooks *h)
 	} else if (h->adopted) {
 		int *fd;
 
-		for (i = 0; pin__map(&h->maps, i, &fd); i++)
+		for (i = 0; hooks__map(&h->maps, i, &fd); i++)
 			if (*fd >= 0)
 				close(*fd);
 	}

@@ -94,6 +94,14 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 		  const struct la_attach_opts *o, char *err, size_t errlen);
 void hooks__detach(struct la_hooks *h);
 
+/*
+ * The maps user space holds, the one table: the i-th map's name in the BPF
+ * object (NULL past the last; also its pin file name) and its fd's slot in
+ * m. In la_meta.map_ids[] order: part of the pinned layout (pin.c).
+ */
+const char *hooks__map(struct la_maps *m, size_t i, int **fd);
+const char *hooks__map_name(size_t i);
+int *hooks__map_fd(struct la_maps *m, size_t i);
 const char *hooks__attached_name(enum la_attached a);
 /*
  * Nothing attached because the kernel refuses tracing as a whole: every hook

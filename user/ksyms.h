@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define LA_KALLSYMS "/proc/kallsyms"
+#define LA_MODULES  "/proc/modules"
+
 struct ksym {
 	uint64_t addr;
 	const char *name;

@@ -20,36 +20,6 @@
 #include "pin.h"
 #include "pincheck.h"
 
-/*
- * The maps lockaudit pins, in la_meta.map_ids[] order (part of the pinned
- * layout): the name in the BPF object, which is also the file name under
- * the pin directory, and the slot in struct la_maps. meta's index is
- * PIN_META (pincheck.h). hooks.c fills and closes the fds by it too.
- */
-#define MAP(field) #field, offsetof(struct la_maps, field)
-static const struct {
-	const char *name;
-	size_t fd; /* offset of the int in struct la_maps */
-} map_tab[LA_META_MAPS] = {
-	{MAP(races)},	{MAP(modgen)},	 {MAP(sites)}, {MAP(counters)},
-	{MAP(events)},	{MAP(settings)}, {MAP(mods)},  {MAP(meta)},
-	{MAP(callers)}, {MAP(symnames)},
-};
-#undef MAP
-
-static int *map_fd(struct la_maps *m, size_t i)
-{
-	return (int *)((char *)m + map_tab[i].fd);
-}
-
-const char *pin__map(struct la_maps *m, size_t i, int **fd)
-{
-	if (i >= LA_META_MAPS)
-		return NULL;
-	*fd = map_fd(m, i);
-	return map_tab[i].name;
-}
-
 /* la_meta.link_ids[i] is pinned as: link_N, link_exit_N, link_mod_N */
 static void link_file(size_t i, char *name, size_t len)
 {
@@ -97,7 +67,7 @@ static bool pinned_at(size_t i, struct la_meta *meta, struct pinned *p)
 	if (i >= LA_META_MAPS)
 		return false;
 	p->slot = i < PIN_META ? i : i + 1 < LA_META_MAPS ? i + 1 : PIN_META;
-	snprintf(p->name, sizeof(p->name), "%s", map_tab[p->slot].name);
+	snprintf(p->name, sizeof(p->name), "%s", hooks__map_name(p->slot));
 	p->id = &meta->map_ids[p->slot];
 	return true;
 }
@@ -106,7 +76,7 @@ static bool pinned_at(size_t i, struct la_meta *meta, struct pinned *p)
 static int pinned_fd(struct la_hooks *h, const struct pinned *p)
 {
 	if (!p->link)
-		return *map_fd(&h->maps, p->slot);
+		return *hooks__map_fd(&h->maps, p->slot);
 	return link_of(h, p->slot) ? bpf_link__fd(link_of(h, p->slot)) : -1;
 }
 
@@ -132,11 +102,11 @@ static int declared(struct pin_want *w, char *err, size_t errlen)
 	}
 	for (i = 0; i < LA_META_MAPS; i++) {
 		const struct bpf_map *m = bpf_object__find_map_by_name(
-			skel->obj, map_tab[i].name);
+			skel->obj, hooks__map_name(i));
 
 		if (!m) {
 			snprintf(err, errlen, "the BPF object has no map %s",
-				 map_tab[i].name);
+				 hooks__map_name(i));
 			lockaudit_bpf__destroy(skel);
 			return -ENOENT;
 		}
@@ -404,9 +374,9 @@ int pin__open(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 	for (i = 0; i < LA_META_MAPS; i++) {
 		if (i == PIN_META)
 			continue;
-		ret = pincheck__map(dfd, dir, map_tab[i].name, &w[i],
-				    meta.map_ids[i], map_fd(&h->maps, i), &id,
-				    err, errlen);
+		ret = pincheck__map(dfd, dir, hooks__map_name(i), &w[i],
+				    meta.map_ids[i], hooks__map_fd(&h->maps, i),
+				    &id, err, errlen);
 		if (ret)
 			goto fail;
 	}

@@ -16,17 +16,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pincheck.h" /* PIN_FOREIGN */
+
 struct la_hooks;
-struct la_maps;
 
 #define LA_PIN_DIR "/sys/fs/bpf/lockaudit"
-
-/* Returned (> 0) when dir, or something in it, is not lockaudit's. */
-#define PIN_FOREIGN 1
-
-/* The i-th pinned map: its name (NULL past the last) and its slot in m.
- * Every map user space holds is one of them (hooks.c goes by this too). */
-const char *pin__map(struct la_maps *m, size_t i, int **fd);
 
 /* Is there anything at dir (pinned state or not: pin__open tells)? */
 bool pin__exists(const char *dir);

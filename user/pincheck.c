@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "hooks.h"
-#include "pin.h"
 #include "pincheck.h"
 
 void pincheck__path(char *path, size_t len, int dfd, const char *name)

@@ -14,6 +14,9 @@
 #include "lockaudit.h"
 
 /* meta's index in la_meta.map_ids[] (pin.c's table of maps) */
+/* Returned (> 0) when dir, or something in it, is not lockaudit's. */
+#define PIN_FOREIGN 1
+
 #define PIN_META 7
 
 /* A map as the BPF object declares it. */

@@ -112,7 +112,7 @@ static void good(const char *dir, bool with_link)
 		die("cannot open the BPF object", errno);
 	memset(&h, 0, sizeof(h));
 	/* every map lockaudit pins, named as pin.c names them */
-	for (i = 0; (name = pin__map(&h.maps, i, &fd)); i++)
+	for (i = 0; (name = hooks__map(&h.maps, i, &fd)); i++)
 		*fd = make_map(skel, name);
 	lockaudit_bpf__destroy(skel);
 	if (with_link)

@@ -223,8 +223,11 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 		struct bpf_program *kr = slot_prog(h, "kretprobe", i);
 		struct la_hook *hk = i < h->nr ? &h->hook[i] : NULL;
 		bool want_fe = hk && use_fentry && hk->in_btf;
+		/* a kprobe where fentry cannot be: asked for, not in BTF, or
+		 * its fentry failed to attach in the load before this one */
 		bool want_kp =
-			hk && o->mode != LA_MODE_FENTRY && hk->in_kallsyms;
+			hk && o->mode != LA_MODE_FENTRY && hk->in_kallsyms &&
+			(!use_fentry || !hk->in_btf || hk->fentry_failed);
 
 		if (!fe || !kp || !fx || !kr) {
 			snprintf(err, errlen, "BPF object lacks slot %zu", i);
@@ -287,9 +290,11 @@ static void attach_exit(struct la_hook *hk, struct bpf_program *prog,
 #ifdef LA_TESTING
 /*
  * Test build only (make ... lockaudit-test): LA_TEST_FILL=map,map fills
- * those hash maps with fake keys (1, 2, ...: no kernel address) before
- * attaching, so that every insert the programs try fails and its drop
- * counter counts it (tests/e2e/guest.sh phase 5).
+ * those hash maps with fake keys (1, 2, ...: no kernel address), so that
+ * every insert the programs try fails and its drop counter counts it
+ * (tests/e2e/guest.sh phase 5). Filled once the hooks are attached (the
+ * last load's maps), before anything is watched: la_test is not loaded yet
+ * and nothing else calls in.
  */
 static void test_fill_maps(struct la_hooks *h)
 {
@@ -398,9 +403,6 @@ static void map_fds(struct la_hooks *h)
 	for (size_t i = 0; (name = hooks__map(&h->maps, i, &fd)); i++)
 		*fd = bpf_map__fd(
 			bpf_object__find_map_by_name(h->skel->obj, name));
-#ifdef LA_TESTING
-	test_fill_maps(h);
-#endif
 }
 
 /*
@@ -432,7 +434,10 @@ static bool attach_fentry(struct la_hooks *h, size_t i,
 	struct la_hook *hk = &h->hook[i];
 	char ebuf[80];
 
-	if (o->mode == LA_MODE_KPROBE) {
+	if (hk->fentry_failed) {
+		/* in the load before this one: its reason stands */
+		*n = strlen(hk->reason);
+	} else if (o->mode == LA_MODE_KPROBE) {
 		/* asked for: no reason to give */
 	} else if (!o->kernel_btf) {
 		*n = snprintf(hk->reason, sizeof(hk->reason),
@@ -500,8 +505,12 @@ static bool attach_hook(struct la_hooks *h, size_t i,
 	struct la_hook *hk = &h->hook[i];
 	size_t n = 0;
 
-	hk->reason[0] = 0;
-	hk->fentry_err = hk->kprobe_err = 0;
+	hk->attached = LA_ATTACHED_NONE;
+	if (!hk->fentry_failed) {
+		hk->reason[0] = 0;
+		hk->fentry_err = 0;
+	}
+	hk->kprobe_err = 0;
 	if (!hk->in_kallsyms) {
 		snprintf(hk->reason, sizeof(hk->reason),
 			 "not in kallsyms (not built, or inlined)");
@@ -511,7 +520,32 @@ static bool attach_hook(struct la_hooks *h, size_t i,
 		return true;
 	if (o->mode == LA_MODE_FENTRY)
 		return false;
+	if (bpf_program__fd(slot_prog(h, "kprobe", i)) < 0) {
+		/* not loaded (this load counted on fentry): the next has it */
+		hk->fentry_failed = true;
+		return false;
+	}
 	return attach_kprobe(h, i, o, n);
+}
+
+/* Phase 5, every hook; how many attached. */
+static int attach_hooks(struct la_hooks *h, const struct la_attach_opts *o,
+			const struct la_load *l)
+{
+	int attached = 0;
+
+	for (size_t i = 0; i < h->nr; i++)
+		attached += attach_hook(h, i, o, l);
+	return attached;
+}
+
+/* Is a hook waiting for a kprobe the last load did not have? */
+static bool kprobes_wanted(const struct la_hooks *h)
+{
+	for (size_t i = 0; i < h->nr; i++)
+		if (h->hook[i].fentry_failed && !h->hook[i].attached)
+			return true;
+	return false;
 }
 
 /*
@@ -545,13 +579,29 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 
 	h->probe_lock_addr = o->probe_lock_addr;
 	have_cast = probe_hooks(h, ks, o);
-	ret = load(h, o, have_cast, &l, err, errlen);
-	if (ret)
-		return ret;
-	map_fds(h);
-	attach_module_records(h);
 	for (size_t i = 0; i < h->nr; i++)
-		attached += attach_hook(h, i, o, &l);
+		h->hook[i].fentry_failed = false;
+	/*
+	 * Auto: fentry where it can be, a kprobe only where it cannot (every
+	 * program loaded is verified: seconds of a start under emulation).
+	 * An fentry that loads but does not attach (no trampolines: arm64
+	 * before 6.0) is known only by trying: then everything is loaded
+	 * again with its kprobe, before anything is counted.
+	 */
+	for (int pass = 0;; pass++) {
+		ret = load(h, o, have_cast, &l, err, errlen);
+		if (ret)
+			return ret;
+		map_fds(h);
+		attach_module_records(h);
+		attached = attach_hooks(h, o, &l);
+		if (pass || !kprobes_wanted(h))
+			break;
+		hooks__detach(h);
+	}
+#ifdef LA_TESTING
+	test_fill_maps(h);
+#endif
 	ret = write_settings(h, err, errlen);
 	return ret ? ret : attached;
 }

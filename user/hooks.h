@@ -45,6 +45,8 @@ struct la_hook {
 	char reason[200]; /* why not fentry, or why absent; "" if none */
 	int fentry_err, kprobe_err; /* -errno of the failed attempts, 0 if
 				     * none was made or it worked */
+	bool fentry_failed; /* its fentry loaded but did not attach (auto):
+			     * the next load has its kprobe */
 	struct bpf_link *link;
 	struct bpf_link *exit_link; /* fexit/kretprobe: concurrency tracking */
 };

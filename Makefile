@@ -65,7 +65,9 @@ $(OUT)/lockaudit.skel.h: $(OUT)/lockaudit.bpf.o
 DEPFLAGS := -MMD -MP
 SKEL_USERS := hooks pin
 
-$(OUT)/%.o: user/%.c | $(OUT)
+# (and on the Makefile: its flags, and objects built before there were .d
+# files)
+$(OUT)/%.o: user/%.c Makefile | $(OUT)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(patsubst %,$(OUT)/%.o,$(SKEL_USERS)): $(OUT)/lockaudit.skel.h
@@ -102,11 +104,11 @@ UNIT_test_report := $(REPORT_MODS) live
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
 	hooks pin pincheck
 
-build/unit/obj/%.o: user/%.c
+build/unit/obj/%.o: user/%.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-build/unit-asan/obj/%.o: user/%.c
+build/unit-asan/obj/%.o: user/%.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN) $(DEPFLAGS) -c $< -o $@
 

@@ -212,12 +212,13 @@ static int set_event_mode(struct la_collector *c, enum la_event_mode mode)
 }
 
 struct la_collector *collect__new(struct la_hooks *h,
-				  const struct la_collect_opts *o, char *err,
-				  size_t errlen)
+				  const struct la_collect_opts *o,
+				  bool *kptr_hidden, char *err, size_t errlen)
 {
 	struct la_collector *c = calloc(1, sizeof(*c));
 	int ret;
 
+	*kptr_hidden = false;
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -232,7 +233,8 @@ struct la_collector *collect__new(struct la_hooks *h,
 		snprintf(err, errlen, "cannot read %s: %s", o->kallsyms,
 			 strerror(-ret));
 		free(c);
-		errno = -ret; /* EPERM: kptr_restrict hides the addresses */
+		/* EPERM from the read itself: every address reads as 0 */
+		*kptr_hidden = ret == -EPERM;
 		return NULL;
 	}
 	ret = set_event_mode(c, o->mode);

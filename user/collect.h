@@ -24,11 +24,11 @@ struct la_collect_opts {
 	enum la_event_mode mode; /* what the programs emit while we read */
 };
 
-/* NULL on failure, with the reason in err and errno set (EPERM: kallsyms
- * addresses hidden). */
+/* NULL on failure, with the reason in err; *kptr_hidden: because kallsyms
+ * hides its addresses (kernel.kptr_restrict). */
 struct la_collector *collect__new(struct la_hooks *h,
-				  const struct la_collect_opts *o, char *err,
-				  size_t errlen);
+				  const struct la_collect_opts *o,
+				  bool *kptr_hidden, char *err, size_t errlen);
 void collect__free(struct la_collector *c);
 
 /* Wait up to timeout_ms for events and handle them. 0 or -errno. */

@@ -68,19 +68,18 @@ static enum la_err collect_report(const struct la_opts *o, struct la_report *r)
 	struct la_collector *c;
 	struct la_hooks h;
 	enum la_err ret;
+	bool hidden;
 	char err[256];
 	int e;
 
 	e = pin__open(&h, o->pin_dir, err, sizeof(err));
 	if (e)
 		return fail__pin(e, err);
-	c = collect__new(&h, &co, err, sizeof(err));
+	c = collect__new(&h, &co, &hidden, err, sizeof(err));
 	if (!c) {
-		e = errno; /* before closing descriptors can change it */
 		hooks__detach(&h);
-		/* collect.h: EPERM is kallsyms with its addresses hidden */
-		return e == EPERM ? fail__kptr()
-				  : fail__say(LA_ERR_FAIL, "%s", err);
+		return hidden ? fail__kptr()
+			      : fail__say(LA_ERR_FAIL, "%s", err);
 	}
 	ret = snapshot__take(c, &h, r);
 	collect__free(c);

@@ -82,6 +82,7 @@ static enum la_err open_collector(struct run *run)
 				     /* the live table replaces the lines */
 				     .live = run->tty ? NULL : run->human};
 	const struct la_opts *o = run->o;
+	bool hidden;
 	char err[256];
 
 	if (o->events) {
@@ -91,9 +92,10 @@ static enum la_err open_collector(struct run *run)
 		co.events = run->events;
 	}
 	co.mode = o->events ? LA_EVENTS_ALL : LA_EVENTS_NEW_SITES;
-	run->c = collect__new(&run->h, &co, err, sizeof(err));
+	run->c = collect__new(&run->h, &co, &hidden, err, sizeof(err));
 	if (!run->c)
-		return fail__say(LA_ERR_FAIL, "%s", err);
+		return hidden ? fail__kptr()
+			      : fail__say(LA_ERR_FAIL, "%s", err);
 	return LA_OK;
 }
 

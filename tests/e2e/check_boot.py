@@ -42,6 +42,10 @@ exit_is("boot-again", 10)
 exit_is("collect1", 0)
 exit_is("collect2", 0)
 exit_is("collect3", 11)
+exit_is("collect-kptr", 6)
+kptr = re.findall(r"^kptr: (.*?)\r?$", T.text, re.M)
+check(len(kptr) == 1 and "kernel.kptr_restrict" in kptr[0],
+      f"collect with kernel addresses hidden: one line naming the sysctl ({kptr})")
 check("pinned state left behind" not in T.text, "collect --detach removed the pinned state")
 
 r1 = section("collect1")

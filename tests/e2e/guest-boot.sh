@@ -37,6 +37,12 @@ rmmod la_test || fail "rmmod la_test"
 lockaudit collect --json /tmp/collect1.json >/tmp/collect1.out 2>&1
 echo "collect1 exit $?"
 dump collect1 /tmp/collect1.json
+# kernel addresses hidden: collect cannot name frames, says why (exit 6)
+sysctl -w kernel.kptr_restrict=2 >/dev/null
+lockaudit collect >/tmp/kptr.out 2>&1
+echo "collect-kptr exit $?"
+sed 's/^/kptr: /' /tmp/kptr.out
+sysctl -w kernel.kptr_restrict=0 >/dev/null
 
 lockaudit run >/tmp/run.out 2>&1 &
 pid=$!

@@ -102,7 +102,7 @@ REPORT_MODS := report report_index report_sort report_fold report_text \
 	attribute
 UNIT_test_report := $(REPORT_MODS) live
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
-	hooks pin pincheck
+	hooks watch maps pin pincheck
 
 build/unit/obj/%.o: user/%.c Makefile
 	@mkdir -p $(dir $@)

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* hooks.c - the watch list as data, and attaching it by trial */
+/*
+ * hooks.c - attaching the watch list by trial, in named phases: probe,
+ * load, map fds, module records, attach, settings; and detaching
+ */
 #include <bpf/btf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -17,31 +20,6 @@
 #include "ksyms.h"
 #include "lockaudit.skel.h"
 
-/*
- * The watch list. Every IOMMU/DMA configuration entry point takes the
- * device first. A new entry point is one line here.
- */
-const struct la_hook_def la_watch_list[] = {
-	{"of_dma_configure_id", 0, LA_LOCK_DEV_MUTEX},
-	{"acpi_dma_configure_id", 0, LA_LOCK_DEV_MUTEX},
-	{"of_iommu_configure", 0, LA_LOCK_DEV_MUTEX},
-	{"acpi_iommu_configure_id", 0, LA_LOCK_DEV_MUTEX},
-	{"iommu_probe_device", 0, LA_LOCK_DEV_MUTEX},
-	{"iommu_fwspec_init", 0, LA_LOCK_DEV_MUTEX},
-	{"dev_iommu_get", 0, LA_LOCK_DEV_MUTEX},
-	{"pci_dma_configure", 0, LA_LOCK_DEV_MUTEX},
-	{"platform_dma_configure", 0, LA_LOCK_DEV_MUTEX},
-	{"amba_dma_configure", 0, LA_LOCK_DEV_MUTEX},
-	{"fsl_mc_dma_configure", 0, LA_LOCK_DEV_MUTEX},
-	{"cdx_dma_configure", 0, LA_LOCK_DEV_MUTEX},
-	{"host1x_dma_configure", 0, LA_LOCK_DEV_MUTEX},
-};
-const size_t la_watch_list_len =
-	sizeof(la_watch_list) / sizeof(la_watch_list[0]);
-
-_Static_assert(sizeof(la_watch_list) / sizeof(la_watch_list[0]) <= LA_MAX_HOOKS,
-	       "watch list larger than the BPF program slots");
-
 static bool verbose;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
@@ -56,105 +34,6 @@ void hooks__set_verbose(bool v)
 {
 	verbose = v;
 	libbpf_set_print(libbpf_print);
-}
-
-const char *hooks__attached_name(enum la_attached a)
-{
-	switch (a) {
-	case LA_ATTACHED_FENTRY:
-		return "fentry";
-	case LA_ATTACHED_KPROBE:
-		return "kprobe";
-	default:
-		return "absent";
-	}
-}
-
-const struct la_hook_def *hooks__def(const char *func)
-{
-	size_t i;
-
-	for (i = 0; i < la_watch_list_len; i++)
-		if (!strcmp(func, la_watch_list[i].func))
-			return &la_watch_list[i];
-	return NULL;
-}
-
-int hooks__select(struct la_hooks *h, const char *list, char *err,
-		  size_t errlen)
-{
-	char buf[1024], *tok, *save = NULL;
-	size_t i;
-
-	memset(h, 0, sizeof(*h));
-	memset(&h->maps, -1, sizeof(h->maps));
-	if (!list || !strcmp(list, "all")) {
-		for (i = 0; i < la_watch_list_len; i++)
-			h->hook[h->nr++].def = &la_watch_list[i];
-		return 0;
-	}
-	if (strlen(list) >= sizeof(buf)) {
-		snprintf(err, errlen, "hook list too long");
-		return -EINVAL;
-	}
-	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		const struct la_hook_def *def = hooks__def(tok);
-
-		if (!def) {
-			snprintf(err, errlen,
-				 "unknown hook '%s' (see 'lockaudit probes' "
-				 "for the watch list)",
-				 tok);
-			return -ENOENT;
-		}
-		for (i = 0; i < h->nr; i++)
-			if (h->hook[i].def == def)
-				break;
-		if (i == h->nr)
-			h->hook[h->nr++].def = def;
-	}
-	if (!h->nr) {
-		snprintf(err, errlen, "empty hook list");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/*
- * The maps user space holds, in la_meta.map_ids[] order (part of the
- * pinned layout, pin.c): the name in the BPF object, which is also the file
- * name under a pin directory, and the slot in struct la_maps. meta's index
- * is PIN_META (pincheck.h).
- */
-#define MAP(field) #field, offsetof(struct la_maps, field)
-static const struct {
-	const char *name;
-	size_t fd; /* offset of the int in struct la_maps */
-} map_tab[LA_META_MAPS] = {
-	{MAP(races)},	{MAP(modgen)},	 {MAP(sites)}, {MAP(counters)},
-	{MAP(events)},	{MAP(settings)}, {MAP(mods)},  {MAP(meta)},
-	{MAP(callers)}, {MAP(symnames)},
-};
-#undef MAP
-
-const char *hooks__map_name(size_t i)
-{
-	return i < LA_META_MAPS ? map_tab[i].name : NULL;
-}
-
-int *hooks__map_fd(struct la_maps *m, size_t i)
-{
-	return (int *)((char *)m + map_tab[i].fd);
-}
-
-const char *hooks__map(struct la_maps *m, size_t i, int **fd)
-{
-	if (i >= LA_META_MAPS)
-		return NULL;
-	*fd = hooks__map_fd(m, i);
-	return map_tab[i].name;
 }
 
 static struct bpf_program *slot_prog(struct la_hooks *h, const char *kind,

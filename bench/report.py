@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 
-TARGET_RATIO = 1.5  # lockaudit's added cost vs the empty program's, same attach
+TARGET_RATIO = 1.25  # the fast path's added cost vs the empty program's (issue 15)
 TARGET_HP = 2.0  # hotplug throughput loss vs no auditor, percent
 
 PARTS = [  # LA_EMPTY_WORK bit -> what the fentry program does (empty.bpf.c)
@@ -433,9 +433,14 @@ def by_kernel(runs, what, cell):
 
 
 def targets(run):
+    """The targets: the fast path (no --races) per call, and `lockaudit
+    run`'s hotplug throughput. --races takes the whole stack on every call
+    by design: its numbers are in the tables, with no target."""
     tgt = []
     lab = dict(LABELS)
     for cfg, empty, _ in PAIRS:
+        if cfg.endswith("-races"):
+            continue
         r = run.ratio(cfg, empty)
         if run.med.get(cfg) is None:
             continue
@@ -452,23 +457,29 @@ def targets(run):
             tgt.append(f"  - the same ratio from the fastest run of each "
                        f"configuration: {rm:.2f}x; the median of the "
                        f"rounds' own ratios: {rr:.2f}x")
-    for k, what in HP_LABELS[1:]:
-        lo = run.loss(k)
-        if lo is None:
-            if run.hp:
-                tgt.append(f"- hotplug throughput with {what} within "
-                           f"{TARGET_HP:g}% of no auditor: no result")
-            continue
-        d = median(run.round_losses(k))
-        ok = "**met**" if lo <= TARGET_HP else "**not met**"
-        how = (f"{lo:.1f}% fewer cycles/min" if lo >= 0 else
-               f"median {-lo:.1f}% higher than without: run-to-run noise")
-        tgt.append(f"- hotplug throughput with {what} within {TARGET_HP:g}% "
-                   f"of no auditor: {ok} ({how}; {run.hp_med[k]:.1f} vs "
-                   f"{run.hp_med['none']:.1f} cycles/min; the median of the "
-                   f"rounds' own losses: {pct(d)}; see the noise table)")
-    return tgt or ["- (no result)"]
-
+    k, what = HP_LABELS[1]
+    lo = run.loss(k)
+    if lo is None:
+        if run.hp:
+            tgt.append(f"- hotplug throughput with {what} within "
+                       f"{TARGET_HP:g}% of no auditor: no result")
+        return tgt or ["- (no result)"]
+    d = median(run.round_losses(k))
+    # both estimators must agree: the loss of the medians and the median
+    # of the rounds' own losses (the noise table says how far they resolve)
+    if lo <= TARGET_HP and d <= TARGET_HP:
+        ok = "**met**"
+    elif lo > TARGET_HP and d > TARGET_HP:
+        ok = "**not met**"
+    else:
+        ok = "**not shown** (the two estimators disagree)"
+    how = (f"{lo:.1f}% fewer cycles/min" if lo >= 0 else
+           f"median {-lo:.1f}% higher than without: run-to-run noise")
+    tgt.append(f"- hotplug throughput with {what} within {TARGET_HP:g}% "
+               f"of no auditor: {ok} ({how}; {run.hp_med[k]:.1f} vs "
+               f"{run.hp_med['none']:.1f} cycles/min; the median of the "
+               f"rounds' own losses: {pct(d)}; see the noise table)")
+    return tgt
 
 TIMING = {
     "bench": "la_test's `bench=N settle=2000`: one untimed call, a 2 s "

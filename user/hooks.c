@@ -36,6 +36,18 @@ void hooks__set_verbose(bool v)
 	libbpf_set_print(libbpf_print);
 }
 
+const char *hooks__attached_name(enum la_attached a)
+{
+	switch (a) {
+	case LA_ATTACHED_FENTRY:
+		return "fentry";
+	case LA_ATTACHED_KPROBE:
+		return "kprobe";
+	default:
+		return "absent";
+	}
+}
+
 static struct bpf_program *slot_prog(struct la_hooks *h, const char *kind,
 				     size_t slot)
 {

@@ -34,18 +34,6 @@ const size_t la_watch_list_len =
 _Static_assert(sizeof(la_watch_list) / sizeof(la_watch_list[0]) <= LA_MAX_HOOKS,
 	       "watch list larger than the BPF program slots");
 
-const char *hooks__attached_name(enum la_attached a)
-{
-	switch (a) {
-	case LA_ATTACHED_FENTRY:
-		return "fentry";
-	case LA_ATTACHED_KPROBE:
-		return "kprobe";
-	default:
-		return "absent";
-	}
-}
-
 const struct la_hook_def *hooks__def(const char *func)
 {
 	size_t i;

@@ -37,6 +37,7 @@ int main(int argc, char **argv)
 {
 	struct bpf_link *links[2] = {NULL, NULL};
 	struct empty_bpf *skel;
+	struct bpf_program *entry;
 	bool fentry, kprobe, fexit, kretprobe;
 	const char *fn;
 	sigset_t set, old;
@@ -64,13 +65,17 @@ int main(int argc, char **argv)
 	if (getenv("LA_EMPTY_WORK"))
 		skel->rodata->work =
 			(unsigned int)strtoul(getenv("LA_EMPTY_WORK"), NULL, 0);
-	bpf_program__set_autoload(skel->progs.empty_fentry, fentry);
+	entry = skel->rodata->work ? skel->progs.parts_fentry
+				   : skel->progs.empty_fentry;
+	bpf_program__set_autoload(skel->progs.empty_fentry,
+				  fentry && entry == skel->progs.empty_fentry);
+	bpf_program__set_autoload(skel->progs.parts_fentry,
+				  fentry && entry == skel->progs.parts_fentry);
 	bpf_program__set_autoload(skel->progs.empty_fexit, fexit);
 	bpf_program__set_autoload(skel->progs.empty_kprobe, kprobe);
 	bpf_program__set_autoload(skel->progs.empty_kretprobe, kretprobe);
 	if (fentry)
-		err = bpf_program__set_attach_target(skel->progs.empty_fentry,
-						     0, fn);
+		err = bpf_program__set_attach_target(entry, 0, fn);
 	else
 		err = 0;
 	if (!err && fexit)
@@ -96,7 +101,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (fentry) {
-		links[0] = bpf_program__attach_trace(skel->progs.empty_fentry);
+		links[0] = bpf_program__attach_trace(entry);
 		if (links[0] && fexit)
 			links[1] = bpf_program__attach_trace(
 				skel->progs.empty_fexit);

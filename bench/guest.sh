@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs inside the guest (see bench/run.sh).
-# Usage: guest.sh N REPS CYCLES BPFTRACE [TIMING [CONFIGS]]
+# Usage: guest.sh N REPS CYCLES BPFTRACE [TIMING [CONFIGS [SETTLE]]]
 #   N:       calls of the entry point per measurement
 #   REPS:    repetitions of every configuration (per-call, start-up, hotplug)
 #   CYCLES:  e1000e remove + rescan cycles per hotplug measurement (0: none)
@@ -8,6 +8,7 @@
 #   TIMING:  auto (default: bench=N if la_test has it, else insmod) or insmod
 #   CONFIGS: per-call configurations, comma-separated (default all: the
 #            list in CONFIGS below, in its order)
+#   SETTLE:  ms between the untimed first call and the timed loop (2000)
 # Machine-readable lines (parsed by bench/run.sh):
 #   @@MODE bench|insmod
 #   @@KREL <uname -r>
@@ -20,6 +21,7 @@
 #            (lockaudit run's start-up: launch to its "watching" line, in
 #            1/100 s; its utime + stime then, in ticks of USER_HZ = 100)
 N=$1 REPS=$2 CYCLES=$3 BPFTRACE=$4 TIMING=${5:-auto} PICK=${6:-all}
+SETTLE=${7:-2000} # ms: see measure_once
 FN=acpi_dma_configure_id
 dmesg -n 1
 fail() { echo "bench-guest: FAIL $*"; exit 1; }
@@ -51,7 +53,7 @@ measure_once() { # prints ns per call (decimal)
 		# settle: one untimed call and a pause first, so the timed loop
 		# sees each auditor in its steady state (lockaudit learns a
 		# caller from its first call); the same for every configuration
-		insmod "$LA_TESTMOD" bench="$N" settle=2000 || return 1
+		insmod "$LA_TESTMOD" bench="$N" settle="$SETTLE" || return 1
 		rmmod la_test
 		# the median batch of 1000 calls (la_test's own timing); the
 		# mean over all calls from a la_test without batches
@@ -117,6 +119,10 @@ stop() { # stop PID: SIGINT and wait (SIGKILL after 60 s)
 start_bg() {
 	cfg=$1 log=$2 pat=$3
 	shift 3
+	# empty first: the pattern from an earlier run in the same log file
+	# must not pass for this one's (the shell may truncate it only after
+	# the first check)
+	: >"$log"
 	"$@" >"$log" 2>&1 &
 	bg=$!
 	if ! wait_for "$log" "$pat" 1200; then
@@ -137,7 +143,7 @@ start_bg() {
 #            LA_EMPTY_WORK bit mask); lockaudit-*-races: the exit hooked too,
 #            every call tracked (full stack walk)
 CONFIGS="none empty-fentry empty-kprobe empty-fentry-fexit empty-kprobe-kretprobe
-lockaudit-fentry lockaudit-kprobe part-1 part-2 part-4 part-8 part-16 part-32
+lockaudit-fentry lockaudit-kprobe part-256 part-1 part-2 part-4 part-8 part-16 part-32
 part-64 part-128 lockaudit-fentry-races lockaudit-kprobe-races"
 CONFIGS=$(echo $CONFIGS)
 if [ "$PICK" != all ]; then # keep the picked ones, in the list's order

@@ -22,7 +22,10 @@ import sys
 TARGET_RATIO = 1.25  # the fast path's added cost vs the empty program's (issue 15)
 TARGET_HP = 2.0  # hotplug throughput loss vs no auditor, percent
 
+PART_BASE = 256  # LA_EMPTY_WORK: no piece, the parts program's own switch
 PARTS = [  # LA_EMPTY_WORK bit -> what the fentry program does (empty.bpf.c)
+    (PART_BASE, "nothing: the pieces program's own switch (the baseline of "
+                "the added column)"),
     (1, "bpf_ktime_get_boot_ns()"),
     (2, "bpf_get_current_task()"),
     (4, "bpf_probe_read_kernel(), 8 bytes"),
@@ -172,8 +175,12 @@ class Run:
               for r in n if r in x and r in y and y[r] > n[r]]
         return median(rs)
 
-    def part_added(self, k):  # median of the rounds' differences to empty
-        e, p = self.calls.get("empty-fentry", {}), self.calls.get(k, {})
+    def part_base(self):  # the pieces' baseline: the switch alone, if run
+        b = f"part-{PART_BASE}"
+        return b if b in self.calls else "empty-fentry"
+
+    def part_added(self, k):  # median of the rounds' differences to base
+        e, p = self.calls.get(self.part_base(), {}), self.calls.get(k, {})
         return median([p[r] - e[r] for r in p if r in e])
 
     def loss(self, k):
@@ -432,6 +439,29 @@ def by_kernel(runs, what, cell):
                  [[f"`{k}`"] + [cell(r, k) for r in runs] for k in keys])
 
 
+# The least work the fast path can do per call, as pieces of the pieces
+# table (added cost of each alone): five fault-checked typed loads (the
+# device mutex owner, the registered bit, iommu_probe_device_lock's owner,
+# two words of the trampoline frame for the immediate caller), two
+# constant-key array lookups (settings, module generation: as the per-CPU
+# counter's lookup) and the callers slot (lookup, compare, atomic add).
+FLOOR = [(64, 5), (32, 2), (128, 1)]
+
+
+def floor_text(run, empty_added):
+    got = [run.part_added(f"part-{bit}") for bit, _ in FLOOR]
+    if any(g is None for g in got) or not empty_added:
+        return None
+    least = sum(g * n for g, (_, n) in zip(got, FLOOR))
+    budget = (TARGET_RATIO - 1) * empty_added
+    return (f"  - the least the fast path's pieces cost together (5 typed "
+            f"loads, 2 array lookups, the callers slot, each as measured "
+            f"alone in the pieces table): {least:,.0f} ns per call; "
+            f"{TARGET_RATIO}x of the empty program leaves {budget:,.0f} ns: "
+            f"at least {(empty_added + least) / empty_added:.2f}x with the "
+            f"checks it must make")
+
+
 def targets(run):
     """The targets: the fast path (no --races) per call, and `lockaudit
     run`'s hotplug throughput. --races takes the whole stack on every call
@@ -457,6 +487,10 @@ def targets(run):
             tgt.append(f"  - the same ratio from the fastest run of each "
                        f"configuration: {rm:.2f}x; the median of the "
                        f"rounds' own ratios: {rr:.2f}x")
+        if cfg == "lockaudit-fentry" and r > TARGET_RATIO:
+            fl = floor_text(run, run.added(empty))
+            if fl:
+                tgt.append(fl)
     k, what = HP_LABELS[1]
     lo = run.loss(k)
     if lo is None:
@@ -482,8 +516,8 @@ def targets(run):
     return tgt
 
 TIMING = {
-    "bench": "la_test's `bench=N settle=2000`: one untimed call, a 2 s "
-             "pause (so that every auditor is measured in its steady "
+    "bench": "la_test's `bench=N settle=S`: one untimed call, a pause "
+             "of S ms (so that every auditor is measured in its steady "
              "state: lockaudit learns a call site from its first call), "
              "then N unlocked calls in batches of 1,000, each batch timed "
              "in the kernel with ktime; a run's result is its median "
@@ -496,13 +530,16 @@ TIMING = {
 }
 
 
-def timing_text(runs):
+def timing_text(runs, settle):
     modes = {r.mode for r in runs}
     if len(modes) == 1:
         m = modes.pop()
-        return TIMING.get(m, str(m))
-    return "; ".join(f"{r.kernel}: {TIMING.get(r.mode, str(r.mode))}"
-                     for r in runs)
+        out = TIMING.get(m, str(m))
+    else:
+        out = "; ".join(f"{r.kernel}: {TIMING.get(r.mode, str(r.mode))}"
+                        for r in runs)
+    return out.replace("settle=S", f"settle={settle}").replace(
+        "of S ms", f"of {int(settle):,} ms")
 
 
 def bt_sentence(runs):
@@ -532,11 +569,30 @@ def parse_args():
               "others", "load0"):
         ap.add_argument("--" + a, required=True)
     ap.add_argument("--invoked", default="bash bench/run.sh")
+    ap.add_argument("--clock", choices=("icount", "wall"), default="wall")
+    ap.add_argument("--settle", default="2000")
     o = ap.parse_args()
     n = len(o.console)
     if not len(o.kernel) == len(o.wall) == len(o.guest_exit) == n:
         ap.error("--console, --kernel, --wall, --guest-exit: once per kernel")
     return o
+
+
+CLOCK_ICOUNT = """- **The clock: `-icount shift=0,sleep=off`** (`--clock icount`, the
+  default). The guest's clock advances exactly one ns per guest
+  instruction executed (on either vCPU) and jumps over idle time, so
+  every time measured in the guest (la_test's ktime batches,
+  /proc/uptime, CPU ticks) is a count of instructions executed: the same
+  from one run to the next, whatever the host does meanwhile. "ns" in the
+  tables below are these virtual ns, i.e. instructions; "s" are 10^9
+  instructions. An instruction count is not a native machine's time (a
+  cache miss or an atomic costs more than an add), but it is exact, and
+  it is what TCG's wall time measured only through a haze of emulator
+  costs (see the next point)."""
+
+CLOCK_WALL = """- **The clock: the host's** (`--clock wall`): the guest's clock follows
+  the host's, so every time measured is TCG's emulation speed, which
+  drifts; `--clock icount` (the default) counts instructions instead."""
 
 
 def main():
@@ -574,12 +630,14 @@ def main():
         "Where the fast path's time goes: each piece alone in an otherwise "
         "empty\nfentry program on the same function (`LA_EMPTY_WORK=BIT "
         "bench/empty`); added: the\nmedian of the rounds' differences to "
-        "the empty program of the same round\n(the empty program: "
-        + ", ".join(f"{fmt(r.med.get('empty-fentry'), 2)} ns/call on "
+        "the same program doing no piece (its switch\nalone: "
+        f"`LA_EMPTY_WORK={PART_BASE}`) in the same round ("
+        + ", ".join(f"{fmt(r.med.get(r.part_base()), 2)} ns/call on "
                     f"{r.kernel}" for r in runs)
-        + "). A piece of a few tens of ns is within this machine's "
-        "run-to-run\nnoise (see Environment): read the column as an order "
-        "of magnitude.")
+        + (")." if o.clock == "icount" else
+           "). A piece of a few tens of ns is within this machine's "
+           "run-to-run\nnoise (see Environment): read the column as an order "
+           "of magnitude."))
     details = (
         section(parts_intro, parts)
         + section('Start-up of `lockaudit run` (launch to its "watching" '
@@ -608,7 +666,7 @@ emulator speed, see Environment).
 1. **Per-call cost** of a hooked entry point: `acpi_dma_configure_id`, called
    {int(o.calls):,} times in a tight loop (device lock not held, always the same
    device and call stack) by the test module `tests/kmod/la_test`. Timing:
-   {timing_text(runs)}. Configurations:
+   {timing_text(runs, o.settle)}. Configurations:
    no auditor; an empty fentry and an empty kprobe BPF program on the same
    function (`bench/empty.bpf.c`, loaded by the static libbpf loader
    `bench/empty.c`: the cost of the attach mechanism alone), and the same
@@ -645,9 +703,9 @@ emulator speed, see Environment).
 ## Commands
 
 ```
-make bench [BENCH_ARGS=...]      # = bash bench/run.sh [--kernel 6.12,7.3] [--calls N] [--reps R] [--cycles C] [--configs CFG,...]
+make bench [BENCH_ARGS=...]      # = bash bench/run.sh [--kernel 6.12,7.3] [--calls N] [--reps R] [--cycles C] [--configs CFG,...] [--clock icount|wall]
 for k in {klist.replace(",", " ")}; do
-  tests/vm/run --kernel $k --mem {o.mem} --add bench/guest.sh --add build/bench/empty [bpftrace + libraries] -- '{o.cmd}'
+  tests/vm/run --kernel $k --mem {o.mem}{" --qemu-arg -icount --qemu-arg shift=0,sleep=off" if o.clock == "icount" else ""} --add bench/guest.sh --add build/bench/empty [bpftrace + libraries] -- '{o.cmd}'
 done
 ```
 
@@ -657,7 +715,7 @@ In the guest (`bench/guest.sh`), per configuration:
 /add/empty fentry acpi_dma_configure_id &   # or: kprobe, fentry+fexit, kprobe+kretprobe
 lockaudit run --hooks acpi_dma_configure_id --attach fentry &   # or --attach kprobe; each also with --races
 bpftrace -e 'BEGIN {{ printf("bpftrace-ready\\n"); }} kfunc:acpi_dma_configure_id {{ if ((args->dev->mutex.owner.counter & ~7) != (int64)curtask) {{ @[kstack] = count(); }} }}' &
-insmod $LA_TESTMOD bench={o.calls} settle=2000; rmmod la_test   # once per configuration and round, read batch_median from dmesg
+insmod $LA_TESTMOD bench={o.calls} settle={o.settle}; rmmod la_test   # once per configuration and round, read batch_median from dmesg
 lockaudit run &                                     # start-up: until "watching", then stopped; also with --hooks acpi_dma_configure_id
 lockaudit run &                                     # hotplug: all hooks; and lockaudit run --races
 echo 1 > /sys/bus/pci/devices/0000:00:03.0/remove; echo 1 > /sys/bus/pci/rescan   # x{o.cycles}
@@ -666,7 +724,7 @@ echo 1 > /sys/bus/pci/devices/0000:00:03.0/remove; echo 1 > /sys/bus/pci/rescan 
 ## Environment
 
 - Guest kernels (tests/vm cells), q35, virtio-iommu, `-smp 2`, `-m {o.mem}`,
-  `-accel tcg,thread=single`:
+  `-accel tcg,thread=single`{", `-icount shift=0,sleep=off`" if o.clock == "icount" else ""}:
 {envs}
 - Host: {platform.system()} {platform.release()}, {nproc} CPUs ({cpu}), {qemu};
   load average (1/5/15 min) at the start {o.load0}, at the end
@@ -686,6 +744,7 @@ echo 1 > /sys/bus/pci/devices/0000:00:03.0/remove; echo 1 > /sys/bus/pci/rescan 
   loop's measured time, and the emulator's speed drifts between states
   over minutes (whole runs 30-60% apart). The median batch within a run
   and the interleaved rounds damp both.
+{CLOCK_ICOUNT if o.clock == "icount" else CLOCK_WALL}
 - {o.bpftrace_note}.
 
 ## Results
@@ -708,8 +767,10 @@ first call takes the full stack; user space sees that the culprit is the
 immediate caller and enters it in the `callers` table), a call from it
 costs: the device mutex owner and registration, the owner of
 iommu_probe_device_lock, the immediate caller's return address (from the
-trampoline frame, or regs->sp for a kprobe), all plain loads where the
-kernel has bpf_rdonly_cast (6.2+, as here; probe reads on 6.1); the current
+trampoline frame, or regs->sp for a kprobe), all loads through typed
+pointers where the kernel has bpf_rdonly_cast (6.2+, as here; probe reads on
+6.1), each of which the JIT guards with an address check (about nine x86
+instructions: a fault-checked load, not a plain one); the current
 task only when a lock has an owner to compare (la_test's calls are
 unlocked); the module generation; one slot of the direct-mapped `callers`
 array, compared and counted atomically: no stack walk, no hash lookup, no

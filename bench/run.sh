@@ -17,20 +17,27 @@
 #
 # Usage: bench/run.sh [--kernel K[,K...]]... [--calls N] [--reps R]
 #                     [--cycles C] [--configs CFG[,CFG...]] [--no-bpftrace]
-#                     [--timing auto|insmod] [--out FILE]
+#                     [--timing auto|insmod] [--clock icount|wall]
+#                     [--out FILE]
 # Defaults: --kernel 6.12,7.3 --calls 200000 --reps 5 --cycles 100
-#           --configs all --out docs/benchmarks.md
+#           --configs all --clock icount --out docs/benchmarks.md
 # --kernel: 6.1, 6.12, 7.3, ... (tests/vm cells), repeatable.
 # --configs: the per-call configurations to measure (bench/guest.sh CONFIGS:
 #   none, empty-fentry, empty-kprobe, lockaudit-fentry, ...); a shorter run.
 # --cycles 0: no hotplug runs.
 # --timing insmod forces the unlocked=N fallback even if la_test has bench=.
+# --clock icount (default): qemu -icount shift=0,sleep=off: the guest's
+#   clock advances one ns per guest instruction executed and jumps over idle
+#   time, so every time the guest measures is a count of instructions: the
+#   same from run to run, whatever else the host does. --clock wall: the
+#   guest's clock follows the host's (TCG speed, noisy; the old way).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
 invoked="bash bench/run.sh${*:+ $*}"
 kernels= calls=200000 reps=5 cycles=100 bpftrace=1 timing=auto configs=all
+clock=icount
 out=docs/benchmarks.md
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -41,8 +48,9 @@ while [ $# -gt 0 ]; do
 	--cycles) cycles=${2:?}; shift 2 ;;
 	--no-bpftrace) bpftrace=0; shift ;;
 	--timing) timing=${2:?}; shift 2 ;;
+	--clock) clock=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -53,6 +61,12 @@ for n in "$reps" "$calls" "$cycles"; do
 	case $n in '' | *[!0-9]*) die "--calls, --reps, --cycles: a number, not '$n'" ;; esac
 done
 [ "$reps" -gt 0 ] || die "--reps must be at least 1"
+case $clock in
+icount) qclock=(--qemu-arg -icount --qemu-arg shift=0,sleep=off)
+	settle=10000 ;; # idle time is skipped: a long pause costs nothing
+wall) qclock=() settle=2000 ;;
+*) die "--clock: icount or wall, not '$clock'" ;;
+esac
 # --configs: the names of bench/guest.sh's CONFIGS list (checked here, not
 # after a boot)
 known=" $(sed -n '/^CONFIGS="/,/"$/p' bench/guest.sh | tr -d '"' | sed 's/^CONFIGS=//' | tr '\n' ' ') "
@@ -96,7 +110,7 @@ else
 	bt_note="bpftrace skipped: --no-bpftrace"
 fi
 
-cmd="sh /add/guest.sh $calls $reps $cycles $bpftrace $timing $configs"
+cmd="sh /add/guest.sh $calls $reps $cycles $bpftrace $timing $configs $settle"
 # other guests on this host share its CPUs: say so in the report
 others=$(pgrep -c -x 'qemu-system-.*' 2>/dev/null || true)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -105,13 +119,15 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 # (a fixed 1200 s cut a --reps 10 run short in its hotplug rounds); plus
 # the start-up rounds (two launches of lockaudit run each)
 limit=$((600 + 2 * reps * (60 + calls * 40 / 1000000 + cycles * 9 / 10) + reps * 240))
+# icount runs slower in wall time (the accounting; idle time is skipped)
+[ $clock = icount ] && limit=$((limit * 2))
 runs=() # report.py arguments, per kernel
 measured=0
 for kernel in "${kernels[@]}"; do
 	console=$B/console-x86_64-$kernel.log
 	log "booting x86_64/$kernel: $cmd (console: $console)"
 	t0=$(date +%s)
-	tests/vm/run --kernel "$kernel" --mem $mem --timeout $limit "${adds[@]}" \
+	tests/vm/run --kernel "$kernel" --mem $mem --timeout $limit "${adds[@]}" "${qclock[@]}" \
 		-- "$cmd" >"$console" 2>&1
 	rc=$?
 	t1=$(date +%s)
@@ -131,7 +147,7 @@ done
 [ $measured -gt 0 ] || die "no measurements from any kernel"
 
 /usr/bin/python3 bench/report.py "${runs[@]}" --out "$out" \
-	--calls "$calls" --reps "$reps" --cycles "$cycles" \
+	--calls "$calls" --reps "$reps" --cycles "$cycles" --clock "$clock" --settle "$settle" \
 	--bpftrace-note "$bt_note" \
 	--cmd "$cmd" --mem "$mem" --others "${others:-0}" --load0 "$load0" \
 	--invoked "$invoked"

@@ -65,10 +65,17 @@ static __always_inline __u64 immediate_caller(void *ctx, bool kprobe)
 			struct pt_regs *f = bpf_rdonly_cast(
 				(char *)ctx + nr * 8,
 				bpf_core_type_id_kernel(struct pt_regs));
+			__u64 d;
 
-			if (f->r14 - ip == 5 || f->r14 - ip == 9)
+			/* each word once: every load through f is a
+			 * fault-checked one (~9 instructions on x86) */
+			d = f->r14 - ip;
+			barrier_var(d);
+			if (d == 5 || d == 9)
 				return f->r13;
-			if (f->r13 - ip == 5 || f->r13 - ip == 9)
+			d = f->r13 - ip;
+			barrier_var(d);
+			if (d == 5 || d == 9)
 				return f->r12;
 			return 0;
 		}

@@ -83,6 +83,16 @@ static __u64 module_generation(struct la_symfresh *s)
 	return gen;
 }
 
+/* the core kernel's text, which no module load or unload changes */
+static void core_text(struct la_symfresh *s)
+{
+	const struct ksym *a = ksyms__by_name(s->ks, "_stext", NULL);
+	const struct ksym *b = ksyms__by_name(s->ks, "_etext", NULL);
+
+	s->text_start = a && b && a->addr < b->addr ? a->addr : 0;
+	s->text_end = a && b && a->addr < b->addr ? b->addr : 0;
+}
+
 int symfresh__reload(struct la_symfresh *s)
 {
 	/* before kallsyms: a module loading meanwhile bumps it again */
@@ -105,6 +115,7 @@ int symfresh__reload(struct la_symfresh *s)
 	ksyms__free(s->ks);
 	s->ks = ks;
 	ksyms__set_names_map(ks, s->maps->symnames);
+	core_text(s);
 	s->modules_sum = sum;
 	s->ks_gen = gen;
 	s->reloaded_ns = env__boot_ns();
@@ -121,9 +132,36 @@ static bool unknown_has(const struct la_symfresh *s, __u64 ip)
 }
 
 /*
+ * A frame no newer kallsyms read would name otherwise: in the core kernel's
+ * text, or named by the kernel itself when its site was created (map
+ * symnames, in its module generation: ksyms__format_gen prefers it).
+ */
+static bool settled(const struct la_symfresh *s, __u64 ip, __u64 gen)
+{
+	struct la_symkey k = {.addr = ip, .gen = gen};
+	char v[LA_SYMNAME_LEN + 1] = {0}, buf[FRAME_LEN];
+
+	if (ip >= s->text_start && ip < s->text_end)
+		return true;
+	return s->maps->symnames >= 0 &&
+	       !bpf_map_lookup_elem(s->maps->symnames, &k, v) &&
+	       ksyms__kname_format(v, buf, sizeof(buf));
+}
+
+bool symfresh__needs(const struct la_symfresh *s, const __u64 *ips, size_t n,
+		     __u64 gen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!settled(s, ips[i], gen))
+			return true;
+	return false;
+}
+
+/*
  * Symbolize ips into frames[] (each FRAME_LEN bytes). Each event carries
  * the kernel's count of module loads and unloads: a newer count than the
- * last kallsyms read saw means reread first (exact, and free otherwise).
+ * last kallsyms read saw means reread first (exact, and free otherwise),
+ * unless every frame is settled (above): then nothing is read.
  * /proc/modules is checked once per poll round (for a module whose load
  * the records missed) and when an address resolves to nothing. An unknown
  * address with no module change rereads at most every RELOAD_MIN_NS, and
@@ -136,6 +174,10 @@ void symfresh__symbolize(struct la_symfresh *s, const __u64 *ips, size_t n,
 	bool fresh = false;
 	size_t i;
 
+	/* core text and frames the kernel named: no read can change them
+	 * (a kallsyms read costs seconds under emulation, ~10 MB on 7.x) */
+	if (!symfresh__needs(s, ips, n, modgen))
+		goto format;
 	/* exact: the kernel counts module loads and unloads */
 	if (modgen > s->ks_gen)
 		symfresh__reload(s);
@@ -145,7 +187,8 @@ void symfresh__symbolize(struct la_symfresh *s, const __u64 *ips, size_t n,
 			symfresh__reload(s);
 	}
 	for (i = 0; i < n; i++) {
-		if (ksyms__find(s->ks, ips[i]) || unknown_has(s, ips[i]))
+		if (settled(s, ips[i], modgen) || ksyms__find(s->ks, ips[i]) ||
+		    unknown_has(s, ips[i]))
 			continue;
 		/* a module that appeared since the round began, or not */
 		if (!fresh &&
@@ -158,6 +201,7 @@ void symfresh__symbolize(struct la_symfresh *s, const __u64 *ips, size_t n,
 		if (fresh && s->nr_unknown < LA_UNKNOWN_MAX)
 			s->unknown[s->nr_unknown++] = ips[i];
 	}
+format:
 	/* the module records know what each address held at time t */
 	for (i = 0; i < n; i++)
 		ksyms__format_gen(s->ks, ips[i], modgen, t_ns, frames[i],

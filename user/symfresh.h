@@ -29,7 +29,8 @@ struct la_symfresh {
 	/* addresses a read with these modules could not name */
 	__u64 unknown[LA_UNKNOWN_MAX];
 	size_t nr_unknown;
-	unsigned long reloads; /* reads of kallsyms so far */
+	unsigned long reloads;	    /* reads of kallsyms so far */
+	__u64 text_start, text_end; /* _stext, _etext as last read (0: none) */
 };
 
 /* The checksum of /proc/modules that moves when kallsyms may have (a
@@ -49,6 +50,11 @@ void symfresh__new_round(struct la_symfresh *s);
  */
 void symfresh__symbolize(struct la_symfresh *s, const __u64 *ips, size_t n,
 			 __u64 modgen, __u64 t_ns, char (*frames)[FRAME_LEN]);
+/* Whether some frame at ips (module generation gen) is neither in the core
+ * kernel's text nor named by the kernel at site creation (map symnames):
+ * only such a frame may need a newer kallsyms read. */
+bool symfresh__needs(const struct la_symfresh *s, const __u64 *ips, size_t n,
+		     __u64 gen);
 void symfresh__free(struct la_symfresh *s);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <cmocka.h>
 
 #include "collect.h"
@@ -494,6 +495,59 @@ static void rewrite(const char *path, const char *text)
  * retried until a module loads or unloads: each reread of kallsyms costs
  * seconds in an emulated guest.
  */
+/*
+ * A module loaded (the generation moved), but every frame is in the core
+ * kernel's text or was named by the kernel at site creation: no kallsyms
+ * read (seconds under emulation). A frame neither: one read.
+ */
+static void test_symfresh_settled(void **state)
+{
+	char *kpath = write_tmp("ffffffff81000000 T _stext\n"
+				"ffffffff81001000 T foo\n"
+				"ffffffff81002000 T bar\n"
+				"ffffffff81003000 T _etext\n");
+	int names = bpf_map_create(BPF_MAP_TYPE_HASH, "symnames",
+				   sizeof(struct la_symkey), LA_SYMNAME_LEN, 16,
+				   NULL);
+	struct la_maps maps = {.mods = -1, .modgen = -1, .symnames = names};
+	struct la_symfresh s = {.kallsyms = kpath, .maps = &maps};
+	const __u64 core[2] = {0xffffffff81001010ULL, 0xffffffff81002004ULL};
+	const __u64 mod[2] = {0xffffffff81001010ULL, 0xffffffffc0300010ULL};
+	struct la_symkey k = {.addr = mod[1], .gen = 6};
+	char v[LA_SYMNAME_LEN] = "la_bench_call+0x10/0x30 [la_test]";
+	char frames[2][FRAME_LEN];
+
+	(void)state;
+	/* a BPF hash map on the host: needs bpf(2) for maps only (root) */
+	assert_true(names >= 0);
+	assert_int_equal(symfresh__reload(&s), 0);
+	assert_int_equal(s.reloads, 1);
+	assert_true(s.text_start == 0xffffffff81000000ULL &&
+		    s.text_end == 0xffffffff81003000ULL);
+	/* generation 5 > 0, core text only: not read again */
+	assert_false(symfresh__needs(&s, core, 2, 5));
+	symfresh__symbolize(&s, core, 2, 5, 0, frames);
+	assert_int_equal(s.reloads, 1);
+	assert_string_equal(frames[0], "foo+0x10");
+	assert_string_equal(frames[1], "bar+0x4");
+	/* a module frame nobody named: read */
+	assert_true(symfresh__needs(&s, mod, 2, 5));
+	symfresh__symbolize(&s, mod, 2, 5, 0, frames);
+	assert_int_equal(s.reloads, 2);
+	/* named by the kernel in generation 6: not read, and its name used */
+	assert_int_equal(bpf_map_update_elem(names, &k, v, BPF_ANY), 0);
+	assert_false(symfresh__needs(&s, mod, 2, 6));
+	assert_true(symfresh__needs(&s, mod, 2, 7)); /* not in generation 7 */
+	symfresh__symbolize(&s, mod, 2, 6, 0, frames);
+	assert_int_equal(s.reloads, 2);
+	assert_string_equal(frames[0], "foo+0x10");
+	assert_string_equal(frames[1], "la_bench_call+0x10 [la_test]");
+	symfresh__free(&s);
+	close(names);
+	unlink(kpath);
+	free(kpath);
+}
+
 static void test_symfresh_rereads(void **state)
 {
 	static const char mods1[] =
@@ -569,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_same_names_one_site),
 		cmocka_unit_test(test_said_once),
 		cmocka_unit_test(test_symfresh_rereads),
+		cmocka_unit_test(test_symfresh_settled),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -72,13 +72,18 @@ $(OUT)/%.o: user/%.c Makefile | $(OUT)
 
 $(patsubst %,$(OUT)/%.o,$(SKEL_USERS)): $(OUT)/lockaudit.skel.h
 
+# the built-in rule file as C bytes (user/rules_builtin.c includes it)
+$(OUT)/iommu.rules.inc: rules/iommu.rules | $(OUT)
+	od -An -v -tx1 $< | sed -E 's/ ?([0-9a-f]{2})/0x\1,/g' > $@
+$(OUT)/rules_builtin.o: $(OUT)/iommu.rules.inc
+
 $(OUT)/lockaudit: $(USER_OBJS)
 	$(CC) -static $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
 # a test build (never installed): LA_TEST_FILL=map,... fills kernel maps
 # before attaching, to force their drop counters (tests/e2e/guest.sh)
 $(OUT)/lockaudit-test: $(USER_SRCS) $(wildcard user/*.h) include/lockaudit.h \
-		$(OUT)/lockaudit.skel.h | $(OUT)
+		$(OUT)/lockaudit.skel.h $(OUT)/iommu.rules.inc | $(OUT)
 	$(CC) -static $(ALL_CFLAGS) -DLA_TESTING $(USER_SRCS) $(LDLIBS) -o $@
 
 deps:
@@ -103,6 +108,9 @@ REPORT_MODS := report report_index report_sort report_fold report_text \
 UNIT_test_report := $(REPORT_MODS) live
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
 	hooks watch maps pin pincheck
+RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \
+	xalloc
+UNIT_test_rules_parse := $(RULES_MODS) rules_builtin attribute
 
 build/unit/obj/%.o: user/%.c Makefile
 	@mkdir -p $(dir $@)
@@ -114,6 +122,8 @@ build/unit-asan/obj/%.o: user/%.c Makefile
 
 $(patsubst %,build/unit/obj/%.o,$(SKEL_USERS)) \
 $(patsubst %,build/unit-asan/obj/%.o,$(SKEL_USERS)): $(OUT)/lockaudit.skel.h
+build/unit/obj/rules_builtin.o build/unit-asan/obj/rules_builtin.o: \
+	$(OUT)/iommu.rules.inc
 
 # the objects of unit test $(2) in flavour $(1) (unit, unit-asan)
 unit_objs = $(patsubst %,build/$(1)/obj/%.o,$(UNIT_$(2)))

@@ -45,7 +45,7 @@ LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
 
 .PHONY: all deps check unit unit-asan cli-test vm-test boot-test demo \
 	vmlinux format clean bench install kernels-doc stress stress-test \
-	fuzz fuzz-test fuzz-cov
+	fuzz fuzz-test fuzz-cov rules-btf-test
 .DELETE_ON_ERROR:
 
 all: $(OUT)/lockaudit
@@ -110,7 +110,7 @@ UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
 	hooks watch maps pin pincheck
 RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \
 	xalloc
-UNIT_test_rules_parse := $(RULES_MODS) rules_builtin attribute
+UNIT_test_rules_parse := $(RULES_MODS) rules_builtin attribute watch
 
 build/unit/obj/%.o: user/%.c Makefile
 	@mkdir -p $(dir $@)
@@ -153,6 +153,17 @@ unit: $(UNIT_BINS)
 unit-asan: $(ASAN_BINS)
 	@set -e; for t in $^; do echo "== $$t (ASan/UBSan)"; \
 		LA_TESTDATA=tests/unit/data $$t; done
+
+# rule resolution against the Debian kernels' BTF: tests/rules/run.sh
+# fetches the headers (vmlinux) through tests/vm/lib.sh
+build/rules-btf/test_rules_btf: tests/rules/test_rules_btf.c \
+		$(patsubst %,build/unit/obj/%.o,$(RULES_MODS))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Iuser $< $(filter %.o,$^) \
+		$(TEST_LIBS) -o $@
+
+rules-btf-test: build/rules-btf/test_rules_btf $(OUT)/lockaudit
+	bash tests/rules/run.sh build/rules-btf/test_rules_btf $(OUT)/lockaudit
 
 # pinned state made of maps alone, for the CLI tests of --pin-dir
 $(OUT)/pinfake: tests/cli/pinfake.c $(LIB_OBJS)
@@ -255,7 +266,8 @@ fuzz-cov: build/fuzz/fuzz_report_cov
 	$(LLVM_COV) report build/fuzz/fuzz_report_cov \
 		-instr-profile=build/fuzz/cov.profdata $(FUZZ_COV_SRCS)
 
-CHECK_SUITES := unit unit-asan cli-test fuzz-test vm-test boot-test stress-test
+CHECK_SUITES := unit unit-asan cli-test fuzz-test rules-btf-test vm-test \
+	boot-test stress-test
 check:
 	@MAKE="$(MAKE)" bash tests/check.sh $(CHECK_SUITES)
 
@@ -296,4 +308,4 @@ clean:
 	rm -rf build
 
 -include $(wildcard $(OUT)/*.d build/unit/*.d build/unit/obj/*.d \
-	build/unit-asan/*.d build/unit-asan/obj/*.d)
+	build/unit-asan/*.d build/unit-asan/obj/*.d build/rules-btf/*.d)

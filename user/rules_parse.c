@@ -157,8 +157,9 @@ static bool parse_assertion(struct la_lex *lx, struct la_rule *r)
 	}
 	if (lx->tok.type != T_RP)
 		return lex__error(lx, lx->tok.col,
-				  "expected ')' to close %s(, not %s", name,
-				  lex__what(lx, what, sizeof(what)));
+				  "expected ')' after the argument of %s, not "
+				  "%s",
+				  name, lex__what(lx, what, sizeof(what)));
 	lex__next(lx);
 	return expect_end(lx, "the assertion");
 }

@@ -102,8 +102,10 @@ void kernel__want(struct la_kernel *k, const char *name)
 /* "ADDR TYPE NAME [MODULE]": the first entry of a wanted name is kept */
 static void kallsyms_line(struct la_kernel *k, char *line)
 {
-	char *addr = strtok(line, " \t\n"), *type = strtok(NULL, " \t\n");
-	char *name = strtok(NULL, " \t\n"), *mod = strtok(NULL, " \t\n");
+	char *save = NULL, *addr = strtok_r(line, " \t\n", &save);
+	char *type = strtok_r(NULL, " \t\n", &save);
+	char *name = strtok_r(NULL, " \t\n", &save);
+	char *mod = strtok_r(NULL, " \t\n", &save);
 	struct la_sym *s;
 
 	if (!addr || !type || !name)

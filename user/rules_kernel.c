@@ -123,7 +123,8 @@ static void kallsyms_line(struct la_kernel *k, char *line)
 
 int kernel__read_kallsyms(struct la_kernel *k)
 {
-	char line[512];
+	char *line = NULL;
+	size_t cap = 0;
 	FILE *fp;
 	int err;
 
@@ -132,9 +133,11 @@ int kernel__read_kallsyms(struct la_kernel *k)
 	fp = fopen(k->kallsyms, "re");
 	if (!fp)
 		return -errno;
-	while (fgets(line, sizeof(line), fp))
+	/* getline: Rust symbols make lines of any length */
+	while (getline(&line, &cap, fp) > 0)
 		kallsyms_line(k, line);
 	err = ferror(fp) ? -EIO : 0;
+	free(line);
 	fclose(fp);
 	return err;
 }

@@ -45,7 +45,7 @@ LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
 
 .PHONY: all deps check unit unit-asan cli-test vm-test boot-test demo \
 	vmlinux format clean bench install kernels-doc stress stress-test \
-	fuzz fuzz-test fuzz-cov
+	fuzz fuzz-test fuzz-cov rules-btf-test
 .DELETE_ON_ERROR:
 
 all: $(OUT)/lockaudit
@@ -72,13 +72,18 @@ $(OUT)/%.o: user/%.c Makefile | $(OUT)
 
 $(patsubst %,$(OUT)/%.o,$(SKEL_USERS)): $(OUT)/lockaudit.skel.h
 
+# the built-in rule file as C bytes (user/rules_builtin.c includes it)
+$(OUT)/iommu.rules.inc: rules/iommu.rules | $(OUT)
+	od -An -v -tx1 $< | sed -E 's/ ?([0-9a-f]{2})/0x\1,/g' > $@
+$(OUT)/rules_builtin.o: $(OUT)/iommu.rules.inc
+
 $(OUT)/lockaudit: $(USER_OBJS)
 	$(CC) -static $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
 # a test build (never installed): LA_TEST_FILL=map,... fills kernel maps
 # before attaching, to force their drop counters (tests/e2e/guest.sh)
 $(OUT)/lockaudit-test: $(USER_SRCS) $(wildcard user/*.h) include/lockaudit.h \
-		$(OUT)/lockaudit.skel.h | $(OUT)
+		$(OUT)/lockaudit.skel.h $(OUT)/iommu.rules.inc | $(OUT)
 	$(CC) -static $(ALL_CFLAGS) -DLA_TESTING $(USER_SRCS) $(LDLIBS) -o $@
 
 deps:
@@ -103,6 +108,9 @@ REPORT_MODS := report report_index report_sort report_fold report_text \
 UNIT_test_report := $(REPORT_MODS) live
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
 	hooks watch maps pin pincheck
+RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \
+	xalloc
+UNIT_test_rules_parse := $(RULES_MODS) rules_builtin attribute watch
 
 build/unit/obj/%.o: user/%.c Makefile
 	@mkdir -p $(dir $@)
@@ -114,6 +122,8 @@ build/unit-asan/obj/%.o: user/%.c Makefile
 
 $(patsubst %,build/unit/obj/%.o,$(SKEL_USERS)) \
 $(patsubst %,build/unit-asan/obj/%.o,$(SKEL_USERS)): $(OUT)/lockaudit.skel.h
+build/unit/obj/rules_builtin.o build/unit-asan/obj/rules_builtin.o: \
+	$(OUT)/iommu.rules.inc
 
 # the objects of unit test $(2) in flavour $(1) (unit, unit-asan)
 unit_objs = $(patsubst %,build/$(1)/obj/%.o,$(UNIT_$(2)))
@@ -143,6 +153,17 @@ unit: $(UNIT_BINS)
 unit-asan: $(ASAN_BINS)
 	@set -e; for t in $^; do echo "== $$t (ASan/UBSan)"; \
 		LA_TESTDATA=tests/unit/data $$t; done
+
+# rule resolution against the Debian kernels' BTF: tests/rules/run.sh
+# fetches the headers (vmlinux) through tests/vm/lib.sh
+build/rules-btf/test_rules_btf: tests/rules/test_rules_btf.c \
+		$(patsubst %,build/unit/obj/%.o,$(RULES_MODS))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Iuser $< $(filter %.o,$^) \
+		$(TEST_LIBS) -o $@
+
+rules-btf-test: build/rules-btf/test_rules_btf $(OUT)/lockaudit
+	bash tests/rules/run.sh build/rules-btf/test_rules_btf $(OUT)/lockaudit
 
 # pinned state made of maps alone, for the CLI tests of --pin-dir
 $(OUT)/pinfake: tests/cli/pinfake.c $(LIB_OBJS)
@@ -245,7 +266,8 @@ fuzz-cov: build/fuzz/fuzz_report_cov
 	$(LLVM_COV) report build/fuzz/fuzz_report_cov \
 		-instr-profile=build/fuzz/cov.profdata $(FUZZ_COV_SRCS)
 
-CHECK_SUITES := unit unit-asan cli-test fuzz-test vm-test boot-test stress-test
+CHECK_SUITES := unit unit-asan cli-test fuzz-test rules-btf-test vm-test \
+	boot-test stress-test
 check:
 	@MAKE="$(MAKE)" bash tests/check.sh $(CHECK_SUITES)
 
@@ -286,4 +308,4 @@ clean:
 	rm -rf build
 
 -include $(wildcard $(OUT)/*.d build/unit/*.d build/unit/obj/*.d \
-	build/unit-asan/*.d build/unit-asan/obj/*.d)
+	build/unit-asan/*.d build/unit-asan/obj/*.d build/rules-btf/*.d)

@@ -273,4 +273,26 @@ enum la_counter {
 	LA_NR_COUNTERS,
 };
 
+/*
+ * A rule's lock, resolved in user space from BTF (user/rules*.c, rules as
+ * data, issue 17): v = the base value (the argument's value, or the
+ * global's address); for i in 0..nr_derefs-1: v = *(u64 *)(v + off[i]);
+ * the lock is at v + off[nr_derefs].
+ */
+#define LA_RULE_MAX_DEREFS 4
+enum la_rule_base { LA_BASE_ARG = 0, LA_BASE_GLOBAL = 1 };
+enum la_rule_lock { LA_RLOCK_MUTEX = 0, LA_RLOCK_RWSEM = 1 };
+enum la_rule_hold { LA_HOLD_ANY = 0, LA_HOLD_WRITE = 1, LA_HOLD_READ = 2 };
+struct la_lockpath {
+	__u32 base;	 /* enum la_rule_base */
+	__u32 arg;	 /* LA_BASE_ARG: parameter index (0..5) */
+	__u64 addr;	 /* LA_BASE_GLOBAL: the symbol's address (kallsyms), 0
+			  * if unknown */
+	__u32 nr_derefs; /* 0..LA_RULE_MAX_DEREFS */
+	__u32 lock;	 /* enum la_rule_lock */
+	__u32 hold;	 /* enum la_rule_hold */
+	__u32 pad;
+	__s64 off[LA_RULE_MAX_DEREFS + 1];
+};
+
 #endif /* LOCKAUDIT_H */

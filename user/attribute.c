@@ -234,3 +234,17 @@ void la_attribute(const char *entry, char *const *frames, size_t n,
 		return;
 	}
 }
+
+const char *la_attribute_pass_frame(size_t i)
+{
+	return i < ARRAY_SIZE(generic_frames) ? generic_frames[i] : NULL;
+}
+
+bool la_attribute_core_origin(size_t i, const char **func, const char **path)
+{
+	if (i >= ARRAY_SIZE(core_origins))
+		return false;
+	*func = core_origins[i].func;
+	*path = core_origins[i].path;
+	return true;
+}

@@ -32,6 +32,7 @@ struct la_opts {
 	char **files;
 	int nr_files;
 	bool json_first; /* report: --json came before every input */
+	bool json_rules; /* rules: a JSON array instead of lines */
 };
 
 enum la_err cmd_run(const struct la_opts *o);	  /* run.c */
@@ -39,5 +40,6 @@ enum la_err cmd_probes(const struct la_opts *o);  /* probes.c */
 enum la_err cmd_boot(const struct la_opts *o);	  /* pinned.c */
 enum la_err cmd_collect(const struct la_opts *o); /* pinned.c */
 enum la_err cmd_report(const struct la_opts *o);  /* render.c */
+enum la_err cmd_rules(const struct la_opts *o);	  /* rules_cmd.c */
 
 #endif

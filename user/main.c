@@ -13,6 +13,7 @@
 #include "cmds.h"
 #include "env.h"
 #include "pin.h"
+#include "rules.h"
 
 const char *argp_program_version = "lockaudit " LA_VERSION;
 
@@ -99,6 +100,16 @@ static const struct argp_option report_options[] = {
 	 "Also write the merged report as JSON to OUTPUT ('-': stdout); "
 	 "never one of the inputs",
 	 0},
+	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
+	{0},
+};
+
+static const struct argp_option rules_options[] = {
+	{"btf", OPT_BTF, "FILE", 0,
+	 "Resolve against this BTF (vmlinux ELF or raw BTF) instead of the "
+	 "running kernel's; kallsyms is not read",
+	 0},
+	{"json", 'j', NULL, 0, "Print a JSON array instead of lines", 0},
 	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
 	{0},
 };
@@ -315,6 +326,27 @@ static error_t parse_report(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* rules: FILE... (none: the built-in rule file) */
+static error_t parse_rules(int key, char *arg, struct argp_state *state)
+{
+	struct la_opts *o = state->input;
+
+	switch (key) {
+	case 'j':
+		o->json_rules = true;
+		break;
+	case ARGP_KEY_ARG:
+		return ARGP_ERR_UNKNOWN; /* all of them: ARGP_KEY_ARGS */
+	case ARGP_KEY_ARGS:
+		o->files = state->argv + state->next;
+		o->nr_files = state->argc - state->next;
+		break;
+	default:
+		return parse_common(key, arg, state);
+	}
+	return 0;
+}
+
 struct cmd {
 	const char *name;
 	struct argp argp;
@@ -354,6 +386,13 @@ static const struct cmd cmds[] = {
 	  "its value: lockaudit report a.json b.json --json merged.json",
 	  NULL, NULL, NULL},
 	 cmd_report},
+	{"rules",
+	 {rules_options, parse_rules, "[FILE...]",
+	  "Parse rule files and resolve every rule against the running "
+	  "kernel's BTF and kallsyms (or --btf FILE) without loading BPF; no "
+	  "FILE: the built-in " LA_RULES_BUILTIN_NAME ".",
+	  NULL, NULL, NULL},
+	 cmd_rules},
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -366,7 +405,8 @@ static const char doc[] =
 	"  probes    which entry points this kernel has and how they attach\n"
 	"  boot      attach and pin, then exit: keep counting with no process\n"
 	"  collect   report on (and optionally detach) the pinned state\n"
-	"  report    render (and merge) saved JSON reports\n\n"
+	"  report    render (and merge) saved JSON reports\n"
+	"  rules     check rule files against this kernel's BTF (or --btf)\n\n"
 	"Run 'lockaudit COMMAND --help' for a command's options.";
 
 /* Parse a command's options (argv[0]: the command) and run it. */
@@ -401,7 +441,7 @@ static enum la_err no_cmd(int argc, char **argv)
 	argv[0] = "lockaudit"; /* messages name the tool, not its path */
 	argp_parse(&a, argc, argv, 0, NULL, NULL);
 	return fail__say(LA_ERR_USAGE, "no command given (run, probes, boot, "
-				       "collect, report; see --help)");
+				       "collect, report, rules; see --help)");
 }
 
 int main(int argc, char **argv)
@@ -418,6 +458,6 @@ int main(int argc, char **argv)
 	return fail__exit_code(
 		fail__say(LA_ERR_USAGE,
 			  "unknown command '%s' (run, probes, boot, collect, "
-			  "report; see --help)",
+			  "report, rules; see --help)",
 			  argv[1]));
 }

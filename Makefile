@@ -98,19 +98,20 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 # Each unit test links only the files it tests (and what they call): testing
 # attribute, ksyms or report needs no BPF toolchain. Objects are built once
 # per flavour under build/unit/obj and build/unit-asan/obj.
-UNIT_test_attribute := attribute
-UNIT_test_classify := attribute
+ATTR_MODS := attribute rules_parse rules_expr rules_builtin xalloc
+UNIT_test_attribute := $(ATTR_MODS)
+UNIT_test_classify := $(ATTR_MODS)
 UNIT_test_ksyms := ksyms
 UNIT_test_ksyms_records := ksyms
 REPORT_MODS := report report_index report_sort report_fold report_text \
-	report_json report_read report_scan report_merge json esc xalloc \
-	attribute
+	report_json report_read report_scan report_merge json esc \
+	$(ATTR_MODS)
 UNIT_test_report := $(REPORT_MODS) live
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
 	hooks watch maps pin pincheck
 RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \
 	xalloc
-UNIT_test_rules_parse := $(RULES_MODS) rules_builtin attribute watch
+UNIT_test_rules_parse := $(RULES_MODS) rules_builtin watch
 
 build/unit/obj/%.o: user/%.c Makefile
 	@mkdir -p $(dir $@)
@@ -218,7 +219,7 @@ FUZZ_DIRS := build/fuzz/corpus tests/fuzz/seeds tests/fuzz/regressions
 # escaping they use (all of it was user/report.c before the split)
 FUZZ_COV_SRCS := $(wildcard user/report*.c) user/json.c user/esc.c
 
-build/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*.h)
+build/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*.h) $(OUT)/iommu.rules.inc
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(FUZZ_SRCS) -ljson-c -lbpf -lelf -lz \
@@ -226,7 +227,7 @@ build/fuzz/fuzz_report: $(FUZZ_SRCS) $(wildcard user/*.h)
 
 # no sanitizers: line coverage of the corpus and seeds (make fuzz-cov; not
 # of tests/fuzz/regressions, whose oracle aborts would lose the profile)
-build/fuzz/fuzz_report_cov: $(FUZZ_SRCS) $(wildcard user/*.h)
+build/fuzz/fuzz_report_cov: $(FUZZ_SRCS) $(wildcard user/*.h) $(OUT)/iommu.rules.inc
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -fprofile-instr-generate \
 		-fcoverage-mapping $(FUZZ_SRCS) -ljson-c -lbpf -lelf -lz -o $@

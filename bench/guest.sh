@@ -13,7 +13,8 @@
 #   @@MODE bench|insmod
 #   @@KREL <uname -r>
 #   @@CALL <config> <rep> <ns_per_call>
-#   @@HP <config> <rep> <cycles> <seconds>
+#   @@HP <config> <rep> <cycles> <seconds> <busy CPU seconds: tasks' run
+#        time on all CPUs, /proc/schedstat>
 #   @@MEM <config> <VmHWM kB> <VmRSS kB>
 #   @@SKIP <config> <reason>
 #   @@ATTACH <config> <lockaudit's "watching ..." line>
@@ -274,8 +275,11 @@ wait_eth() {
 	done
 }
 wait_eth
+# the time tasks ran, summed over the CPUs, in ms: /proc/schedstat's
+# per-CPU run time (ns; 1/100 s ticks would not resolve a few ms per cycle)
+run_ms() { awk '/^cpu/ { s += $8 } END { printf "%d", s / 1000000 }' /proc/schedstat; }
 hotplug() { # hotplug CONFIG REP
-	a=$(cs)
+	a=$(cs) ra=$(run_ms)
 	j=0
 	while [ $j -lt "$CYCLES" ]; do
 		echo 1 >"/sys/bus/pci/devices/$(eth)/remove"
@@ -283,9 +287,13 @@ hotplug() { # hotplug CONFIG REP
 		wait_eth
 		j=$((j + 1))
 	done
-	b=$(cs)
+	b=$(cs) rb=$(run_ms)
 	d=$((b - a))
-	printf '@@HP %s %s %s %d.%02d\n' "$1" "$2" "$CYCLES" $((d / 100)) $((d % 100))
+	# busy: what every task ran meanwhile (lockaudit's user space and BPF
+	# programs, the kernel's hotplug work in this shell and its workers)
+	u=$((rb - ra))
+	printf '@@HP %s %s %s %d.%02d %d.%03d\n' "$1" "$2" "$CYCLES" \
+		$((d / 100)) $((d % 100)) $((u / 1000)) $((u % 1000))
 }
 one_hp() { # one_hp CONFIG REP
 	if [ "$1" = none ]; then

@@ -4,92 +4,38 @@
 #include <string.h>
 
 #include "attribute.h"
+#include "rules.h"
 
 /*
- * Frames that only pass a call along: IOMMU core, OF/ACPI DMA glue, bus
- * dma_configure ops, the driver core and bus notifiers. The culprit is the
- * first frame above the entry point that is not one of these.
+ * The directives in force: the frames that only pass a call along (@pass)
+ * and the paths unlocked by design (@core), from a rule file
+ * (docs/rules.md); the built-in rules/iommu.rules unless
+ * la_attribute_use() named others.
  */
-static const char *const generic_frames[] = {
-	/* OF / ACPI DMA and IOMMU glue */
-	"of_dma_configure_id",
-	"of_dma_configure",
-	"of_iommu_configure",
-	"of_iommu_xlate",
-	"of_pci_iommu_init",
-	"of_iommu_configure_dev_id",
-	"of_iommu_configure_device",
-	"acpi_dma_configure_id",
-	"acpi_dma_configure",
-	"acpi_iommu_configure_id",
-	"iort_iommu_configure_id",
-	"viot_iommu_configure",
-	/* IOMMU core */
-	"iommu_probe_device",
-	"__iommu_probe_device",
-	"iommu_init_device",
-	"iommu_fwspec_init",
-	"dev_iommu_get",
-	"iommu_bus_notifier",
-	"bus_iommu_probe",
-	"probe_iommu_group",
-	"iommu_device_register",
-	/* bus dma_configure ops */
-	"pci_dma_configure",
-	"platform_dma_configure",
-	"amba_dma_configure",
-	"fsl_mc_dma_configure",
-	"cdx_dma_configure",
-	"host1x_dma_configure",
-	/* driver core */
-	"really_probe",
-	"__driver_probe_device",
-	"driver_probe_device",
-	"__driver_attach",
-	"__driver_attach_async_helper",
-	"__device_attach_driver",
-	"__device_attach",
-	"__device_attach_async_helper",
-	"device_initial_probe",
-	"device_attach",
-	"device_driver_attach",
-	"bus_for_each_drv",
-	"bus_for_each_dev",
-	"bus_probe_device",
-	"driver_attach",
-	"bus_add_driver",
-	"driver_register",
-	"device_add",
-	"device_register",
-	"bind_store",
-	"drivers_probe_store",
-	"__pci_register_driver",
-	"__platform_driver_register",
-	"pci_bus_add_device",
-	"pci_bus_add_devices",
-	/* notifier chains */
-	"notifier_call_chain",
-	"blocking_notifier_call_chain",
-	"bus_notify",
-};
+static const struct la_rule_file *in_force;
 
-/*
- * IOMMU-core origins: below the entry point, with no really_probe between,
- * the call comes from the core's own probing. Outermost match names the path.
- */
-static const struct {
-	const char *func;
-	const char *path;
-} core_origins[] = {
-	{"iommu_bus_notifier", "device add (iommu_bus_notifier)"},
-	{"bus_iommu_probe", "IOMMU registration (bus_iommu_probe)"},
-	{"probe_iommu_group", "IOMMU registration (probe_iommu_group)"},
-	{"iommu_device_register", "IOMMU registration (iommu_device_register)"},
-	{"__iommu_probe_device", "IOMMU probe (__iommu_probe_device)"},
-	{"iommu_probe_device", "IOMMU probe (iommu_probe_device)"},
-};
+void la_attribute_use(const struct la_rule_file *f)
+{
+	in_force = f;
+}
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+static const struct la_rule_file *directives(void)
+{
+	static struct la_rule_file *builtin;
+	static bool said;
+
+	if (in_force)
+		return in_force;
+	if (!builtin)
+		builtin = rules__builtin();
+	/* tested at build time (unit tests): only an allocation failure */
+	if ((!builtin || builtin->nr_errors) && !said) {
+		said = true;
+		fprintf(stderr, "lockaudit: the built-in rules did not parse: "
+				"no frame is taken as generic\n");
+	}
+	return builtin && !builtin->nr_errors ? builtin : NULL;
+}
 
 const char *la_frame_func(const char *frame, char *buf, size_t len)
 {
@@ -176,12 +122,30 @@ const char *la_severity_name(enum la_severity s)
 	return s <= LA_SEV_HIGH ? names[s] : "?";
 }
 
+/* Whether c's origin is in frames[start..n) with no stop frame nearer. */
+static bool core_origin_at(const struct la_core_dir *c, char *const *frames,
+			   size_t start, size_t n)
+{
+	char func[128];
+
+	for (size_t i = start; i < n; i++) {
+		if (la_frame_is_bpf(frames[i]))
+			continue;
+		la_frame_func(frames[i], func, sizeof(func));
+		if (c->stop && !strcmp(func, c->stop))
+			return false;
+		if (!strcmp(func, c->origin))
+			return true;
+	}
+	return false;
+}
+
 void la_attribute(const char *entry, char *const *frames, size_t n,
 		  struct la_attr *out)
 {
+	const struct la_rule_file *d = directives();
 	char func[128];
-	size_t i, start;
-	int origin = -1;
+	size_t i, k, start;
 
 	out->group = LA_GROUP_UNCLASSIFIED;
 	out->core_path = NULL;
@@ -198,27 +162,14 @@ void la_attribute(const char *entry, char *const *frames, size_t n,
 	       !strcmp(la_frame_func(frames[start], func, sizeof(func)), entry))
 		start++;
 
-	/* core path: a core origin with no really_probe nearer the entry */
-	for (i = start; i < n; i++) {
-		size_t k;
-
-		if (la_frame_is_bpf(frames[i]))
-			continue;
-		la_frame_func(frames[i], func, sizeof(func));
-		if (!strcmp(func, "really_probe"))
-			break;
-		for (k = 0; k < ARRAY_SIZE(core_origins); k++) {
-			if (strcmp(func, core_origins[k].func))
-				continue;
-			/* earlier table entries are the more specific origin */
-			if (origin < 0 || (int)k < origin)
-				origin = (int)k;
+	/* core path: an origin with no stop frame nearer the entry; the
+	 * earlier directive is the more specific origin */
+	for (k = 0; d && k < d->nr_core; k++) {
+		if (core_origin_at(&d->core[k], frames, start, n)) {
+			out->group = LA_GROUP_CORE;
+			out->core_path = d->core[k].name;
+			return;
 		}
-	}
-	if (origin >= 0) {
-		out->group = LA_GROUP_CORE;
-		out->core_path = core_origins[origin].path;
-		return;
 	}
 
 	for (i = start; i < n; i++) {
@@ -227,24 +178,11 @@ void la_attribute(const char *entry, char *const *frames, size_t n,
 		la_frame_func(frames[i], func, sizeof(func));
 		if (!func[0])
 			break; /* unknown address: cannot tell who called */
-		if (in_list(func, generic_frames, ARRAY_SIZE(generic_frames)))
+		if (d &&
+		    in_list(func, (const char *const *)d->pass, d->nr_pass))
 			continue;
 		out->group = LA_GROUP_DRIVER;
 		out->culprit = (int)i;
 		return;
 	}
-}
-
-const char *la_attribute_pass_frame(size_t i)
-{
-	return i < ARRAY_SIZE(generic_frames) ? generic_frames[i] : NULL;
-}
-
-bool la_attribute_core_origin(size_t i, const char **func, const char **path)
-{
-	if (i >= ARRAY_SIZE(core_origins))
-		return false;
-	*func = core_origins[i].func;
-	*path = core_origins[i].path;
-	return true;
 }

@@ -66,13 +66,11 @@ enum la_severity la_severity(enum la_group g, int state, bool registered,
 			     int probe_lock);
 const char *la_severity_name(enum la_severity s);
 
+struct la_rule_file;
 /*
- * The tables as data, read-only (tests compare them with the @pass and
- * @core directives of rules/iommu.rules): the i-th pass-through frame
- * (NULL past the end), the i-th core origin (false past the end). A core
- * origin counts with no really_probe nearer the entry point.
+ * Take the @pass and @core directives of f (kept, not copied) instead of
+ * the built-in rule file's (rules/iommu.rules), which are used by default.
  */
-const char *la_attribute_pass_frame(size_t i);
-bool la_attribute_core_origin(size_t i, const char **func, const char **path);
+void la_attribute_use(const struct la_rule_file *f);
 
 #endif

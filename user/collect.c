@@ -220,6 +220,7 @@ struct la_collector *collect__new(struct la_hooks *h,
 
 	*kptr_hidden = false;
 	if (!c) {
+		ksyms__free(o->ks);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -228,7 +229,11 @@ struct la_collector *collect__new(struct la_hooks *h,
 	c->sym = (struct la_symfresh){.kallsyms = o->kallsyms,
 				      .modules = o->modules,
 				      .maps = &h->maps};
-	ret = symfresh__reload(&c->sym);
+	if (o->ks) /* one read at start-up, not two */
+		ret = symfresh__adopt(&c->sym, o->ks, o->ks_modules_sum);
+	else
+		ret = symfresh__reload(&c->sym);
+	c->o.ks = NULL; /* taken */
 	if (ret) {
 		snprintf(err, errlen, "cannot read %s: %s", o->kallsyms,
 			 strerror(-ret));

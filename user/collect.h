@@ -12,6 +12,8 @@
 
 #include "lockaudit.h"
 
+struct ksyms;
+
 struct la_hooks;
 struct la_report;
 struct la_collector;
@@ -22,6 +24,11 @@ struct la_collect_opts {
 	FILE *live;		 /* one line per new violation site, or NULL */
 	FILE *events;		 /* JSON Lines, one object per event, or NULL */
 	enum la_event_mode mode; /* what the programs emit while we read */
+	/* kallsyms as setup read it before attaching (taken over, freed by
+	 * the collector), and /proc/modules' checksum before that read;
+	 * NULL: the collector reads kallsyms itself */
+	struct ksyms *ks;
+	unsigned long ks_modules_sum;
 };
 
 /* NULL on failure, with the reason in err; *kptr_hidden: because kallsyms

@@ -133,6 +133,22 @@ struct ksyms *ksyms__load(const char *path)
 
 struct ksyms *ksyms__load_live(const char *path, const char *modules)
 {
+	return ksyms__load_live_addrs(path, modules, NULL, NULL, 0);
+}
+
+/* vmlinux symbol name (of any type) one of the wanted? Note its address. */
+static void want(const char *name, uint64_t addr, const char *const *names,
+		 uint64_t *addrs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!addrs[i] && !strcmp(name, names[i]))
+			addrs[i] = addr;
+}
+
+struct ksyms *ksyms__load_live_addrs(const char *path, const char *modules,
+				     const char *const *names, uint64_t *addrs,
+				     size_t nr_names)
+{
 	struct mod_range *mods = NULL, *before;
 	size_t nr_mods = 0, nr_before = 0;
 	char line[512], name[256], mod[128];
@@ -161,6 +177,8 @@ struct ksyms *ksyms__load_live(const char *path, const char *modules)
 	}
 	ks->mods = before;
 	ks->nr_mods = nr_before;
+	for (size_t i = 0; i < nr_names; i++)
+		addrs[i] = 0;
 
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long addr;
@@ -175,6 +193,8 @@ struct ksyms *ksyms__load_live(const char *path, const char *modules)
 		lines++;
 		if (addr)
 			nonzero++;
+		if (nr_names && (n < 4 || !mod[0]))
+			want(name, addr, names, addrs, nr_names);
 		/*
 		 * arm64 mapping symbols ($x code, $d data) and the padding
 		 * before functions (__pfx_, __cfi_: 6.2+) name no function
@@ -269,36 +289,6 @@ void ksyms__free(struct ksyms *ks)
 	free(ks->strs);
 	free(ks->syms);
 	free(ks);
-}
-
-size_t ksyms__addrs_of(const char *path, const char *const *names,
-		       uint64_t *addrs, size_t n)
-{
-	char line[512], sym[256], mod[2];
-	unsigned long long addr;
-	size_t found = 0, i;
-	char type;
-	FILE *f = fopen(path, "re");
-
-	for (i = 0; i < n; i++)
-		addrs[i] = 0;
-	if (!f)
-		return 0;
-	/* one pass for all: each read of kallsyms takes the kernel a while */
-	while (found < n && fgets(line, sizeof(line), f)) {
-		mod[0] = 0;
-		if (sscanf(line, "%llx %c %255s %1s", &addr, &type, sym, mod) <
-			    3 ||
-		    mod[0])
-			continue;
-		for (i = 0; i < n; i++)
-			if (!addrs[i] && !strcmp(sym, names[i])) {
-				addrs[i] = addr;
-				found++;
-			}
-	}
-	fclose(f);
-	return found;
 }
 
 size_t ksyms__count(const struct ksyms *ks)

@@ -33,16 +33,16 @@ struct ksyms *ksyms__load(const char *path);
  * module's [addr, addr+size) is stale. NULL or unreadable: no filtering.
  */
 struct ksyms *ksyms__load_live(const char *path, const char *modules);
+/*
+ * ksyms__load_live, and in the same read the addresses of n vmlinux symbols
+ * of any type (data too: needs CONFIG_KALLSYMS_ALL; 0 for each absent):
+ * one read of kallsyms instead of two (each costs the kernel a while).
+ */
+struct ksyms *ksyms__load_live_addrs(const char *path, const char *modules,
+				     const char *const *names, uint64_t *addrs,
+				     size_t n);
 void ksyms__free(struct ksyms *ks);
 size_t ksyms__count(const struct ksyms *ks);
-
-/*
- * The addresses of n symbols of any type (data too: needs
- * CONFIG_KALLSYMS_ALL) in vmlinux, in one read of a kallsyms file: 0 for
- * each absent. How many were found.
- */
-size_t ksyms__addrs_of(const char *path, const char *const *names,
-		       uint64_t *addrs, size_t n);
 
 /* The symbol containing addr (the nearest at or below it), or NULL. */
 const struct ksym *ksyms__find(const struct ksyms *ks, uint64_t addr);

@@ -25,7 +25,7 @@ enum la_err cmd_boot(const struct la_opts *o)
 	size_t nfe, nkp;
 	char err[256];
 
-	ret = setup__hooks(o, &h, false);
+	ret = setup__hooks(o, &h, false, NULL);
 	if (ret)
 		return ret;
 	if (pin__save(&h, o->pin_dir, err, sizeof(err))) {

@@ -14,6 +14,7 @@
 #include "collect.h"
 #include "env.h"
 #include "hooks.h"
+#include "ksyms.h"
 #include "live.h"
 #include "output.h"
 #include "report.h"
@@ -36,6 +37,8 @@ struct run {
 	bool tty;     /* --live on a terminal: the table, no lines */
 	double tick;  /* seconds between frames */
 	struct la_hooks h;
+	struct la_ksyms_read
+		kr; /* kallsyms as setup read it: the collector's */
 	struct la_collector *c;
 	struct la_live *live;
 };
@@ -53,6 +56,7 @@ static void run_init(struct run *run, const struct la_opts *o)
 	run->tick = run->tty ? 1.0 : o->interval > 0 ? o->interval : 10.0;
 	run->c = NULL;
 	run->live = NULL;
+	run->kr = (struct la_ksyms_read){0};
 }
 
 /* the events file, checked again as opened; NULL with a reason in why */
@@ -92,6 +96,10 @@ static enum la_err open_collector(struct run *run)
 		co.events = run->events;
 	}
 	co.mode = o->events ? LA_EVENTS_ALL : LA_EVENTS_NEW_SITES;
+	/* taken over: not read again (NULL when pinned state was adopted) */
+	co.ks = run->kr.ks;
+	co.ks_modules_sum = run->kr.modules_sum;
+	run->kr.ks = NULL;
 	run->c = collect__new(&run->h, &co, &hidden, err, sizeof(err));
 	if (!run->c)
 		return hidden ? fail__kptr()
@@ -208,6 +216,8 @@ static enum la_err watch(const struct run *run)
 /* What is still open, as a failure leaves it. */
 static void abandon(struct run *run)
 {
+	ksyms__free(run->kr.ks);
+	run->kr.ks = NULL;
 	collect__free(run->c);
 	live__free(run->live);
 	hooks__detach(&run->h);
@@ -257,7 +267,7 @@ enum la_err cmd_run(const struct la_opts *o)
 	enum la_err ret;
 
 	run_init(&run, o);
-	ret = setup__hooks(o, &run.h, true);
+	ret = setup__hooks(o, &run.h, true, &run.kr);
 	if (ret)
 		return ret;
 	ret = start(&run);

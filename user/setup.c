@@ -14,6 +14,7 @@
 #include "ksyms.h"
 #include "pin.h"
 #include "setup.h"
+#include "symfresh.h"
 
 /* 6.7+: the global lock serialising dev->iommu; judged, not required */
 #define PROBE_LOCK "iommu_probe_device_lock"
@@ -43,13 +44,17 @@ static enum la_err check_btf(const struct la_opts *o)
 	return LA_OK;
 }
 
-/* The checks every command that loads BPF shares; ks: the kernel's symbols
- * on success. */
+/* The names whose addresses attaching needs, read with the symbols */
+static const char *const names[] = {PROBE_LOCK, "_stext", "_etext"};
+
+/* The checks every command that loads BPF shares; kr: the kernel's symbols
+ * on success, and the addresses of names[]. */
 static enum la_err preflight(const struct la_opts *o, struct la_hooks *h,
-			     struct ksyms **ks)
+			     struct la_ksyms_read *kr)
 {
 	enum la_err ret;
 	char err[256];
+	struct ksyms **ks = &kr->ks;
 
 	if (hooks__select(h, o->hooks, err, sizeof(err)))
 		return fail__say(LA_ERR_HOOK, "%s", err);
@@ -61,7 +66,12 @@ static enum la_err preflight(const struct la_opts *o, struct la_hooks *h,
 	ret = check_btf(o);
 	if (ret)
 		return ret;
-	*ks = ksyms__load(LA_KALLSYMS);
+	/* before kallsyms, as symfresh__reload: a module loading meanwhile
+	 * moves it, and the collector reads again */
+	kr->modules_sum = symfresh__modules_sum(LA_MODULES);
+	/* live-filtered as the collector's, which takes it over (run) */
+	*ks = ksyms__load_live_addrs(LA_KALLSYMS, LA_MODULES, names, kr->addrs,
+				     3);
 	if (!*ks && errno == EPERM)
 		return fail__kptr();
 	if (!*ks)
@@ -72,10 +82,8 @@ static enum la_err preflight(const struct la_opts *o, struct la_hooks *h,
 
 /* Load and attach; *n: how many attached. */
 static enum la_err attach(const struct la_opts *o, struct la_hooks *h,
-			  const struct ksyms *ks, size_t *n)
+			  const struct la_ksyms_read *kr, size_t *n)
 {
-	static const char *const names[] = {PROBE_LOCK, "_stext", "_etext"};
-	uint64_t addrs[3];
 	struct la_attach_opts ao = {
 		.mode = o->mode,
 		.btf_path = o->btf,
@@ -85,13 +93,12 @@ static enum la_err attach(const struct la_opts *o, struct la_hooks *h,
 	char err[256];
 	int ret;
 
-	ksyms__addrs_of(LA_KALLSYMS, names, addrs, 3);
-	ao.probe_lock_addr = addrs[0];
-	ao.text_start = addrs[1];
-	ao.text_end = addrs[2];
+	ao.probe_lock_addr = kr->addrs[0];
+	ao.text_start = kr->addrs[1];
+	ao.text_end = kr->addrs[2];
 
 	hooks__set_verbose(o->verbose);
-	ret = hooks__attach(h, ks, &ao, err, sizeof(err));
+	ret = hooks__attach(h, kr->ks, &ao, err, sizeof(err));
 	if (ret < 0)
 		return fail__say(LA_ERR_FAIL, "%s", err);
 	*n = (size_t)ret;
@@ -101,14 +108,14 @@ static enum la_err attach(const struct la_opts *o, struct la_hooks *h,
 enum la_err setup__attach(const struct la_opts *o, struct la_hooks *h,
 			  size_t *n)
 {
-	struct ksyms *ks = NULL;
+	struct la_ksyms_read kr = {0};
 	enum la_err ret;
 
-	ret = preflight(o, h, &ks);
+	ret = preflight(o, h, &kr);
 	if (ret)
 		return ret;
-	ret = attach(o, h, ks, n);
-	ksyms__free(ks);
+	ret = attach(o, h, &kr, n);
+	ksyms__free(kr.ks);
 	return ret;
 }
 
@@ -158,24 +165,29 @@ static enum la_err none_attached(const struct la_opts *o, struct la_hooks *h)
 }
 
 enum la_err setup__hooks(const struct la_opts *o, struct la_hooks *h,
-			 bool adopt)
+			 bool adopt, struct la_ksyms_read *out)
 {
-	struct ksyms *ks = NULL;
+	struct la_ksyms_read kr = {0};
 	enum la_err ret;
 	size_t n;
 
-	ret = preflight(o, h, &ks);
+	if (out)
+		*out = kr;
+	ret = preflight(o, h, &kr);
 	if (ret)
 		return ret;
 	if (pin__exists(o->pin_dir)) {
-		ksyms__free(ks);
+		ksyms__free(kr.ks);
 		return adopt_pinned(o, h, adopt);
 	}
-	ret = attach(o, h, ks, &n);
-	ksyms__free(ks);
-	if (ret)
-		return ret;
-	return n ? LA_OK : none_attached(o, h);
+	ret = attach(o, h, &kr, &n);
+	if (!ret && !n)
+		ret = none_attached(o, h);
+	if (!ret && out)
+		*out = kr; /* the caller's now */
+	else
+		ksyms__free(kr.ks);
+	return ret;
 }
 
 void setup__count(const struct la_hooks *h, size_t *nfe, size_t *nkp)

@@ -9,10 +9,20 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cmds.h"
 
 struct la_hooks;
+struct ksyms;
+
+/* kallsyms as read before attaching, for the collector to take over
+ * (collect.h: la_collect_opts.ks), with what else that read gave */
+struct la_ksyms_read {
+	struct ksyms *ks;
+	unsigned long modules_sum; /* /proc/modules, before the read */
+	uint64_t addrs[3];	   /* iommu_probe_device_lock, _stext, _etext */
+};
 
 /*
  * probes: the checks, then attach whatever attaches; *n says how many did
@@ -23,10 +33,11 @@ enum la_err setup__attach(const struct la_opts *o, struct la_hooks *h,
 /*
  * run/boot: the checks, then adopt the state pinned under --pin-dir (run:
  * adopt; boot: refuse it) or attach, at least one hook. A failure is said,
- * and then nothing is left attached.
+ * and then nothing is left attached. out (NULL: none wanted): kallsyms as
+ * read for attaching (out->ks NULL when the state was adopted).
  */
 enum la_err setup__hooks(const struct la_opts *o, struct la_hooks *h,
-			 bool adopt);
+			 bool adopt, struct la_ksyms_read *out);
 /* How many hooks are attached as fentry and as kprobe. */
 void setup__count(const struct la_hooks *h, size_t *nfe, size_t *nkp);
 

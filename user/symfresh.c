@@ -123,6 +123,25 @@ int symfresh__reload(struct la_symfresh *s)
 	return 0;
 }
 
+int symfresh__adopt(struct la_symfresh *s, struct ksyms *ks,
+		    unsigned long modules_sum)
+{
+	int ret = read_module_records(s, ks);
+
+	if (ret) {
+		ksyms__free(ks);
+		return ret;
+	}
+	ksyms__free(s->ks);
+	s->ks = ks;
+	ksyms__set_names_map(ks, s->maps->symnames);
+	core_text(s);
+	s->modules_sum = modules_sum;
+	s->ks_gen = 0; /* read before the programs counted any module */
+	s->reloaded_ns = env__boot_ns();
+	return 0;
+}
+
 static bool unknown_has(const struct la_symfresh *s, __u64 ip)
 {
 	for (size_t i = 0; i < s->nr_unknown; i++)

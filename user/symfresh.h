@@ -40,6 +40,14 @@ unsigned long symfresh__modules_sum(const char *path);
 /* Read kallsyms and the module records into s->ks (kept on failure).
  * 0 or -errno (EPERM: kallsyms addresses hidden). */
 int symfresh__reload(struct la_symfresh *s);
+/*
+ * Take ks (ownership: freed here on failure too), kallsyms as read before
+ * the programs were attached (setup.c, live-filtered like a reload), with
+ * modules_sum the checksum of /proc/modules taken before that read: one
+ * read at start-up instead of two. 0 or -errno.
+ */
+int symfresh__adopt(struct la_symfresh *s, struct ksyms *ks,
+		    unsigned long modules_sum);
 /* Reread if a module loaded or unloaded since the last read. 0 or -errno. */
 int symfresh__refresh(struct la_symfresh *s);
 /* A poll round begins: /proc/modules is checked again on the next event. */

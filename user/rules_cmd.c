@@ -139,11 +139,13 @@ static void count(const struct la_rule_file *f, struct tally *t)
 	}
 }
 
-/* every rule (text lines, or one JSON array), then every problem */
+/* every rule (text lines, or one JSON object: docs/rules.schema.json),
+ * then every problem */
 static void output(struct la_rule_file **files, size_t n,
 		   const struct la_opts *o, struct tally *t)
 {
 	json_object *arr = o->json_rules ? json_object_new_array() : NULL;
+	json_object *doc = NULL;
 	size_t i, j;
 
 	for (i = 0; i < n; i++)
@@ -155,9 +157,13 @@ static void output(struct la_rule_file **files, size_t n,
 			else
 				print_rule(files[i], &files[i]->rules[j]);
 	if (arr) {
-		puts(json_object_to_json_string_ext(arr,
+		doc = json_object_new_object();
+		json_object_object_add(doc, "schema",
+				       la_json_str("lockaudit.rules/1"));
+		json_object_object_add(doc, "rules", arr);
+		puts(json_object_to_json_string_ext(doc,
 						    la_json_flags(o->pretty)));
-		json_object_put(arr);
+		json_object_put(doc);
 	}
 	for (i = 0; i < n; i++) {
 		print_diags(files[i]);

@@ -68,10 +68,18 @@ rules/iommu-group.rules:3: iommu_setup_default_domain: lockdep_assert_held(&grou
 
 printf 'find_vma: mmap_assert_write_locked(mm)\nfind_vma: device_lock_assert(mm)\n' >"$T/t.rules"
 expect "rules --btf 7.3-rt --json" 9 \
-'[{"file":"'"$T"'/t.rules","line":1,"function":"find_vma","module":null,"assertion":"mmap_assert_write_locked(mm)","status":"resolved","lock":"rwsem","hold":"write","path":{"base":"arg","name":"mm","arg":0,"address":null,"derefs":0,"offsets":[440],"text":"arg0(mm) +0x1b8"},"problems":[]},{"file":"'"$T"'/t.rules","line":2,"function":"find_vma","module":null,"assertion":"device_lock_assert(mm)","status":"error","lock":null,"hold":"any","path":null,"problems":["'"$T"'/t.rules:2:30: error: device_lock_assert needs a struct device *, not struct mm_struct *"]}]
+'{"schema":"lockaudit.rules/1","rules":[{"file":"'"$T"'/t.rules","line":1,"function":"find_vma","module":null,"assertion":"mmap_assert_write_locked(mm)","status":"resolved","lock":"rwsem","hold":"write","path":{"base":"arg","name":"mm","arg":0,"address":null,"derefs":0,"offsets":[440],"text":"arg0(mm) +0x1b8"},"problems":[]},{"file":"'"$T"'/t.rules","line":2,"function":"find_vma","module":null,"assertion":"device_lock_assert(mm)","status":"error","lock":null,"hold":"any","path":null,"problems":["'"$T"'/t.rules:2:30: error: device_lock_assert needs a struct device *, not struct mm_struct *"]}]}
 ' "$T/t.rules:2:30: error: device_lock_assert needs a struct device *, not struct mm_struct *
 2 rules: 1 resolved, 0 absent from this kernel, 1 errors
 " "$BIN" rules --json --btf "$LA_BTF_X86_64_7_3_RT" "$T/t.rules"
+
+# the same JSON is what docs/rules.schema.json says
+"$BIN" rules --json --btf "$LA_BTF_X86_64_7_3_RT" "$T/t.rules" >"$T/j.json" 2>/dev/null
+if /usr/bin/python3 tests/unit/validate.py docs/rules.schema.json "$T/j.json"; then
+	echo "ok   rules --json: valid against docs/rules.schema.json"
+else
+	echo "FAIL rules --json: not valid against docs/rules.schema.json"; fail=1
+fi
 
 # the built-in file on arm64 7.3: the OF entry points are there
 "$BIN" rules --btf "$LA_BTF_ARM64_7_3" >"$T/out" 2>"$T/err"

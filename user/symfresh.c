@@ -93,18 +93,16 @@ static void core_text(struct la_symfresh *s)
 	s->text_end = a && b && a->addr < b->addr ? b->addr : 0;
 }
 
-int symfresh__reload(struct la_symfresh *s)
+/*
+ * ks becomes the table in use (freed here on failure), read with the
+ * module generation gen and /proc/modules' checksum sum taken before it.
+ */
+static int take(struct la_symfresh *s, struct ksyms *ks, unsigned long sum,
+		__u64 gen)
 {
-	/* before kallsyms: a module loading meanwhile bumps it again */
-	__u64 gen = module_generation(s);
-	unsigned long sum = symfresh__modules_sum(s->modules);
-	struct ksyms *ks = ksyms__load_live(s->kallsyms, s->modules);
-	int ret;
-
-	if (!ks)
-		return -errno;
 	/* after kallsyms: a range known here with no symbols reads unknown */
-	ret = read_module_records(s, ks);
+	int ret = read_module_records(s, ks);
+
 	if (ret) {
 		ksyms__free(ks);
 		return ret;
@@ -119,27 +117,30 @@ int symfresh__reload(struct la_symfresh *s)
 	s->modules_sum = sum;
 	s->ks_gen = gen;
 	s->reloaded_ns = env__boot_ns();
-	s->reloads++;
 	return 0;
+}
+
+int symfresh__reload(struct la_symfresh *s)
+{
+	/* before kallsyms: a module loading meanwhile bumps it again */
+	__u64 gen = module_generation(s);
+	unsigned long sum = symfresh__modules_sum(s->modules);
+	struct ksyms *ks = ksyms__load_live(s->kallsyms, s->modules);
+	int ret;
+
+	if (!ks)
+		return -errno;
+	ret = take(s, ks, sum, gen);
+	if (!ret)
+		s->reloads++;
+	return ret;
 }
 
 int symfresh__adopt(struct la_symfresh *s, struct ksyms *ks,
 		    unsigned long modules_sum)
 {
-	int ret = read_module_records(s, ks);
-
-	if (ret) {
-		ksyms__free(ks);
-		return ret;
-	}
-	ksyms__free(s->ks);
-	s->ks = ks;
-	ksyms__set_names_map(ks, s->maps->symnames);
-	core_text(s);
-	s->modules_sum = modules_sum;
-	s->ks_gen = 0; /* read before the programs counted any module */
-	s->reloaded_ns = env__boot_ns();
-	return 0;
+	/* generation 0: read before the programs counted any module */
+	return take(s, ks, modules_sum, 0);
 }
 
 static bool unknown_has(const struct la_symfresh *s, __u64 ip)

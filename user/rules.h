@@ -109,6 +109,12 @@ void rules__free(struct la_rule_file *f);
 /* Add a problem at line:col. */
 void rules__diag(struct la_rule_file *f, int line, int col, bool error,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Problem i as "FILE:LINE:COL: error|warning: MESSAGE" in buf; buf. A
+ * buffer of LA_DIAG_TEXT_LEN holds any (a path, a message of rules__diag's
+ * at most 1023 bytes). */
+#define LA_DIAG_TEXT_LEN (4096 + 1024 + 64)
+char *rules__diag_text(const struct la_rule_file *f, size_t i, char *buf,
+		       size_t len);
 /* Order the problems by line, then column (stable). */
 void rules__sort_diags(struct la_rule_file *f);
 

@@ -84,7 +84,7 @@ static json_object *rule_json(const struct la_rule_file *f,
 {
 	json_object *o = json_object_new_object(), *probs;
 	bool ok = r->status == LA_RULE_RESOLVED;
-	char buf[1400];
+	char buf[LA_DIAG_TEXT_LEN];
 	size_t i;
 
 	json_object_object_add(o, "file", la_json_str(f->name));
@@ -103,28 +103,23 @@ static json_object *rule_json(const struct la_rule_file *f,
 			       la_json_str(rules__hold_name(r->hold)));
 	json_object_object_add(o, "path", ok ? path_json(r) : NULL);
 	probs = json_object_new_array();
-	for (i = 0; i < f->nr_diags; i++) {
-		const struct la_diag *d = &f->diags[i];
-
-		if (d->line != r->line)
-			continue;
-		snprintf(buf, sizeof(buf), "%s:%d:%d: %s: %s", f->name, d->line,
-			 d->col, d->error ? "error" : "warning", d->msg);
-		json_object_array_add(probs, la_json_str(buf));
-	}
+	for (i = 0; i < f->nr_diags; i++)
+		if (f->diags[i].line == r->line)
+			json_object_array_add(probs,
+					      la_json_str(rules__diag_text(
+						      f, i, buf, sizeof(buf))));
 	json_object_object_add(o, "problems", probs);
 	return o;
 }
 
 static void print_diags(const struct la_rule_file *f)
 {
+	char buf[LA_DIAG_TEXT_LEN];
 	size_t i;
 
 	for (i = 0; i < f->nr_diags; i++)
-		fprintf(stderr, "%s:%d:%d: %s: %s\n", f->name, f->diags[i].line,
-			f->diags[i].col,
-			f->diags[i].error ? "error" : "warning",
-			f->diags[i].msg);
+		fprintf(stderr, "%s\n",
+			rules__diag_text(f, i, buf, sizeof(buf)));
 }
 
 static void count(const struct la_rule_file *f, struct tally *t)

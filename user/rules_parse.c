@@ -49,6 +49,16 @@ const char *rules__lock_name(enum la_rule_lock l)
 				     : "?";
 }
 
+char *rules__diag_text(const struct la_rule_file *f, size_t i, char *buf,
+		       size_t len)
+{
+	const struct la_diag *d = &f->diags[i];
+
+	snprintf(buf, len, "%s:%d:%d: %s: %s", f->name, d->line, d->col,
+		 d->error ? "error" : "warning", d->msg);
+	return buf;
+}
+
 void rules__diag(struct la_rule_file *f, int line, int col, bool error,
 		 const char *fmt, ...)
 {

@@ -74,13 +74,11 @@ static struct la_rule_file *resolve(const char *env, const char *text, bool ks)
 
 static const char *diag(const struct la_rule_file *f, size_t i)
 {
-	static char buf[1200];
+	static char buf[LA_DIAG_TEXT_LEN];
 
 	assert_true(i < f->nr_diags);
-	snprintf(buf, sizeof(buf), "%d:%d: %s: %s", f->diags[i].line,
-		 f->diags[i].col, f->diags[i].error ? "error" : "warning",
-		 f->diags[i].msg);
-	return buf;
+	/* the command's text, less "FILE:" */
+	return rules__diag_text(f, i, buf, sizeof(buf)) + strlen(f->name) + 1;
 }
 
 /* one rule resolved through parameter 0 */

@@ -186,10 +186,15 @@ static __always_inline bool audit_fast(void *ctx, __u32 slot, void *obj,
 	if (!caller)
 		return false;
 	state = lock_facts(slot, obj, &flags, &owner, &task);
-	if (state == LA_HELD_OTHER) /* a holder to name: the full path */
+	/* a holder to name, or a lock not reached: the full path */
+	if (state == LA_HELD_OTHER || state >= LA_NR_STATES)
 		return false;
 	ce = find_caller(caller, caller_tag(slot, state, flags));
-	if (!ce || !caller_knows(ce, obj))
+	if (!ce)
+		return false;
+	/* a device new to this caller: the full path keeps it as an example
+	 * (a rule's lock keeps no device) */
+	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX && !caller_knows(ce, obj))
 		return false;
 	__sync_fetch_and_add(&ce->count, 1);
 	return true;

@@ -2,7 +2,7 @@
 /*
  * core_fixes.bpf.h - kernel layouts that differ across the supported
  * kernels (6.1..7.3), read through CO-RE: the bpf_rdonly_cast kfunc (6.2+,
- * weak), struct mutex plain and PREEMPT_RT (the owner), struct module
+ * weak), struct mutex and struct rw_semaphore plain and PREEMPT_RT, struct module
  * before and since 6.4 (text ranges), and the typed (plain load) or probed
  * reads of a device's mutex owner and registered bit.
  */
@@ -39,6 +39,69 @@ struct mutex___rt {
 struct mutex___plain {
 	atomic_long_t owner;
 } __attribute__((preserve_access_index));
+
+/* struct rw_semaphore on PREEMPT_RT: rwbase_rt, a reader count biased by
+ * READER_BIAS (1 << 31) while readers may enter, WRITER_BIAS (1 << 30) once
+ * a writer holds it, and the writer's rt_mutex */
+struct rwbase_rt___la {
+	atomic_t readers;
+	struct rt_mutex_base rtmutex;
+} __attribute__((preserve_access_index));
+
+struct rw_semaphore___rt {
+	struct rwbase_rt___la rwbase;
+} __attribute__((preserve_access_index));
+
+/* struct rw_semaphore otherwise: count (bit 0 writer locked, readers from
+ * bit 8) and owner (the writer; bit 0 set: a reader's, not to be trusted) */
+struct rw_semaphore___plain {
+	atomic_long_t count;
+	atomic_long_t owner;
+} __attribute__((preserve_access_index));
+
+#define LA_RWSEM_WRITER_LOCKED 1UL
+#define LA_RWSEM_READER_SHIFT  8
+#define LA_RWSEM_READER_OWNED  1UL
+#define LA_RWSEM_OWNER_FLAGS   3UL
+#define LA_RWBASE_READER_BIAS  (1U << 31)
+#define LA_RWBASE_WRITER_BIAS  (1U << 30)
+
+/*
+ * An rwsem's state: LA_UNLOCKED, LA_READ_HELD (readers, never named), or
+ * LA_HELD_OTHER with *owner the writer (0 if it is not recorded yet: the
+ * instant between taking the lock and setting the owner; the caller
+ * compares it with the current task).
+ */
+static __always_inline __u32 rwsem_state(void *l, __u64 *owner)
+{
+	*owner = 0;
+	if (bpf_core_field_exists(struct rw_semaphore___rt, rwbase)) {
+		struct rw_semaphore___rt *s = l;
+		__u32 r = BPF_CORE_READ(s, rwbase.readers.counter);
+
+		if (r & LA_RWBASE_READER_BIAS)
+			return (r & ~LA_RWBASE_READER_BIAS) ? LA_READ_HELD
+							    : LA_UNLOCKED;
+		if (r != LA_RWBASE_WRITER_BIAS)
+			return LA_READ_HELD; /* a writer waits for readers */
+		*owner = (__u64)BPF_CORE_READ(s, rwbase.rtmutex.owner) & ~1ULL;
+		return LA_HELD_OTHER;
+	}
+	if (bpf_core_field_exists(struct rw_semaphore___plain, count)) {
+		struct rw_semaphore___plain *s = l;
+		__u64 c = BPF_CORE_READ(s, count.counter), o;
+
+		if (c & LA_RWSEM_WRITER_LOCKED) {
+			o = BPF_CORE_READ(s, owner.counter);
+			if (!(o & LA_RWSEM_READER_OWNED))
+				*owner = o & ~LA_RWSEM_OWNER_FLAGS;
+			return LA_HELD_OTHER;
+		}
+		return (c >> LA_RWSEM_READER_SHIFT) ? LA_READ_HELD
+						     : LA_UNLOCKED;
+	}
+	return LA_NR_STATES; /* a layout not known here: not judged */
+}
 
 static __always_inline __u64 mutex_owner(void *m)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * facts.bpf.h - what a call is audited by: the watched lock's state for the
- * calling task and the facts that split a site (registered, probe lock
+ * calling task (the device's mutex, or a rule's lock reached by its path) and the facts that split a site (registered, probe lock
  * held), shared by the fast and the full path, and the record of the
  * device (struct la_dev) that sites, events and races keep.
  */
@@ -52,17 +52,67 @@ static __always_inline void read_dev(struct la_dev *d, struct device *dev)
 }
 
 /*
+ * The lock of a rule (LA_LOCK_PATH): from the base value, follow
+ * hook_path[slot]'s dereferences with fault-safe reads; 0 if a pointer on
+ * the way is NULL or unreadable. The path is read-only data: the verifier
+ * sees each slot's as constants, and the loop as straight code.
+ */
+static __always_inline __u64 path_lock(__u32 slot, __u64 v)
+{
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < LA_RULE_MAX_DEREFS; i++) {
+		if (i >= hook_path[slot].nr_derefs)
+			break;
+		if (bpf_probe_read_kernel(&v, sizeof(v),
+					  (void *)(v + hook_path[slot].off[i])) ||
+		    !v)
+			return 0;
+	}
+	return v + hook_path[slot].off[i];
+}
+
+/*
+ * The owner word of a rule's lock (0: unlocked), or the state itself when
+ * there is no owner to compare: LA_READ_HELD, LA_UNLOCKED, or LA_NR_STATES
+ * if the lock cannot be reached (counted by the caller, never judged).
+ * LA_HELD_OTHER: compare *owner with the current task (0: a writer not
+ * recorded yet, another task's).
+ */
+static __always_inline __u32 path_owner(__u32 slot, void *obj, __u64 *owner)
+{
+	__u64 l = path_lock(slot, (__u64)obj);
+
+	*owner = 0;
+	if (!l)
+		return LA_NR_STATES;
+	if (hook_path[slot].lock == LA_RLOCK_RWSEM)
+		return rwsem_state((void *)l, owner);
+	*owner = mutex_owner((void *)l);
+	return *owner ? LA_HELD_OTHER : LA_UNLOCKED;
+}
+
+/*
  * The facts that split a site: the lock's state for the calling task, and
  * flags (registered, iommu_probe_device_lock held). *task is read only when
- * an owner is compared (0 otherwise).
+ * an owner is compared (0 otherwise). LA_NR_STATES: the rule's lock could
+ * not be reached.
  */
 static __always_inline __u32 lock_facts(__u32 slot, void *obj, __u32 *flags,
 					__u64 *owner, __u64 *task)
 {
 	__u64 o;
 
-	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX &&
-	    (!(*flags & LA_F_KPROBE) || have_cast)) {
+	if (hook_lock[slot] == LA_LOCK_PATH) {
+		__u32 st = path_owner(slot, obj, owner);
+
+		if (st != LA_HELD_OTHER)
+			return st;
+		*task = bpf_get_current_task();
+		return *owner == *task ? LA_HELD : LA_HELD_OTHER;
+	}
+	if (!(*flags & LA_F_KPROBE) || have_cast) {
 		struct device *dev = dev_typed(obj, *flags & LA_F_KPROBE);
 
 		o = dev_mutex_owner_direct(dev);
@@ -70,7 +120,7 @@ static __always_inline __u32 lock_facts(__u32 slot, void *obj, __u32 *flags,
 			*flags |= LA_F_REGISTERED;
 	} else {
 		o = lock_owner(slot, obj);
-		if (hook_lock[slot] == LA_LOCK_DEV_MUTEX && dev_registered(obj))
+		if (dev_registered(obj))
 			*flags |= LA_F_REGISTERED;
 	}
 	*owner = o;

@@ -80,14 +80,18 @@ static __always_inline void emit(struct la_key *key, struct la_site *site,
 				 sizeof(e->holder_comm));
 	else
 		e->holder_comm[0] = 0;
-	read_dev(&e->dev, dev);
+	if (hook_lock[key->hook & (LA_MAX_HOOKS - 1)] == LA_LOCK_DEV_MUTEX)
+		read_dev(&e->dev, dev);
+	else
+		__builtin_memset(&e->dev, 0, sizeof(e->dev));
 	__builtin_memcpy(e->ips, key->ips, sizeof(e->ips));
 	bpf_ringbuf_submit(e, 0);
 }
 
 /* Site bookkeeping shared by both paths: count, times, holder, examples. */
-static __always_inline void account(struct la_site *site, __u32 state,
-				    __u64 owner, void *obj, __u64 now)
+static __always_inline void account(struct la_site *site, __u32 slot,
+				    __u32 state, __u64 owner, void *obj,
+				    __u64 now)
 {
 	struct task_struct *holder;
 
@@ -95,12 +99,14 @@ static __always_inline void account(struct la_site *site, __u32 state,
 		site->first_ns = now;
 	__sync_fetch_and_add(&site->count, 1);
 	site->last_ns = now;
-	if (state == LA_HELD_OTHER) {
+	if (state == LA_HELD_OTHER && owner) {
 		holder = (struct task_struct *)owner;
 		site->holder_pid = BPF_CORE_READ(holder, pid);
 		BPF_CORE_READ_STR_INTO(&site->holder_comm, holder, comm);
 	}
-	if (site->nr_devs < LA_MAX_EXAMPLES)
+	/* example devices: only a device's lock has a device */
+	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX &&
+	    site->nr_devs < LA_MAX_EXAMPLES)
 		add_example(site, obj);
 }
 
@@ -154,6 +160,10 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	track = cfg && (cfg->races & (1u << slot)) &&
 		hook_lock[slot] == LA_LOCK_DEV_MUTEX;
 	state = lock_facts(slot, obj, &flags, &owner, &task);
+	if (state >= LA_NR_STATES) {
+		count(LA_CNT_PATH_ERRS); /* not judged: never "unlocked" */
+		return 0;
+	}
 	count(LA_CNT_CALLS + slot * LA_NR_STATES + state);
 	/* an entered caller seeing a new device: remember the device there */
 	if (callers_apply(cfg, slot) && state != LA_HELD_OTHER) {
@@ -215,9 +225,9 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	}
 	if (track)
 		track_enter(slot, obj, &key, task, now);
-	account(site, state, owner, obj, now);
+	account(site, slot, state, owner, obj, now);
 	/* a device new to an entered caller: its later calls count there */
-	if (ce)
+	if (ce && hook_lock[slot] == LA_LOCK_DEV_MUTEX)
 		caller_add_dev(ce, obj);
 	if (mode == LA_EVENTS_ALL || (mode == LA_EVENTS_NEW_SITES && new_site))
 		emit(&key, site, obj, now, new_site);
@@ -244,6 +254,11 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 
 static __always_inline void *fentry_arg(void *ctx, __u32 slot)
 {
+	/* a rule's global lock: no argument read (the function may have
+	 * none) */
+	if (hook_lock[slot] == LA_LOCK_PATH &&
+	    hook_path[slot].base == LA_BASE_GLOBAL)
+		return (void *)hook_path[slot].addr;
 	switch (hook_arg[slot]) {
 	case 0:
 		return LA_CTX_LOAD(ctx, 0);
@@ -253,8 +268,10 @@ static __always_inline void *fentry_arg(void *ctx, __u32 slot)
 		return LA_CTX_LOAD(ctx, 16);
 	case 3:
 		return LA_CTX_LOAD(ctx, 24);
-	default:
+	case 4:
 		return LA_CTX_LOAD(ctx, 32);
+	default:
+		return LA_CTX_LOAD(ctx, 40);
 	}
 }
 
@@ -265,13 +282,17 @@ static __always_inline void *fentry_arg(void *ctx, __u32 slot)
 	 : (n) == 1 ? __builtin_offsetof(struct pt_regs, si)                   \
 	 : (n) == 2 ? __builtin_offsetof(struct pt_regs, dx)                   \
 	 : (n) == 3 ? __builtin_offsetof(struct pt_regs, cx)                   \
-		    : __builtin_offsetof(struct pt_regs, r8))
+	 : (n) == 4 ? __builtin_offsetof(struct pt_regs, r8)                   \
+		    : __builtin_offsetof(struct pt_regs, r9))
 #elif defined(__TARGET_ARCH_arm64)
 #define LA_PARM_OFF(n) (__builtin_offsetof(struct pt_regs, regs) + (n)*8)
 #endif
 
 static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 {
+	if (hook_lock[slot] == LA_LOCK_PATH &&
+	    hook_path[slot].base == LA_BASE_GLOBAL)
+		return (void *)hook_path[slot].addr;
 	switch (hook_arg[slot]) {
 	case 0:
 		return LA_CTX_LOAD(ctx, LA_PARM_OFF(0));
@@ -281,9 +302,20 @@ static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 		return LA_CTX_LOAD(ctx, LA_PARM_OFF(2));
 	case 3:
 		return LA_CTX_LOAD(ctx, LA_PARM_OFF(3));
-	default:
+	case 4:
 		return LA_CTX_LOAD(ctx, LA_PARM_OFF(4));
+	default:
+		return LA_CTX_LOAD(ctx, LA_PARM_OFF(5));
 	}
+}
+
+/* A NULL object: no device to audit (device_lock rules), or a rule's path
+ * that starts at NULL: counted, not judged */
+static __always_inline int no_object(__u32 slot)
+{
+	if (hook_lock[slot] == LA_LOCK_PATH)
+		count(LA_CNT_PATH_ERRS);
+	return 0;
 }
 
 #define LA_SLOT(n)                                                             \
@@ -292,7 +324,9 @@ static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 	{                                                                      \
 		void *obj = fentry_arg(ctx, n);                                \
                                                                                \
-		if (!obj || audit_fast(ctx, n, obj, 0))                        \
+		if (!obj)                                                      \
+			return no_object(n);                                   \
+		if (audit_fast(ctx, n, obj, 0))                                \
 			return 0;                                              \
 		return audit(ctx, n, obj, 0);                                  \
 	}                                                                      \
@@ -301,7 +335,9 @@ static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 	{                                                                      \
 		void *obj = kprobe_arg(ctx, n);                                \
                                                                                \
-		if (!obj || audit_fast(ctx, n, obj, LA_F_KPROBE))              \
+		if (!obj)                                                      \
+			return no_object(n);                                   \
+		if (audit_fast(ctx, n, obj, LA_F_KPROBE))                      \
 			return 0;                                              \
 		return audit(ctx, n, obj, LA_F_KPROBE);                        \
 	}                                                                      \

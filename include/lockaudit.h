@@ -23,13 +23,18 @@ enum la_lock_state {
 	LA_HELD = 0,	   /* held by the calling task: fine */
 	LA_UNLOCKED = 1,   /* nobody holds it: violation */
 	LA_HELD_OTHER = 2, /* another task holds it: violation */
-	LA_NR_STATES = 3,
+	LA_READ_HELD = 3,  /* an rwsem held for read by some task that cannot
+			    * be named (production kernels do not record a
+			    * reader): fine unless the rule asserts a write
+			    * hold */
+	LA_NR_STATES = 4,
 };
 
 /* How to reach the lock from the hooked argument, and what kind it is. */
 enum la_lock_kind {
 	LA_LOCK_DEV_MUTEX =
 		0, /* struct device *arg; &arg->mutex (device_lock) */
+	LA_LOCK_PATH = 1, /* a rule's lock: hook_path[slot] from the base */
 	LA_NR_LOCK_KINDS,
 };
 
@@ -213,18 +218,49 @@ struct la_mod {
 };
 
 /*
+ * A rule's lock, resolved in user space from BTF (user/rules*.c, rules as
+ * data, issue 17): v = the base value (the argument's value, or the
+ * global's address); for i in 0..nr_derefs-1: v = *(u64 *)(v + off[i]);
+ * the lock is at v + off[nr_derefs].
+ */
+#define LA_RULE_MAX_DEREFS 4
+enum la_rule_base { LA_BASE_ARG = 0, LA_BASE_GLOBAL = 1 };
+enum la_rule_lock { LA_RLOCK_MUTEX = 0, LA_RLOCK_RWSEM = 1 };
+enum la_rule_hold { LA_HOLD_ANY = 0, LA_HOLD_WRITE = 1, LA_HOLD_READ = 2 };
+struct la_lockpath {
+	__u32 base;	 /* enum la_rule_base */
+	__u32 arg;	 /* LA_BASE_ARG: parameter index (0..5) */
+	__u64 addr;	 /* LA_BASE_GLOBAL: the symbol's address (kallsyms), 0
+			  * if unknown */
+	__u32 nr_derefs; /* 0..LA_RULE_MAX_DEREFS */
+	__u32 lock;	 /* enum la_rule_lock */
+	__u32 hold;	 /* enum la_rule_hold */
+	__u32 pad;
+	__s64 off[LA_RULE_MAX_DEREFS + 1];
+};
+
+/*
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI   11 /* bump when any shared layout changes */
+#define LA_META_ABI   12 /* bump when any shared layout changes */
 #define LA_FUNC_LEN   64
 #define LA_REASON_LEN 200
+
+#define LA_RULE_LEN 160 /* a rule's assertion as written */
+#define LA_SRC_LEN  160 /* where it was written: "FILE:LINE" */
 
 struct la_meta_hook {
 	char func[LA_FUNC_LEN];
 	__u32 attached; /* 0 absent, 1 fentry, 2 kprobe */
-	__u32 pad;
+	__u32 lock;	/* enum la_lock_kind */
 	char reason[LA_REASON_LEN];
+	/* the rule this hook checks, as the programs were given it */
+	char rule[LA_RULE_LEN];
+	char src[LA_SRC_LEN];
+	__u32 arg;		    /* LA_LOCK_DEV_MUTEX: the device argument */
+	__u32 pad;
+	struct la_lockpath path;    /* LA_LOCK_PATH (hold: path.hold) */
 };
 
 /* what user/pin.c pins by name: its maps, and links per hook slot */
@@ -270,29 +306,10 @@ enum la_counter {
 	LA_CNT_RACE_DROPS,  /* concurrent findings that did not fit */
 	LA_CNT_TRACK_DROPS, /* calls not tracked for concurrency (map full) */
 	LA_CNT_SYM_DROPS,   /* module frames not named (map "symnames" full) */
+	LA_CNT_PATH_ERRS,   /* calls whose lock could not be reached: a NULL or
+			     * unreadable pointer on the rule's path (never
+			     * judged "unlocked") */
 	LA_NR_COUNTERS,
-};
-
-/*
- * A rule's lock, resolved in user space from BTF (user/rules*.c, rules as
- * data, issue 17): v = the base value (the argument's value, or the
- * global's address); for i in 0..nr_derefs-1: v = *(u64 *)(v + off[i]);
- * the lock is at v + off[nr_derefs].
- */
-#define LA_RULE_MAX_DEREFS 4
-enum la_rule_base { LA_BASE_ARG = 0, LA_BASE_GLOBAL = 1 };
-enum la_rule_lock { LA_RLOCK_MUTEX = 0, LA_RLOCK_RWSEM = 1 };
-enum la_rule_hold { LA_HOLD_ANY = 0, LA_HOLD_WRITE = 1, LA_HOLD_READ = 2 };
-struct la_lockpath {
-	__u32 base;	 /* enum la_rule_base */
-	__u32 arg;	 /* LA_BASE_ARG: parameter index (0..5) */
-	__u64 addr;	 /* LA_BASE_GLOBAL: the symbol's address (kallsyms), 0
-			  * if unknown */
-	__u32 nr_derefs; /* 0..LA_RULE_MAX_DEREFS */
-	__u32 lock;	 /* enum la_rule_lock */
-	__u32 hold;	 /* enum la_rule_hold */
-	__u32 pad;
-	__s64 off[LA_RULE_MAX_DEREFS + 1];
 };
 
 #endif /* LOCKAUDIT_H */

@@ -98,10 +98,22 @@ const char *la_group_name(enum la_group g)
 	}
 }
 
-enum la_severity la_severity(enum la_group g, int state, bool registered,
-			     int probe_lock)
+bool la_violation(int state, int hold)
 {
-	if (state == 0) /* LA_HELD */
+	switch (state) {
+	case LA_HELD: /* the caller's own write hold: not a read hold */
+		return hold == LA_HOLD_READ;
+	case LA_READ_HELD: /* readers, the caller perhaps among them */
+		return hold == LA_HOLD_WRITE;
+	default: /* unlocked, or another task's */
+		return true;
+	}
+}
+
+enum la_severity la_severity(enum la_group g, int state, bool registered,
+			     int probe_lock, int hold, bool device)
+{
+	if (!la_violation(state, hold))
 		return LA_SEV_NONE;
 	/* the core configuring a device while another task holds its lock
 	 * (a driver binding it): the race fixed upstream in 2025 for the
@@ -109,6 +121,8 @@ enum la_severity la_severity(enum la_group g, int state, bool registered,
 	if (g == LA_GROUP_CORE)
 		return state == 2 /* LA_HELD_OTHER */ ? LA_SEV_HIGH
 						      : LA_SEV_INFO;
+	if (!device) /* no device whose registration could matter */
+		return LA_SEV_HIGH;
 	if (!registered)
 		return LA_SEV_LOW;
 	return probe_lock == 1 ? LA_SEV_MEDIUM : LA_SEV_HIGH;

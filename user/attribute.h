@@ -61,9 +61,17 @@ enum la_severity {
 	LA_SEV_HIGH,
 };
 
-/* probe_lock: 1 held by the caller, 0 not held, -1 the kernel has none */
+/*
+ * Does a call in this state (enum la_lock_state) break a rule with this
+ * hold (enum la_rule_hold)? As lockdep would: unlocked and another task's
+ * always; a read hold (of some task) only a write assertion; the caller's
+ * own write hold only a read assertion (lockdep_assert_held_read).
+ */
+bool la_violation(int state, int hold);
+/* probe_lock: 1 held by the caller, 0 not held, -1 the kernel has none;
+ * device: the rule's lock is a device's (registered applies) */
 enum la_severity la_severity(enum la_group g, int state, bool registered,
-			     int probe_lock);
+			     int probe_lock, int hold, bool device);
 const char *la_severity_name(enum la_severity s);
 
 struct la_rule_file;

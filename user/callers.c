@@ -178,11 +178,14 @@ int callers__read(struct la_callers *t, const struct la_hooks *h,
 		    v.tag != LA_CALLER_TAG(v.tag >> 16, v.rep.hook, v.rep.state,
 					   v.rep.flags))
 			continue;
-		collect__caller_to_report(ks, h->hook[v.rep.hook].def->func,
-					  h->probe_lock_addr != 0, &v, r);
+		const struct la_hook_def *d = h->hook[v.rep.hook].def;
+
+		collect__caller_to_report(ks, d, h->probe_lock_addr != 0, &v,
+					  r);
 		/* counted there only: part of the hook's totals */
 		if (v.rep.state < LA_NR_STATES)
-			report__hook(r, h->hook[v.rep.hook].def->func)
+			report__hook_rule(r, d->func, d->rule, d->src,
+					  (int)d->path.hold)
 				->calls[v.rep.state] += v.count;
 	}
 	return 0;

@@ -11,7 +11,8 @@
 
 #include "fail.h"
 #include "hooks.h"
-#include "ksyms.h" /* LA_KALLSYMS, LA_MODULES */
+#include "ksyms.h"   /* LA_KALLSYMS, LA_MODULES */
+#include "ruleset.h" /* LA_MAX_RULE_FILES */
 
 struct la_opts {
 	const char *cmd;
@@ -19,6 +20,8 @@ struct la_opts {
 	const char *json;
 	const char *events;
 	const char *hooks;
+	char *rules[LA_MAX_RULE_FILES]; /* --rules, in order; none: built-in */
+	size_t nr_rules;
 	const char *btf;
 	const char *pin_dir; /* --pin-dir, default LA_PIN_DIR */
 	enum la_attach_mode mode;

@@ -158,11 +158,19 @@ static void print_new_site(struct la_collector *c, const struct la_event *e,
 	else
 		fprintf(c->o.live, "from an unclassified path");
 	/* a device name or comm can hold any bytes: escaped on the terminal */
-	fprintf(c->o.live, " (device %s, %s[%u]",
-		e->dev.name[0]
-			? report__text_esc(esc[0], sizeof(esc[0]), e->dev.name)
-			: "?",
-		report__text_esc(esc[1], sizeof(esc[1]), e->comm), e->pid);
+	if (c->h->hook[e->hook].def->lock == LA_LOCK_DEV_MUTEX)
+		fprintf(c->o.live, " (device %s, %s[%u]",
+			e->dev.name[0]
+				? report__text_esc(esc[0], sizeof(esc[0]),
+						   e->dev.name)
+				: "?",
+			report__text_esc(esc[1], sizeof(esc[1]), e->comm),
+			e->pid);
+	else
+		fprintf(c->o.live, " (rule %s, %s[%u]",
+			c->h->hook[e->hook].def->src,
+			report__text_esc(esc[1], sizeof(esc[1]), e->comm),
+			e->pid);
 	if (e->state == LA_HELD_OTHER)
 		fprintf(c->o.live, ", lock held by %s[%u]",
 			report__text_esc(esc[2], sizeof(esc[2]),
@@ -333,11 +341,10 @@ static const char *kstr(const char *src, size_t len, char *buf)
 	return buf;
 }
 
-static struct la_rsite *site_to_report(const struct ksyms *ks,
-				       const char *entry, bool probe_lock_known,
-				       const struct la_key *k,
-				       const struct la_site *v, __u64 sym_ns,
-				       struct la_report *r)
+static struct la_rsite *
+site_to_report(const struct ksyms *ks, const struct la_hook_def *def,
+	       bool probe_lock_known, const struct la_key *k,
+	       const struct la_site *v, __u64 sym_ns, struct la_report *r)
 {
 	char frames[LA_MAX_STACK][FRAME_LEN], *ptrs[LA_MAX_STACK];
 	char name[LA_NAME_LEN + 1], bus[LA_BUS_LEN + 1], drv[LA_NAME_LEN + 1];
@@ -352,11 +359,13 @@ static struct la_rsite *site_to_report(const struct ksyms *ks,
 				  FRAME_LEN);
 		ptrs[i] = frames[i];
 	}
-	s = report__add_site(r, entry, (int)k->state, ptrs, n,
+	s = report__add_site(r, def->func, (int)k->state, ptrs, n,
 			     n == LA_MAX_STACK, k->flags & LA_F_REGISTERED,
 			     !probe_lock_known		    ? -1
 			     : (k->flags & LA_F_PROBE_LOCK) ? 1
 							    : 0);
+	report__site_rule(s, def->rule, def->src, (int)def->path.hold,
+			  def->lock == LA_LOCK_DEV_MUTEX);
 	s->count = v->count;
 	s->first_s = (double)(v->first_ns ? v->first_ns : v->last_ns) / 1e9;
 	s->last_s = (double)v->last_ns / 1e9;
@@ -383,18 +392,20 @@ static struct la_rsite *site_to_report(const struct ksyms *ks,
 	return s;
 }
 
-void collect__site_to_report(const struct ksyms *ks, const char *entry,
+void collect__site_to_report(const struct ksyms *ks,
+			     const struct la_hook_def *def,
 			     bool probe_lock_known, const struct la_key *k,
 			     const struct la_site *v, struct la_report *r)
 {
 	/* sites the kernel keeps apart by module generation are one site
 	 * when they name the same frames (the same module's code loaded
 	 * again): one bug, counted once */
-	if (site_to_report(ks, entry, probe_lock_known, k, v, v->last_ns, r))
+	if (site_to_report(ks, def, probe_lock_known, k, v, v->last_ns, r))
 		report__merge_last(r);
 }
 
-void collect__caller_to_report(const struct ksyms *ks, const char *entry,
+void collect__caller_to_report(const struct ksyms *ks,
+			       const struct la_hook_def *def,
 			       bool probe_lock_known, const struct la_caller *c,
 			       struct la_report *r)
 {
@@ -411,7 +422,7 @@ void collect__caller_to_report(const struct ksyms *ks, const char *entry,
 	v.last_ns = c->seen_ns > c->rep_ns ? c->seen_ns : c->rep_ns;
 	/* the representative stack as it was when seen; the caller frame is
 	 * the same code by construction (generation in the tag) */
-	s = site_to_report(ks, entry, probe_lock_known, &c->rep, &v, c->rep_ns,
+	s = site_to_report(ks, def, probe_lock_known, &c->rep, &v, c->rep_ns,
 			   r);
 	if (!s)
 		return;
@@ -495,7 +506,10 @@ static const struct {
 	{LA_CNT_TRACK_DROPS, offsetof(struct la_report, dropped_tracking)},
 	{LA_CNT_MOD_DROPS, offsetof(struct la_report, dropped_modules)},
 	{LA_CNT_SYM_DROPS, offsetof(struct la_report, dropped_names)},
+	{LA_CNT_PATH_ERRS, offsetof(struct la_report, dropped_paths)},
 };
+_Static_assert(LA_REPORT_STATES == LA_NR_STATES,
+	       "the report keeps calls for every lock state");
 _Static_assert(sizeof(drop_fields) / sizeof(drop_fields[0]) == LA_NR_DROPS,
 	       "a drop the report shows that no counter fills");
 
@@ -505,7 +519,9 @@ static int read_hooks(struct la_collector *c, const __u64 *cnt,
 {
 	for (size_t i = 0; i < c->h->nr; i++) {
 		const struct la_hook *hk = &c->h->hook[i];
-		struct la_rhook *rh = report__hook(r, hk->def->func);
+		struct la_rhook *rh = report__hook_rule(
+			r, hk->def->func, hk->def->rule, hk->def->src,
+			(int)hk->def->path.hold);
 
 		free(rh->attach);
 		free(rh->reason);
@@ -538,7 +554,7 @@ static int read_sites(struct la_collector *c, struct la_report *r)
 		if (bpf_map_lookup_elem(fd, &next, &val) == 0 &&
 		    next.hook < c->h->nr)
 			collect__site_to_report(
-				c->sym.ks, c->h->hook[next.hook].def->func,
+				c->sym.ks, c->h->hook[next.hook].def,
 				c->h->probe_lock_addr != 0, &next, &val, r);
 		key = next;
 		prev = &key;

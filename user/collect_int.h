@@ -18,13 +18,16 @@
 
 struct ksyms;
 struct la_report;
+struct la_hook_def;
 
 /*
  * One aggregation-map entry into the report: symbolize its stack with ks,
  * attribute it, and copy count, times, holder and example devices.
- * probe_lock_known: the kernel has iommu_probe_device_lock.
+ * probe_lock_known: the kernel has iommu_probe_device_lock. def: the
+ * hook's rule (the site's entry point, rule and verdict).
  */
-void collect__site_to_report(const struct ksyms *ks, const char *entry,
+void collect__site_to_report(const struct ksyms *ks,
+			     const struct la_hook_def *def,
 			     bool probe_lock_known, const struct la_key *k,
 			     const struct la_site *v, struct la_report *r);
 
@@ -33,7 +36,8 @@ void collect__site_to_report(const struct ksyms *ks, const char *entry,
  * report: counted into the site of its representative stack (merged into
  * an identical site already in r), recorded as by_caller.
  */
-void collect__caller_to_report(const struct ksyms *ks, const char *entry,
+void collect__caller_to_report(const struct ksyms *ks,
+			       const struct la_hook_def *def,
 			       bool probe_lock_known, const struct la_caller *c,
 			       struct la_report *r);
 

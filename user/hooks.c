@@ -134,6 +134,9 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 			continue;
 		h->skel->rodata->hook_arg[i] = hk->def->arg;
 		h->skel->rodata->hook_lock[i] = hk->def->lock;
+		/* const volatile: the skeleton declares it without const */
+		memcpy((void *)&h->skel->rodata->hook_path[i], &hk->def->path,
+		       sizeof(hk->def->path));
 		if (want_fe) {
 			ret = bpf_program__set_attach_target(fe, 0,
 							     hk->def->func);

@@ -16,15 +16,25 @@ struct ksyms;
 struct lockaudit_bpf;
 struct bpf_link;
 
-/* One rule: "the lock reached from argument `arg` of `func` must be held". */
+/*
+ * One watched rule: "the lock this assertion names must be held by the
+ * caller when func runs", as the programs are given it (built from a rule
+ * file by ruleset.c, or read back from pinned state by pin.c).
+ */
 struct la_hook_def {
-	const char *func;
-	unsigned int arg;	/* which argument holds the object (0-based) */
-	enum la_lock_kind lock; /* how to reach the lock from it, which kind */
+	char func[LA_FUNC_LEN];
+	unsigned int arg;	 /* LA_LOCK_DEV_MUTEX: the device argument */
+	enum la_lock_kind lock;	 /* the device's mutex, or a rule's path */
+	struct la_lockpath path; /* LA_LOCK_PATH; path.hold for any kind */
+	char rule[LA_RULE_LEN];	 /* the assertion as written */
+	char src[LA_SRC_LEN];	 /* "FILE:LINE" of the rule */
 };
 
-extern const struct la_hook_def la_watch_list[];
-extern const size_t la_watch_list_len;
+/* The rules a command may watch, in file order (ruleset.c). */
+struct la_ruleset {
+	size_t nr;
+	struct la_hook_def def[LA_MAX_HOOKS];
+};
 
 enum la_attach_mode {
 	LA_MODE_AUTO = 0,
@@ -60,6 +70,7 @@ struct la_maps {
 struct la_hooks {
 	size_t nr;
 	struct la_hook hook[LA_MAX_HOOKS];
+	struct la_hook_def def[LA_MAX_HOOKS]; /* hook[i].def = &def[i] */
 	struct lockaudit_bpf *skel; /* NULL when adopted from pinned state */
 	struct la_maps maps;
 	struct bpf_link *mod_links[2]; /* module load/unload records */
@@ -70,11 +81,12 @@ struct la_hooks {
 };
 
 /*
- * Select hooks by a comma-separated list of function names (NULL or "all":
- * the whole watch list). Returns 0, or -ENOENT naming the unknown one in err.
+ * Select hooks among the rules by a comma-separated list of function names
+ * (NULL or "all": every rule; a function with several rules selects them
+ * all). Returns 0, or -ENOENT naming the unknown one in err.
  */
-int hooks__select(struct la_hooks *h, const char *list, char *err,
-		  size_t errlen);
+int hooks__select(struct la_hooks *h, const struct la_ruleset *rs,
+		  const char *list, char *err, size_t errlen);
 
 struct la_attach_opts {
 	enum la_attach_mode mode;
@@ -112,8 +124,6 @@ const char *hooks__attached_name(enum la_attached a);
  * buf (the per-hook reasons say the same thing again and again).
  */
 bool hooks__tracing_refused(const struct la_hooks *h, char *buf, size_t len);
-/* The watch-list entry named func, or NULL. */
-const struct la_hook_def *hooks__def(const char *func);
 /* Forward libbpf's messages to stderr (verbose) or keep them quiet. */
 void hooks__set_verbose(bool verbose);
 

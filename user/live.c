@@ -82,14 +82,16 @@ static const struct seen *find_prev(const struct la_live *l, const char *key)
 static uint64_t calls(const struct la_report *r)
 {
 	return report__calls(r, LA_HELD) + report__calls(r, LA_UNLOCKED) +
-	       report__calls(r, LA_HELD_OTHER);
+	       report__calls(r, LA_HELD_OTHER) + report__calls(r, LA_READ_HELD);
 }
 
 void live__frame(struct la_live *l, const struct la_report *r, double elapsed)
 {
 	uint64_t total = calls(r);
-	uint64_t viol =
-		report__calls(r, LA_UNLOCKED) + report__calls(r, LA_HELD_OTHER);
+	uint64_t viol = report__violations(r, LA_HELD) +
+			report__violations(r, LA_UNLOCKED) +
+			report__violations(r, LA_HELD_OTHER) +
+			report__violations(r, LA_READ_HELD);
 	double dt = elapsed - l->prev_t > 0 ? elapsed - l->prev_t : 1;
 	struct seen *now = calloc(r->nr_sites + 1, sizeof(*now));
 	char dbuf[256];
@@ -99,7 +101,7 @@ void live__frame(struct la_live *l, const struct la_report *r, double elapsed)
 	if (!now)
 		return;
 	for (i = 0; i < r->nr_sites; i++)
-		nsites += r->sites[i].state != LA_HELD;
+		nsites += r->sites[i].severity != LA_SEV_NONE;
 	if (!l->tty) {
 		fprintf(l->out,
 			"lockaudit: %.0f s, %" PRIu64
@@ -129,7 +131,7 @@ void live__frame(struct la_live *l, const struct la_report *r, double elapsed)
 		site_key(s, key);
 		memcpy(now[i].key, key, KEY_LEN);
 		now[i].count = s->count;
-		if (!l->tty || s->state == LA_HELD)
+		if (!l->tty || s->severity == LA_SEV_NONE)
 			continue;
 		if (shown == MAX_ROWS) {
 			hidden += s->count;

@@ -25,8 +25,18 @@ enum {
 	OPT_INTERVAL,
 	OPT_RACES,
 	OPT_PIN_DIR,
+	OPT_RULES,
 };
 
+/* what to watch: the same for run, boot and probes */
+#define LA_RULES_OPTION                                                        \
+	{"rules",                                                              \
+	 OPT_RULES,                                                            \
+	 "FILE",                                                               \
+	 0,                                                                    \
+	 "Watch the rules in FILE instead of the built-in IOMMU rules "        \
+	 "(repeatable; see 'lockaudit rules')",                                \
+	 0},
 /* what to attach, and how: the same for run and boot */
 /* clang-format off */
 #define LA_ATTACH_OPTIONS						\
@@ -34,6 +44,7 @@ enum {
 	 "auto (default): fentry, else kprobe; fentry; kprobe", 0},	\
 	{"hooks", 'H', "LIST", 0,					\
 	 "Comma-separated entry points to watch (default: all)", 0},	\
+	LA_RULES_OPTION							\
 	{"btf", OPT_BTF, "FILE", 0,					\
 	 "BTF of the running kernel if it exposes none (kprobes only)", 0}, \
 	{"races", OPT_RACES, NULL, 0,					\
@@ -73,8 +84,8 @@ static const struct argp_option probes_options[] = {
 	{"attach", 'a', "MODE", 0, "auto (default), fentry or kprobe", 0},
 	{"hooks", 'H', "LIST", 0, "Comma-separated entry points (default: all)",
 	 0},
-	{"btf", OPT_BTF, "FILE", 0,
-	 "BTF of the running kernel if it exposes none", 0},
+	LA_RULES_OPTION{"btf", OPT_BTF, "FILE", 0,
+			"BTF of the running kernel if it exposes none", 0},
 	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
 	{"verbose", 'v', NULL, 0, "Show libbpf's messages", 0},
 	{0},
@@ -158,6 +169,12 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BTF:
 		o->btf = arg;
+		break;
+	case OPT_RULES:
+		if (o->nr_rules == LA_MAX_RULE_FILES)
+			argp_error(state, "more than %d --rules files",
+				   LA_MAX_RULE_FILES);
+		o->rules[o->nr_rules++] = arg;
 		break;
 	case OPT_RACES:
 		o->races = true;

@@ -251,6 +251,31 @@ static int make_tmp(int pfd, const char *dir, const char *base,
 	return ret;
 }
 
+/* A hook's rule as pinned (meta is read from a file: checked, every string
+ * ended): 0, or -EPROTO if it is not one the programs could have had. */
+static int def_from_meta(struct la_hook_def *d, struct la_meta_hook *m)
+{
+	const struct la_lockpath *p = &m->path;
+
+	m->func[LA_FUNC_LEN - 1] = 0;
+	m->reason[LA_REASON_LEN - 1] = 0;
+	m->rule[LA_RULE_LEN - 1] = 0;
+	m->src[LA_SRC_LEN - 1] = 0;
+	if (!m->func[0] || m->lock >= LA_NR_LOCK_KINDS || m->arg > 5 ||
+	    m->attached > LA_ATTACHED_KPROBE || p->base > LA_BASE_GLOBAL ||
+	    p->arg > 5 || p->nr_derefs > LA_RULE_MAX_DEREFS ||
+	    p->lock > LA_RLOCK_RWSEM || p->hold > LA_HOLD_READ)
+		return -EPROTO;
+	memset(d, 0, sizeof(*d));
+	snprintf(d->func, sizeof(d->func), "%s", m->func);
+	snprintf(d->rule, sizeof(d->rule), "%s", m->rule);
+	snprintf(d->src, sizeof(d->src), "%s", m->src);
+	d->lock = m->lock;
+	d->arg = m->arg;
+	d->path = *p;
+	return 0;
+}
+
 /* meta as h is attached: its hooks, and the ids of what is pinned */
 static int fill_meta(struct la_hooks *h, struct la_meta *meta, char *err,
 		     size_t errlen)
@@ -270,6 +295,13 @@ static int fill_meta(struct la_hooks *h, struct la_meta *meta, char *err,
 		meta->hooks[i].attached = h->hook[i].attached;
 		snprintf(meta->hooks[i].reason, sizeof(meta->hooks[i].reason),
 			 "%s", h->hook[i].reason);
+		meta->hooks[i].lock = h->hook[i].def->lock;
+		meta->hooks[i].arg = h->hook[i].def->arg;
+		meta->hooks[i].path = h->hook[i].def->path;
+		snprintf(meta->hooks[i].rule, sizeof(meta->hooks[i].rule), "%s",
+			 h->hook[i].def->rule);
+		snprintf(meta->hooks[i].src, sizeof(meta->hooks[i].src), "%s",
+			 h->hook[i].def->src);
 	}
 	for (i = 0; pinned_at(i, meta, &p); i++) {
 		int fd = pinned_fd(h, &p);
@@ -385,17 +417,15 @@ int pin__open(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 	h->attached_boot_ns = meta.attached_boot_ns;
 	h->attached_real_s = meta.attached_real_s;
 	for (i = 0; i < h->nr; i++) {
-		meta.hooks[i].func[LA_FUNC_LEN - 1] = 0;
-		meta.hooks[i].reason[LA_REASON_LEN - 1] = 0;
-		h->hook[i].def = hooks__def(meta.hooks[i].func);
-		if (!h->hook[i].def) {
-			ret = -EPROTO;
+		ret = def_from_meta(&h->def[i], &meta.hooks[i]);
+		if (ret) {
 			snprintf(err, errlen,
-				 "state under %s watches '%s', unknown to this "
-				 "lockaudit version",
-				 dir, meta.hooks[i].func);
+				 "state under %s: hook %zu is not one this "
+				 "lockaudit version can read",
+				 dir, i);
 			goto fail;
 		}
+		h->hook[i].def = &h->def[i];
 		h->hook[i].attached = meta.hooks[i].attached;
 		snprintf(h->hook[i].reason, sizeof(h->hook[i].reason), "%s",
 			 meta.hooks[i].reason);

@@ -39,6 +39,8 @@ const char *la_state_name(int state)
 		return "unlocked";
 	case LA_HELD_OTHER:
 		return "held_by_other";
+	case LA_READ_HELD:
+		return "read_held";
 	default:
 		return "?";
 	}
@@ -53,6 +55,8 @@ const char *la_state_label(int state)
 		return "UNLOCKED";
 	case LA_HELD_OTHER:
 		return "HELD BY OTHER";
+	case LA_READ_HELD:
+		return "READ-HELD";
 	default:
 		return "?";
 	}
@@ -92,6 +96,11 @@ const struct la_drop_def la_drops[LA_NR_DROPS] = {
 	 "named from kallsyms instead: by module and offset if the module "
 	 "is gone",
 	 offsetof(struct la_report, dropped_names)},
+	{"paths",
+	 "calls whose lock could not be reached (NULL on a rule's "
+	 "path)",
+	 "those calls are not judged: in no count above",
+	 offsetof(struct la_report, dropped_paths)},
 };
 
 void report__init(struct la_report *r)
@@ -117,6 +126,8 @@ static void site_free(struct la_rsite *s)
 	free(s->module);
 	free(s->function);
 	free(s->caller);
+	free(s->rule);
+	free(s->rule_src);
 	for (i = 0; i < s->nr_nested; i++)
 		free(s->nested[i].entry);
 	free(s->nested);
@@ -227,6 +238,8 @@ void report__free(struct la_report *r)
 		free(r->hooks[i].function);
 		free(r->hooks[i].attach);
 		free(r->hooks[i].reason);
+		free(r->hooks[i].rule);
+		free(r->hooks[i].rule_src);
 	}
 	free(r->hooks);
 	for (i = 0; i < r->nr_sites; i++)
@@ -284,7 +297,12 @@ struct la_rsite *report__add_site(struct la_report *r, const char *entry,
 	s->group = a.group;
 	s->registered = registered;
 	s->probe_lock = probe_lock;
-	s->severity = la_severity(a.group, state, registered, probe_lock);
+	s->rule = xstrdup("");
+	s->rule_src = xstrdup("");
+	s->hold = LA_HOLD_ANY;
+	s->device = true;
+	s->severity = la_severity(a.group, state, registered, probe_lock,
+				  s->hold, s->device);
 	s->core_path = xstrdup(a.core_path);
 	if (a.culprit >= 0) {
 		s->caller = xstrdup(frames[a.culprit]);
@@ -298,6 +316,19 @@ struct la_rsite *report__add_site(struct la_report *r, const char *entry,
 		s->module = xstrdup("");
 	}
 	return s;
+}
+
+void report__site_rule(struct la_rsite *s, const char *rule, const char *src,
+		       int hold, bool device)
+{
+	free(s->rule);
+	free(s->rule_src);
+	s->rule = xstrdup(rule);
+	s->rule_src = xstrdup(src);
+	s->hold = hold;
+	s->device = device;
+	s->severity = la_severity(s->group, s->state, s->registered,
+				  s->probe_lock, hold, device);
 }
 
 void report__add_dev(struct la_rsite *s, const char *name, const char *bus,
@@ -345,23 +376,36 @@ void report__add_nested(struct la_rsite *s, const char *entry, uint64_t n)
 
 static uint64_t hook_hash(const void *item)
 {
-	return la_hash_str(LA_HASH_SEED,
-			   ((const struct la_rhook *)item)->function);
+	const struct la_rhook *h = item;
+
+	return la_hash_str(la_hash_str(LA_HASH_SEED, h->function),
+			   h->rule_src ? h->rule_src : "");
 }
 
-/* key: a struct la_rhook, only its function compared */
+/* key: a struct la_rhook, its function and rule's source compared */
 static bool hook_eq(const struct la_report *r, size_t idx, const void *key)
 {
-	return !strcmp(r->hooks[idx].function,
-		       ((const struct la_rhook *)key)->function);
+	const struct la_rhook *k = key, *h = &r->hooks[idx];
+
+	return !strcmp(h->function, k->function) &&
+	       !strcmp(h->rule_src ? h->rule_src : "",
+		       k->rule_src ? k->rule_src : "");
 }
 
 struct la_rhook *report__hook(struct la_report *r, const char *function)
 {
+	return report__hook_rule(r, function, "", "", LA_HOLD_ANY);
+}
+
+struct la_rhook *report__hook_rule(struct la_report *r, const char *function,
+				   const char *rule, const char *src, int hold)
+{
 	struct la_index *idx =
 		la_index_sync(r, IDX_HOOKS, r->nr_hooks, r->hooks,
 			      sizeof(*r->hooks), hook_hash, hook_eq);
-	struct la_rhook key = {.function = (char *)function}, *h;
+	struct la_rhook key = {.function = (char *)function,
+			       .rule_src = (char *)src},
+			*h;
 	uint64_t hh = hook_hash(&key);
 	size_t i = la_index_find(idx, hh, hook_eq, r, &key);
 
@@ -376,6 +420,9 @@ struct la_rhook *report__hook(struct la_report *r, const char *function)
 	h->function = xstrdup(function);
 	h->attach = xstrdup("absent");
 	h->reason = xstrdup("");
+	h->rule = xstrdup(rule);
+	h->rule_src = xstrdup(src);
+	h->hold = hold;
 	return h;
 }
 
@@ -389,11 +436,25 @@ uint64_t report__calls(const struct la_report *r, int state)
 	return sum;
 }
 
+uint64_t report__violations(const struct la_report *r, int state)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < r->nr_hooks; i++)
+		if (la_violation(state, r->hooks[i].hold))
+			sum += r->hooks[i].calls[state];
+	return sum;
+}
+
 /* site_hash() hashes what this compares (or less): change them together */
 static bool same_site(const struct la_rsite *a, const struct la_rsite *b)
 {
 	size_t i;
 
+	if (strcmp(a->rule, b->rule) || strcmp(a->rule_src, b->rule_src) ||
+	    a->hold != b->hold || a->device != b->device)
+		return false;
 	if (a->state != b->state || a->group != b->group ||
 	    a->registered != b->registered || a->probe_lock != b->probe_lock ||
 	    a->nr_frames != b->nr_frames || strcmp(a->entry, b->entry) ||
@@ -422,6 +483,8 @@ static uint64_t site_hash(const void *item)
 	h = la_hash_str(h, s->module);
 	h = la_hash_str(h, s->function);
 	h = la_hash_str(h, s->core_path);
+	h = la_hash_str(h, s->rule);
+	h = la_hash_str(h, s->rule_src);
 	for (i = 0; i < s->nr_frames; i++)
 		h = la_hash_str(h, s->frames[i]);
 	return h;

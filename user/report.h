@@ -15,7 +15,8 @@
 #include "attribute.h"
 
 #define LA_SECONDS_MAX	   1e12 /* seconds read from a report: ~31,700 years */
-#define LA_SCHEMA	   "lockaudit.report/1"
+#define LA_SCHEMA	   "lockaudit.report/2"
+#define LA_SCHEMA_V1	   "lockaudit.report/1" /* read too */
 #define LA_REPORT_MAX_DEVS 16 /* example devices kept per site when merging */
 /* Reading reports: only regular files up to this size are read. */
 #define LA_REPORT_MAX_BYTES (256u << 20)
@@ -56,6 +57,13 @@ struct la_rsite {
 	int probe_lock;	 /* iommu_probe_device_lock: 1 held, 0 not, -1 none */
 	enum la_severity severity;
 	enum la_group group;
+	/* the rule the site broke or kept (report__site_rule); "" when the
+	 * report predates rules */
+	char *rule;	 /* its assertion as written */
+	char *rule_src;	 /* where: "FILE:LINE" */
+	int hold;	 /* enum la_rule_hold */
+	bool device;	 /* its lock is a device's: registered, probe_lock and
+			  * devices apply */
 	char *core_path; /* LA_GROUP_CORE */
 	char *module;	 /* LA_GROUP_DRIVER: culprit's module ("vmlinux") */
 	char *function;	 /* LA_GROUP_DRIVER: culprit's function */
@@ -80,11 +88,16 @@ struct la_rrace {
 	} task[2];
 };
 
+#define LA_REPORT_STATES 4 /* LA_NR_STATES */
+
 struct la_rhook {
 	char *function;
-	char *attach;	   /* "fentry", "kprobe" or "absent" */
-	char *reason;	   /* why not fentry / why absent, "" if none */
-	uint64_t calls[3]; /* by enum la_lock_state */
+	char *attach; /* "fentry", "kprobe" or "absent" */
+	char *reason; /* why not fentry / why absent, "" if none */
+	char *rule;   /* the rule's assertion, "" if unknown (as la_rsite) */
+	char *rule_src;
+	int hold;
+	uint64_t calls[LA_REPORT_STATES]; /* by enum la_lock_state */
 };
 
 /* One run's identity: a report is refused if one of its runs is merged. */
@@ -110,6 +123,7 @@ struct la_report {
 	uint64_t dropped_tracking; /* calls not tracked for concurrency */
 	uint64_t dropped_modules;  /* module load/unload records lost */
 	uint64_t dropped_names;	   /* module frames the kernel did not name */
+	uint64_t dropped_paths;	   /* calls whose rule's lock was unreachable */
 	/* the runs merged in (report__merge_file); written as "runs" when
 	 * more than one */
 	size_t nr_runs;
@@ -144,14 +158,22 @@ struct la_rsite *report__add_site(struct la_report *r, const char *entry,
 				  int state, char *const *frames, size_t n,
 				  bool truncated, bool registered,
 				  int probe_lock);
+/* The rule of a site: its assertion, FILE:LINE, hold (enum la_rule_hold)
+ * and whether its lock is a device's; the severity follows them. */
+void report__site_rule(struct la_rsite *s, const char *rule, const char *src,
+		       int hold, bool device);
 /* Add an example device to a site (deduplicated by name). */
 void report__add_dev(struct la_rsite *s, const char *name, const char *bus,
 		     const char *driver, bool registered);
-/* Add or find a hook line. */
+/* Add or find a hook line (by function and rule: src "" for none). */
 struct la_rhook *report__hook(struct la_report *r, const char *function);
+struct la_rhook *report__hook_rule(struct la_report *r, const char *function,
+				   const char *rule, const char *src, int hold);
 
 /* Totals over hooks (exact counters). */
 uint64_t report__calls(const struct la_report *r, int state);
+/* Of those, the calls that broke their hook's rule, by state. */
+uint64_t report__violations(const struct la_report *r, int state);
 
 /*
  * Writers. 0 on success, -errno on failure. Both fold nested violations
@@ -198,7 +220,7 @@ struct la_drop_def {
 	const char *meaning;
 	size_t offset; /* of the uint64_t in struct la_report */
 };
-#define LA_NR_DROPS 7
+#define LA_NR_DROPS 8
 extern const struct la_drop_def la_drops[LA_NR_DROPS];
 #define LA_DROP(r, i) (*(uint64_t *)((char *)(r) + la_drops[(i)].offset))
 #define LA_DROP_C(r, i)                                                        \

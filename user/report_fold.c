@@ -16,7 +16,7 @@
 
 static bool is_violation(const struct la_rsite *s)
 {
-	return s->state == LA_UNLOCKED || s->state == LA_HELD_OTHER;
+	return la_violation(s->state, s->hold);
 }
 
 /* The index of s's first frame above its own entry point: a stack starts

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * report_json.c - the JSON report (lockaudit.report/1, docs/report.schema.json)
+ * report_json.c - the JSON report (lockaudit.report/2, docs/report.schema.json)
  * written as it is made, item by item; and saved atomically to a file.
  */
 #include <errno.h>
@@ -19,11 +19,24 @@
 #include "json.h"
 #include "lockaudit.h"
 #include "report_int.h"
+#include "rules.h"
 #include "xalloc.h"
 
 static const char *probe_lock_name(int v)
 {
 	return v == 1 ? "held" : v == 0 ? "not_held" : "absent";
+}
+
+static json_object *json_rule(const char *text, const char *src, int hold,
+			      bool device)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "assertion", la_json_str(text));
+	json_object_object_add(o, "source", la_json_str(src));
+	json_object_object_add(o, "hold", la_json_str(rules__hold_name(hold)));
+	json_object_object_add(o, "device", json_object_new_boolean(device));
+	return o;
 }
 
 static json_object *json_site(const struct la_rsite *s)
@@ -41,8 +54,14 @@ static json_object *json_site(const struct la_rsite *s)
 			       la_json_str(la_group_name(s->group)));
 	json_object_object_add(o, "severity",
 			       la_json_str(la_severity_name(s->severity)));
-	json_object_object_add(o, "registered",
-			       json_object_new_boolean(s->registered));
+	if (s->rule_src[0])
+		json_object_object_add(
+			o, "rule",
+			json_rule(s->rule, s->rule_src, s->hold, s->device));
+	/* null: the rule's lock is not a device's */
+	json_object_object_add(
+		o, "registered",
+		s->device ? json_object_new_boolean(s->registered) : NULL);
 	json_object_object_add(o, "iommu_probe_device_lock",
 			       la_json_str(probe_lock_name(s->probe_lock)));
 	if (s->group == LA_GROUP_CORE)
@@ -290,6 +309,15 @@ static json_object *json_hook(const struct la_report *r, size_t i)
 	json_object_object_add(o, "function", la_json_str(h->function));
 	json_object_object_add(o, "attach", la_json_str(h->attach));
 	json_object_object_add(o, "reason", la_json_str(h->reason));
+	if (h->rule_src[0]) {
+		json_object *ru = json_object_new_object();
+
+		json_object_object_add(ru, "assertion", la_json_str(h->rule));
+		json_object_object_add(ru, "source", la_json_str(h->rule_src));
+		json_object_object_add(ru, "hold",
+				       la_json_str(rules__hold_name(h->hold)));
+		json_object_object_add(o, "rule", ru);
+	}
 	for (int s = 0; s < LA_NR_STATES; s++)
 		json_object_object_add(calls, la_state_name(s),
 				       la_json_count(h->calls[s]));
@@ -315,27 +343,31 @@ static json_object *json_totals(const struct la_report *r,
 	json_object *t = json_object_new_object(), *d;
 	uint64_t c[LA_NR_STATES];
 
+	uint64_t audited = 0, viol = 0;
+
 	for (int i = 0; i < LA_NR_STATES; i++) {
 		uint64_t calls = report__calls(r, i);
+		uint64_t v = report__violations(r, i);
 
 		/* violations: the outermost calls */
 		c[i] = calls > nested[i] ? calls - nested[i] : 0;
+		audited += calls;
+		viol += v > nested[i] ? v - nested[i] : 0;
 	}
-	json_object_object_add(t, "calls_audited",
-			       la_json_count(report__calls(r, LA_HELD) +
-					     report__calls(r, LA_UNLOCKED) +
-					     report__calls(r, LA_HELD_OTHER)));
+	json_object_object_add(t, "calls_audited", la_json_count(audited));
 	json_object_object_add(t, "held", la_json_count(c[LA_HELD]));
-	json_object_object_add(
-		t, "violations",
-		la_json_count(c[LA_UNLOCKED] + c[LA_HELD_OTHER]));
+	json_object_object_add(t, "violations", la_json_count(viol));
 	json_object_object_add(t, "unlocked", la_json_count(c[LA_UNLOCKED]));
 	json_object_object_add(t, "held_by_other",
 			       la_json_count(c[LA_HELD_OTHER]));
-	if (nested[LA_UNLOCKED] + nested[LA_HELD_OTHER])
+	json_object_object_add(t, "read_held", la_json_count(c[LA_READ_HELD]));
+	if (nested[LA_UNLOCKED] + nested[LA_HELD_OTHER] + nested[LA_READ_HELD] +
+	    nested[LA_HELD])
 		json_object_object_add(t, "nested",
 				       la_json_count(nested[LA_UNLOCKED] +
-						     nested[LA_HELD_OTHER]));
+						     nested[LA_HELD_OTHER] +
+						     nested[LA_READ_HELD] +
+						     nested[LA_HELD]));
 	d = json_object_new_object();
 	for (size_t k = 0; k < LA_NR_DROPS; k++)
 		json_object_object_add(d, la_drops[k].key,

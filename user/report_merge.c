@@ -355,7 +355,9 @@ static int read_head(struct jreader *jr, json_object *o, struct la_report *r)
 	const char *schema = jget_str(jr, o, "schema"), *started;
 	uint64_t sources;
 
-	if (jr->failed || strcmp(schema, LA_SCHEMA)) {
+	/* 1: before rules (no rule, no read_held): read as the built-in's */
+	if (jr->failed ||
+	    (strcmp(schema, LA_SCHEMA) && strcmp(schema, LA_SCHEMA_V1))) {
 		snprintf(jr->err, jr->errlen,
 			 "%s: not a lockaudit report (schema '%s', want '%s')",
 			 jr->path, schema, LA_SCHEMA);

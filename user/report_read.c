@@ -16,6 +16,7 @@
 #include "lockaudit.h"
 #include "report_int.h"
 #include "report_read.h"
+#include "rules.h"
 #include "xalloc.h"
 
 /* the first failure wins: "FILE: what 'key'" */
@@ -210,6 +211,55 @@ static json_object *read_nested(struct jreader *jr, json_object *o, int state)
 	return jr->failed ? NULL : a;
 }
 
+/* the rule a site or hook names (optional: reports before rules have
+ * none; then "" and the built-in's hold and device) */
+struct rrule {
+	const char *text, *src;
+	int hold;
+	bool device;
+};
+
+static void read_rule(struct jreader *jr, json_object *o, struct rrule *ru)
+{
+	json_object *v;
+	const char *hold;
+
+	ru->text = ru->src = "";
+	ru->hold = LA_HOLD_ANY;
+	ru->device = true;
+	if (!json_object_object_get_ex(o, "rule", NULL))
+		return;
+	v = jget(jr, o, "rule", json_type_object);
+	if (!v)
+		return;
+	ru->text = jget_str(jr, v, "assertion");
+	ru->src = jget_str(jr, v, "source");
+	hold = jget_str(jr, v, "hold");
+	for (ru->hold = 0; ru->hold <= LA_HOLD_READ; ru->hold++)
+		if (!strcmp(hold, rules__hold_name(ru->hold)))
+			break;
+	if (!jr->failed && ru->hold > LA_HOLD_READ)
+		jfail(jr, "unknown value of", "hold");
+	if (!jr->failed && !ru->src[0])
+		jfail(jr, "empty string in", "source");
+	/* sites say whether the lock is a device's; hooks need not */
+	if (json_object_object_get_ex(v, "device", NULL))
+		ru->device = jget_bool(jr, v, "device");
+}
+
+/* "registered": a boolean, or null where the rule's lock is no device's */
+static bool read_registered(struct jreader *jr, json_object *o, bool device)
+{
+	json_object *v = NULL;
+
+	if (!device) {
+		if (!json_object_object_get_ex(o, "registered", &v) || v)
+			jfail(jr, "non-null value of", "registered");
+		return false;
+	}
+	return jget_bool(jr, o, "registered");
+}
+
 /*
  * A site: the facts are read and checked, the attribution (group, module,
  * function, caller, core path) and the severity are derived from the stack
@@ -225,6 +275,7 @@ int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 	uint64_t count, by_caller = 0;
 	double first_s, last_s;
 	bool registered, truncated;
+	struct rrule ru;
 	char **frames;
 	size_t i, n;
 
@@ -232,6 +283,7 @@ int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 		jfail(jr, "site is not an object in", "sites");
 		return -1;
 	}
+	read_rule(jr, o, &ru);
 	entry = jget_str(jr, o, "entry_point");
 	state = report__state_from_name(jget_str(jr, o, "lock_state"));
 	if (state < 0)
@@ -244,7 +296,7 @@ int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 		jfail(jr, "more than count in", "counted_by_caller");
 	first_s = jget_double(jr, o, "first_seen_s");
 	last_s = jget_double(jr, o, "last_seen_s");
-	registered = jget_bool(jr, o, "registered");
+	registered = read_registered(jr, o, ru.device);
 	pl = jget_str(jr, o, "iommu_probe_device_lock");
 	probe_lock = !strcmp(pl, "held")       ? 1
 		     : !strcmp(pl, "not_held") ? 0
@@ -279,6 +331,7 @@ int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 	s = report__add_site(r, entry, state, frames, n, truncated, registered,
 			     probe_lock);
 	free(frames);
+	report__site_rule(s, ru.text, ru.src, ru.hold, ru.device);
 	s->count = count;
 	s->by_caller = by_caller;
 	s->first_s = first_s;
@@ -443,6 +496,7 @@ int read_hook(struct jreader *jr, json_object *h, struct la_report *r)
 	const char *function, *attach;
 	struct la_rhook *rh;
 	size_t before = r->nr_hooks;
+	struct rrule ru;
 	json_object *v;
 
 	if (!jtype(h, json_type_object)) {
@@ -456,13 +510,19 @@ int read_hook(struct jreader *jr, json_object *h, struct la_report *r)
 		jfail(jr, "unknown value of", "attach");
 	v = jget(jr, h, "calls", json_type_object);
 	for (int st = 0; st < LA_NR_STATES; st++) {
-		calls[st] = v ? jget_count(jr, v, la_state_name(st)) : 0;
+		/* read_held: optional (reports before rwsem rules) */
+		calls[st] = v && (st != LA_READ_HELD ||
+				  json_object_object_get_ex(
+					  v, la_state_name(st), NULL))
+				    ? jget_count(jr, v, la_state_name(st))
+				    : 0;
 		jadd(jr, &r->read_calls, calls[st], la_state_name(st));
 	}
 	jget_str(jr, h, "reason");
+	read_rule(jr, h, &ru);
 	if (jr->failed)
 		return -1;
-	rh = report__hook(r, function);
+	rh = report__hook_rule(r, function, ru.text, ru.src, ru.hold);
 	/* a new line takes the file's; "absent" yields to an attach */
 	if (r->nr_hooks != before ||
 	    (!strcmp(rh->attach, "absent") && strcmp(attach, "absent"))) {

@@ -17,7 +17,7 @@
 /* drivers, core, unclassified, then held; within a group by count */
 enum la_section report__section(const struct la_rsite *s)
 {
-	if (s->state == LA_HELD)
+	if (s->severity == LA_SEV_NONE) /* kept the rule */
 		return LA_SEC_HELD;
 	return s->group == LA_GROUP_DRIVER ? LA_SEC_DRIVERS
 	       : s->group == LA_GROUP_CORE ? LA_SEC_CORE

@@ -20,7 +20,21 @@
 struct tw {
 	FILE *out;
 	struct la_tpool tp;
+	bool builtin_rules; /* every hook's rule is a built-in one (or none
+			     * is known): sites need not name theirs */
 };
+
+/* Are all of r's rules built-in (or unknown: reports before rules)? */
+static bool builtin_rules(const struct la_report *r)
+{
+	static const char builtin[] = "<built-in>/";
+
+	for (size_t i = 0; i < r->nr_hooks; i++)
+		if (r->hooks[i].rule_src[0] &&
+		    strncmp(r->hooks[i].rule_src, builtin, sizeof(builtin) - 1))
+			return false;
+	return true;
+}
 
 static const char *esc(struct tw *w, const char *s)
 {
@@ -33,15 +47,24 @@ static void text_site(struct tw *w, const struct la_rsite *s, bool stack)
 	size_t i;
 
 	fprintf(out, "    %-6s %-24s %-14s %10" PRIu64 " call%s",
-		s->state == LA_HELD ? "" : la_severity_name(s->severity),
+		s->severity == LA_SEV_NONE ? "" : la_severity_name(s->severity),
 		esc(w, s->entry), la_state_label(s->state), s->count,
 		s->count == 1 ? "" : "s");
 	if (s->group == LA_GROUP_DRIVER)
 		fprintf(out, "  from %s", esc(w, s->caller));
 	fputc('\n', out);
-	if (s->state == LA_HELD_OTHER)
+	if (s->rule_src[0] && !w->builtin_rules)
+		fprintf(out, "      rule %s: %s (%s)\n", esc(w, s->entry),
+			esc(w, s->rule), esc(w, s->rule_src));
+	if (s->state == LA_HELD_OTHER && (s->holder_pid || s->holder_comm[0]))
 		fprintf(out, "      lock held by pid %d (%s)\n", s->holder_pid,
 			s->holder_comm[0] ? esc(w, s->holder_comm) : "?");
+	else if (s->state == LA_HELD_OTHER)
+		fprintf(out, "      lock held for write by a task not recorded "
+			     "yet\n");
+	if (s->state == LA_READ_HELD)
+		fprintf(out, "      held for read (by the caller or another "
+			     "task: readers are not recorded)\n");
 	if (s->probe_lock == 1)
 		fprintf(out, "      caller held iommu_probe_device_lock\n");
 	if (s->by_caller)
@@ -82,7 +105,8 @@ static void text_summary(struct tw *w, const struct la_report *r,
 	uint64_t held = report__calls(r, LA_HELD);
 	uint64_t unl = report__calls(r, LA_UNLOCKED);
 	uint64_t oth = report__calls(r, LA_HELD_OTHER);
-	uint64_t total = held + unl + oth;
+	uint64_t rd = report__calls(r, LA_READ_HELD);
+	uint64_t total = held + unl + oth + rd;
 	size_t i, nfentry = 0, nkprobe = 0;
 
 	for (i = 0; i < r->nr_hooks; i++) {
@@ -91,7 +115,12 @@ static void text_summary(struct tw *w, const struct la_report *r,
 	}
 	unl = unl > nested[LA_UNLOCKED] ? unl - nested[LA_UNLOCKED] : 0;
 	oth = oth > nested[LA_HELD_OTHER] ? oth - nested[LA_HELD_OTHER] : 0;
-	fprintf(w->out, "lockaudit: device_lock at IOMMU configuration\n");
+	if (w->builtin_rules)
+		fprintf(w->out, "lockaudit: device_lock at IOMMU "
+				"configuration\n");
+	else
+		fprintf(w->out, "lockaudit: locking rules (%zu)\n",
+			r->nr_hooks);
 	fprintf(w->out, "kernel %s (%s), %s, %.1f s%s\n", esc(w, r->kernel),
 		esc(w, r->arch), esc(w, r->hostname), r->duration_s,
 		r->sources > 1 ? ", merged reports" : "");
@@ -100,6 +129,11 @@ static void text_summary(struct tw *w, const struct la_report *r,
 		" calls audited: %" PRIu64 " held, %" PRIu64
 		" unlocked, %" PRIu64 " held by another task",
 		nfentry + nkprobe, nfentry, nkprobe, total, held, unl, oth);
+	if (rd)
+		fprintf(w->out,
+			", %" PRIu64 " held for read (%" PRIu64
+			" of them against a write assertion)",
+			rd, report__violations(r, LA_READ_HELD));
 	if (nested[LA_UNLOCKED] + nested[LA_HELD_OTHER])
 		fprintf(w->out, ", %" PRIu64 " nested inside those",
 			nested[LA_UNLOCKED] + nested[LA_HELD_OTHER]);
@@ -191,7 +225,9 @@ static void text_drivers(struct tw *w, const struct la_report *sorted)
 	struct la_site_group g = {0};
 	bool printed = false;
 
-	fprintf(w->out, "\nDRIVERS calling without the device lock\n");
+	fprintf(w->out, w->builtin_rules
+				? "\nDRIVERS calling without the device lock\n"
+				: "\nCALLERS breaking a rule (by module)\n");
 	while (report__next_group(sorted, LA_SEC_DRIVERS, &g)) {
 		text_module(w, sorted, &g);
 		printed = true;
@@ -230,8 +266,11 @@ static void text_core(struct tw *w, const struct la_report *sorted)
 	struct la_site_group g = {0};
 	bool printed = false;
 
-	fprintf(w->out,
-		"\nIOMMU CORE paths (unlocked by design, not driver bugs)\n");
+	fprintf(w->out, w->builtin_rules
+				? "\nIOMMU CORE paths (unlocked by design, not "
+				  "driver bugs)\n"
+				: "\nCORE paths (unlocked by design: the rule "
+				  "files' @core)\n");
 	while (report__next_group(sorted, LA_SEC_CORE, &g))
 		printed |= text_core_path(w, sorted, &g);
 	if (!printed)
@@ -270,8 +309,16 @@ static void text_coverage(struct tw *w, const struct la_report *r)
 			"  %-24s %-7s %10" PRIu64 " %10" PRIu64 " %10" PRIu64
 			" %10" PRIu64 "\n",
 			esc(w, h->function), esc(w, h->attach),
-			h->calls[0] + h->calls[1] + h->calls[2], h->calls[0],
-			h->calls[1], h->calls[2]);
+			h->calls[0] + h->calls[1] + h->calls[2] + h->calls[3],
+			h->calls[0], h->calls[1], h->calls[2]);
+		if (h->calls[LA_READ_HELD])
+			fprintf(w->out,
+				"  %-24s %-7s %10s and %" PRIu64
+				" held for read by some task\n",
+				"", "", "", h->calls[LA_READ_HELD]);
+		if (!w->builtin_rules && h->rule_src[0])
+			fprintf(w->out, "  %-24s rule %s (%s)\n", "",
+				esc(w, h->rule), esc(w, h->rule_src));
 	}
 	for (i = 0, printed = 0; i < r->nr_hooks; i++) {
 		const struct la_rhook *h = &r->hooks[i];
@@ -289,7 +336,7 @@ static void text_coverage(struct tw *w, const struct la_report *r)
 
 int report__write_text(const struct la_report *r, FILE *out)
 {
-	struct tw w = {.out = out};
+	struct tw w = {.out = out, .builtin_rules = builtin_rules(r)};
 	uint64_t nested[LA_NR_STATES];
 	struct la_report sorted;
 

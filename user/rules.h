@@ -11,6 +11,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lockaudit.h"
 
@@ -133,6 +134,13 @@ struct la_kernel;
 struct la_kernel *rules__kernel_open(const char *btf, const char *kallsyms,
 				     char *err, size_t errlen);
 void rules__kernel_free(struct la_kernel *k);
+/* The address and module (NULL: vmlinux) of a kernel symbol, if any. */
+typedef bool (*la_sym_lookup)(void *arg, const char *name, uint64_t *addr,
+			      const char **module);
+/* Take symbols from lookup (symbols read already) instead of a kallsyms
+ * file: for a command that has read them once at start-up. */
+void rules__kernel_set_lookup(struct la_kernel *k, la_sym_lookup lookup,
+			      void *arg);
 
 /* Resolve every parsed rule of the files (problems go to each file, sorted
  * by line and column); 0, or -errno if kallsyms could not be read. */

@@ -30,6 +30,8 @@ struct la_kernel {
 	size_t nr_mods;
 	struct la_sym *syms;
 	size_t nr_syms;
+	la_sym_lookup lookup; /* instead of reading kallsyms */
+	void *lookup_arg;
 };
 
 struct la_kernel *rules__kernel_open(const char *btf, const char *kallsyms,
@@ -121,6 +123,28 @@ static void kallsyms_line(struct la_kernel *k, char *line)
 	}
 }
 
+void rules__kernel_set_lookup(struct la_kernel *k, la_sym_lookup lookup,
+			      void *arg)
+{
+	k->lookup = lookup;
+	k->lookup_arg = arg;
+}
+
+/* every wanted name from the symbols read already */
+static void lookup_all(struct la_kernel *k)
+{
+	for (size_t i = 0; i < k->nr_syms; i++) {
+		struct la_sym *s = &k->syms[i];
+		const char *mod = NULL;
+
+		if (s->found ||
+		    !k->lookup(k->lookup_arg, s->name, &s->addr, &mod))
+			continue;
+		s->found = true;
+		s->module = mod ? xstrdup(mod) : NULL;
+	}
+}
+
 int kernel__read_kallsyms(struct la_kernel *k)
 {
 	char *line = NULL;
@@ -128,6 +152,10 @@ int kernel__read_kallsyms(struct la_kernel *k)
 	FILE *fp;
 	int err;
 
+	if (k->lookup) {
+		lookup_all(k);
+		return 0;
+	}
 	if (!k->kallsyms)
 		return 0;
 	fp = fopen(k->kallsyms, "re");
@@ -144,12 +172,12 @@ int kernel__read_kallsyms(struct la_kernel *k)
 
 bool kernel__has_kallsyms(const struct la_kernel *k)
 {
-	return k->kallsyms != NULL;
+	return k->kallsyms != NULL || k->lookup;
 }
 
 const char *kernel__kallsyms_path(const struct la_kernel *k)
 {
-	return k->kallsyms ? k->kallsyms : "";
+	return k->kallsyms ? k->kallsyms : k->lookup ? "/proc/kallsyms" : "";
 }
 
 const struct la_sym *kernel__sym(const struct la_kernel *k, const char *name)

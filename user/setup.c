@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "hooks.h"
 #include "ksyms.h"
 #include "pin.h"
+#include "ruleset.h"
 #include "setup.h"
 #include "symfresh.h"
 
@@ -44,40 +46,123 @@ static enum la_err check_btf(const struct la_opts *o)
 	return LA_OK;
 }
 
-/* The names whose addresses attaching needs, read with the symbols */
-static const char *const names[] = {PROBE_LOCK, "_stext", "_etext"};
+/* The names whose addresses attaching needs, read with the symbols; the
+ * rules' globals follow them */
+#define LA_NAMES_MAX (3 + 2 * LA_MAX_HOOKS + 1)
+static const char *const fixed_names[] = {PROBE_LOCK, "_stext", "_etext"};
 
-/* The checks every command that loads BPF shares; kr: the kernel's symbols
- * on success, and the addresses of names[]. */
-static enum la_err preflight(const struct la_opts *o, struct la_hooks *h,
-			     struct la_ksyms_read *kr)
+/* What the rules resolve against: the symbols read at start-up. */
+struct la_symread {
+	const struct ksyms *ks;
+	const char *names[LA_NAMES_MAX];
+	uint64_t addrs[LA_NAMES_MAX];
+	size_t n;
+};
+
+static bool sym_lookup(void *arg, const char *name, uint64_t *addr,
+		       const char **module)
 {
-	enum la_err ret;
-	char err[256];
-	struct ksyms **ks = &kr->ks;
+	const struct la_symread *sr = arg;
+	const struct ksym *k;
 
-	if (hooks__select(h, o->hooks, err, sizeof(err)))
-		return fail__say(LA_ERR_HOOK, "%s", err);
-	ret = check_outputs(o);
-	if (ret)
-		return ret;
-	if (!env__has_bpf_caps())
-		return fail__caps(o->cmd);
-	ret = check_btf(o);
-	if (ret)
-		return ret;
+	for (size_t i = 0; i < sr->n; i++)
+		if (!strcmp(sr->names[i], name) && sr->addrs[i]) {
+			*addr = sr->addrs[i];
+			*module = NULL;
+			return true;
+		}
+	k = ksyms__by_name(sr->ks, name, NULL);
+	if (!k)
+		return false;
+	*addr = k->addr;
+	*module = k->module;
+	return true;
+}
+
+/* The rules (--rules, else the built-in), and the hooks --hooks selects
+ * among them: read before anything else is checked. */
+static enum la_err load_rules(const struct la_opts *o, struct la_hooks *h,
+			      struct la_rules **rr)
+{
+	struct la_ruleset *rs = calloc(1, sizeof(*rs));
+	enum la_err ret = LA_OK;
+	char err[512];
+
+	if (!rs)
+		return fail__oom();
+	*rr = ruleset__load(o->rules, o->nr_rules, rs, err, sizeof(err));
+	if (!*rr)
+		ret = fail__say(LA_ERR_INPUT, "%s", err);
+	else if (hooks__select(h, rs, o->hooks, err, sizeof(err)))
+		ret = fail__say(LA_ERR_HOOK, "%s", err);
+	free(rs);
+	return ret;
+}
+
+/* Read the symbols (and the addresses of the fixed names and of the
+ * rules' globals) once; resolve the rules against them. */
+static enum la_err read_and_resolve(const struct la_opts *o, struct la_hooks *h,
+				    struct la_rules *rr,
+				    struct la_ksyms_read *kr)
+{
+	struct la_symread *sr = calloc(1, sizeof(*sr));
+	enum la_err ret = LA_OK;
+	char err[512];
+	size_t i;
+
+	if (!sr)
+		return fail__oom();
+	for (i = 0; i < 3; i++)
+		sr->names[sr->n++] = fixed_names[i];
+	sr->n += ruleset__names(rr, sr->names + sr->n, LA_NAMES_MAX - sr->n);
 	/* before kallsyms, as symfresh__reload: a module loading meanwhile
 	 * moves it, and the collector reads again */
 	kr->modules_sum = symfresh__modules_sum(LA_MODULES);
 	/* live-filtered as the collector's, which takes it over (run) */
-	*ks = ksyms__load_live_addrs(LA_KALLSYMS, LA_MODULES, names, kr->addrs,
-				     3);
-	if (!*ks && errno == EPERM)
-		return fail__kptr();
-	if (!*ks)
-		return fail__say(LA_ERR_FAIL, "cannot read " LA_KALLSYMS ": %s",
-				 strerror(errno));
-	return LA_OK;
+	kr->ks = ksyms__load_live_addrs(LA_KALLSYMS, LA_MODULES, sr->names,
+					sr->addrs, sr->n);
+	if (!kr->ks && errno == EPERM) {
+		ret = fail__kptr();
+		goto out;
+	}
+	if (!kr->ks) {
+		ret = fail__say(LA_ERR_FAIL, "cannot read " LA_KALLSYMS ": %s",
+				strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < 3; i++)
+		kr->addrs[i] = sr->addrs[i];
+	sr->ks = kr->ks;
+	if (ruleset__resolve(rr, h, o->btf, sym_lookup, sr, err, sizeof(err))) {
+		ret = err[0] ? fail__say(LA_ERR_INPUT, "%s", err)
+			     : LA_ERR_INPUT;
+		ksyms__free(kr->ks);
+		kr->ks = NULL;
+	}
+out:
+	free(sr);
+	return ret;
+}
+
+/* The checks every command that loads BPF shares; kr: the kernel's symbols
+ * on success, and the addresses of fixed_names[]. */
+static enum la_err preflight(const struct la_opts *o, struct la_hooks *h,
+			     struct la_ksyms_read *kr)
+{
+	struct la_rules *rr = NULL;
+	enum la_err ret;
+
+	ret = load_rules(o, h, &rr);
+	if (!ret)
+		ret = check_outputs(o);
+	if (!ret && !env__has_bpf_caps())
+		ret = fail__caps(o->cmd);
+	if (!ret)
+		ret = check_btf(o);
+	if (!ret)
+		ret = read_and_resolve(o, h, rr, kr);
+	ruleset__free(rr);
+	return ret;
 }
 
 /* Load and attach; *n: how many attached. */

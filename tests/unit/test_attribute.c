@@ -12,7 +12,10 @@
 
 #include <cmocka.h>
 
+#include <linux/types.h>
+
 #include "attribute.h"
+#include "lockaudit.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -387,26 +390,67 @@ static void test_severity(void **state)
 {
 	(void)state;
 	/* held: never a finding, whatever else */
-	assert_int_equal(la_severity(LA_GROUP_DRIVER, 0, true, 0), LA_SEV_NONE);
-	assert_int_equal(la_severity(LA_GROUP_CORE, 0, true, 1), LA_SEV_NONE);
+	assert_int_equal(
+		la_severity(LA_GROUP_DRIVER, 0, true, 0, LA_HOLD_ANY, true),
+		LA_SEV_NONE);
+	assert_int_equal(
+		la_severity(LA_GROUP_CORE, 0, true, 1, LA_HOLD_ANY, true),
+		LA_SEV_NONE);
 	/* core path: by design */
-	assert_int_equal(la_severity(LA_GROUP_CORE, 1, true, 0), LA_SEV_INFO);
+	assert_int_equal(
+		la_severity(LA_GROUP_CORE, 1, true, 0, LA_HOLD_ANY, true),
+		LA_SEV_INFO);
 	/* the IOMMU core racing a lock holder: high, registered or not */
-	assert_int_equal(la_severity(LA_GROUP_CORE, 2, false, -1), LA_SEV_HIGH);
-	assert_int_equal(la_severity(LA_GROUP_CORE, 2, true, 1), LA_SEV_HIGH);
+	assert_int_equal(
+		la_severity(LA_GROUP_CORE, 2, false, -1, LA_HOLD_ANY, true),
+		LA_SEV_HIGH);
+	assert_int_equal(
+		la_severity(LA_GROUP_CORE, 2, true, 1, LA_HOLD_ANY, true),
+		LA_SEV_HIGH);
 	/* not registered yet: nothing else can reach the device */
-	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, false, 0), LA_SEV_LOW);
-	assert_int_equal(la_severity(LA_GROUP_UNCLASSIFIED, 1, false, 1),
+	assert_int_equal(
+		la_severity(LA_GROUP_DRIVER, 1, false, 0, LA_HOLD_ANY, true),
+		LA_SEV_LOW);
+	assert_int_equal(la_severity(LA_GROUP_UNCLASSIFIED, 1, false, 1,
+				     LA_HOLD_ANY, true),
 			 LA_SEV_LOW);
 	/* registered */
-	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, true, 1),
-			 LA_SEV_MEDIUM);
-	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, true, 0), LA_SEV_HIGH);
-	assert_int_equal(la_severity(LA_GROUP_DRIVER, 1, true, -1),
+	assert_int_equal(
+		la_severity(LA_GROUP_DRIVER, 1, true, 1, LA_HOLD_ANY, true),
+		LA_SEV_MEDIUM);
+	assert_int_equal(
+		la_severity(LA_GROUP_DRIVER, 1, true, 0, LA_HOLD_ANY, true),
+		LA_SEV_HIGH);
+	assert_int_equal(
+		la_severity(LA_GROUP_DRIVER, 1, true, -1, LA_HOLD_ANY, true),
+		LA_SEV_HIGH);
+	assert_int_equal(
+		la_severity(LA_GROUP_DRIVER, 2, true, -1, LA_HOLD_ANY, true),
+		LA_SEV_HIGH);
+	assert_int_equal(la_severity(LA_GROUP_UNCLASSIFIED, 1, true, 0,
+				     LA_HOLD_ANY, true),
 			 LA_SEV_HIGH);
-	assert_int_equal(la_severity(LA_GROUP_DRIVER, 2, true, -1),
+	/* rules as data: a rule's hold decides what breaks it */
+	assert_false(la_violation(LA_HELD, LA_HOLD_ANY));
+	assert_false(la_violation(LA_HELD, LA_HOLD_WRITE));
+	assert_true(la_violation(LA_HELD, LA_HOLD_READ));
+	assert_false(la_violation(LA_READ_HELD, LA_HOLD_ANY));
+	assert_true(la_violation(LA_READ_HELD, LA_HOLD_WRITE));
+	assert_false(la_violation(LA_READ_HELD, LA_HOLD_READ));
+	assert_true(la_violation(LA_UNLOCKED, LA_HOLD_READ));
+	assert_true(la_violation(LA_HELD_OTHER, LA_HOLD_ANY));
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, LA_READ_HELD, false, -1,
+				     LA_HOLD_ANY, false),
+			 LA_SEV_NONE);
+	/* no device: its registration cannot lower the severity */
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, LA_READ_HELD, false, -1,
+				     LA_HOLD_WRITE, false),
 			 LA_SEV_HIGH);
-	assert_int_equal(la_severity(LA_GROUP_UNCLASSIFIED, 1, true, 0),
+	assert_int_equal(la_severity(LA_GROUP_DRIVER, LA_UNLOCKED, false, 0,
+				     LA_HOLD_ANY, true),
+			 LA_SEV_LOW);
+	assert_int_equal(la_severity(LA_GROUP_UNCLASSIFIED, LA_UNLOCKED, false,
+				     0, LA_HOLD_ANY, false),
 			 LA_SEV_HIGH);
 	assert_string_equal(la_severity_name(LA_SEV_NONE), "none");
 	assert_string_equal(la_severity_name(LA_SEV_INFO), "info");

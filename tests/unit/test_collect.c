@@ -40,6 +40,22 @@
 #define A_LA_CALL	  0xffffffffc0a00000ULL
 #define A_LA_INIT	  0xffffffffc0a00100ULL
 
+/* a built-in rule's hook for func (device_lock_assert(dev), the device's
+ * mutex), as ruleset.c makes it */
+static const struct la_hook_def *D(const char *func)
+{
+	static struct la_hook_def d[4];
+	static unsigned int next;
+	struct la_hook_def *p = &d[next++ % 4];
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->func, sizeof(p->func), "%s", func);
+	snprintf(p->rule, sizeof(p->rule), "device_lock_assert(dev)");
+	snprintf(p->src, sizeof(p->src), "<built-in>/iommu.rules:9");
+	p->lock = LA_LOCK_DEV_MUTEX;
+	return p;
+}
+
 static struct ksyms *ks;
 
 /* tests/unit/data/kallsyms.txt (LA_TESTDATA names the directory) */
@@ -94,7 +110,8 @@ static void test_driver_site_fentry(void **state)
 	strcpy(v.devs[0].bus, "platform");
 	v.devs[0].registered = 1;
 	report__init(&r);
-	collect__site_to_report(ks, "acpi_dma_configure_id", true, &k, &v, &r);
+	collect__site_to_report(ks, D("acpi_dma_configure_id"), true, &k, &v,
+				&r);
 	assert_int_equal(r.nr_sites, 1);
 	s = &r.sites[0];
 	assert_string_equal(s->entry, "acpi_dma_configure_id");
@@ -132,7 +149,7 @@ static void test_core_site_kprobe_probe_lock(void **state)
 	(void)state;
 	set_stack(&k, ips, 3);
 	report__init(&r);
-	collect__site_to_report(ks, "iommu_probe_device", true, &k, &v, &r);
+	collect__site_to_report(ks, D("iommu_probe_device"), true, &k, &v, &r);
 	assert_int_equal(r.nr_sites, 1);
 	assert_int_equal(r.sites[0].group, LA_GROUP_CORE);
 	assert_string_equal(r.sites[0].core_path,
@@ -164,7 +181,8 @@ static void test_held_other_unterminated_strings(void **state)
 	memset(v.devs[0].driver, 'd', sizeof(v.devs[0].driver));
 	v.devs[1].ptr = 2; /* claimed, name not yet read: "?" */
 	report__init(&r);
-	collect__site_to_report(ks, "acpi_dma_configure_id", false, &k, &v, &r);
+	collect__site_to_report(ks, D("acpi_dma_configure_id"), false, &k, &v,
+				&r);
 	s = &r.sites[0];
 	assert_int_equal(s->holder_pid, 77);
 	assert_int_equal(strlen(s->holder_comm), LA_COMM_LEN);
@@ -192,13 +210,15 @@ static void test_truncated_and_bad_state(void **state)
 		k.ips[i] = A_DO_ONE_INITCALL + i;
 	k.nr_ips = 1000; /* corrupt: more than fit */
 	report__init(&r);
-	collect__site_to_report(ks, "of_dma_configure_id", false, &k, &v, &r);
+	collect__site_to_report(ks, D("of_dma_configure_id"), false, &k, &v,
+				&r);
 	assert_int_equal(r.nr_sites, 1);
 	assert_int_equal(r.sites[0].nr_frames, LA_MAX_STACK);
 	assert_true(r.sites[0].truncated);
 	assert_int_equal(r.sites[0].severity, LA_SEV_NONE);
 	k.state = LA_NR_STATES; /* not a state: ignored */
-	collect__site_to_report(ks, "of_dma_configure_id", false, &k, &v, &r);
+	collect__site_to_report(ks, D("of_dma_configure_id"), false, &k, &v,
+				&r);
 	assert_int_equal(r.nr_sites, 1);
 	report__free(&r);
 }
@@ -219,7 +239,8 @@ static void test_trampoline_mid_stack(void **state)
 	(void)state;
 	set_stack(&k, ips, 8);
 	report__init(&r);
-	collect__site_to_report(ks, "acpi_dma_configure_id", true, &k, &v, &r);
+	collect__site_to_report(ks, D("acpi_dma_configure_id"), true, &k, &v,
+				&r);
 	assert_int_equal(r.sites[0].group, LA_GROUP_DRIVER);
 	assert_string_equal(r.sites[0].function, "la_call_unlocked");
 	/* no [bpf] frame anywhere in what the report shows */
@@ -258,8 +279,9 @@ static void test_caller_merges_into_site(void **state)
 	c.seen_ns = 9000000000ULL; /* when the collector saw it grow */
 	c.devs[0] = v.devs[0].ptr;
 	report__init(&r);
-	collect__site_to_report(ks, "acpi_dma_configure_id", true, &k, &v, &r);
-	collect__caller_to_report(ks, "acpi_dma_configure_id", true, &c, &r);
+	collect__site_to_report(ks, D("acpi_dma_configure_id"), true, &k, &v,
+				&r);
+	collect__caller_to_report(ks, D("acpi_dma_configure_id"), true, &c, &r);
 	assert_int_equal(r.nr_sites, 1);
 	s = &r.sites[0];
 	assert_true(s->count == 1000000);
@@ -270,7 +292,7 @@ static void test_caller_merges_into_site(void **state)
 	assert_int_equal(s->nr_devs, 1);
 	/* an entry that counted nothing adds nothing */
 	c.count = 0;
-	collect__caller_to_report(ks, "acpi_dma_configure_id", true, &c, &r);
+	collect__caller_to_report(ks, D("acpi_dma_configure_id"), true, &c, &r);
 	assert_int_equal(r.nr_sites, 1);
 	assert_true(r.sites[0].count == 1000000);
 	report__free(&r);
@@ -279,7 +301,7 @@ static void test_caller_merges_into_site(void **state)
 	report__init(&r);
 	c.count = 7;
 	c.seen_ns = 0; /* never stamped: last seen no earlier than rep */
-	collect__caller_to_report(ks, "acpi_dma_configure_id", true, &c, &r);
+	collect__caller_to_report(ks, D("acpi_dma_configure_id"), true, &c, &r);
 	assert_int_equal(r.nr_sites, 1);
 	assert_true(r.sites[0].count == 7 && r.sites[0].by_caller == 7);
 	assert_true(r.sites[0].first_s == 1.0 && r.sites[0].last_s == 1.0);
@@ -384,9 +406,9 @@ static void test_reloaded_module_sites_apart(void **state)
 	set_stack(&k1, ips, 3);
 	set_stack(&k2, ips, 3);
 	report__init(&r);
-	collect__site_to_report(own, "acpi_dma_configure_id", true, &k1, &v1,
+	collect__site_to_report(own, D("acpi_dma_configure_id"), true, &k1, &v1,
 				&r);
-	collect__site_to_report(own, "acpi_dma_configure_id", true, &k2, &v2,
+	collect__site_to_report(own, D("acpi_dma_configure_id"), true, &k2, &v2,
 				&r);
 	report__merge_last(&r);
 	assert_int_equal(r.nr_sites, 2);
@@ -421,9 +443,9 @@ static void test_same_names_one_site(void **state)
 	set_stack(&k1, ips, 3);
 	set_stack(&k2, ips, 3);
 	report__init(&r);
-	collect__site_to_report(own, "acpi_dma_configure_id", true, &k1, &v1,
+	collect__site_to_report(own, D("acpi_dma_configure_id"), true, &k1, &v1,
 				&r);
-	collect__site_to_report(own, "acpi_dma_configure_id", true, &k2, &v2,
+	collect__site_to_report(own, D("acpi_dma_configure_id"), true, &k2, &v2,
 				&r);
 	assert_int_equal(r.nr_sites, 1);
 	assert_string_equal(r.sites[0].caller,

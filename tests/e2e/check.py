@@ -92,11 +92,11 @@ def exact_totals(rep, label):
     nested in another site's included): nothing lost."""
     d = rep["totals"]["dropped"]
     check(d == {"sites": 0, "events": 0, "stack_errors": 0, "concurrent": 0, "tracking": 0, "modules": 0,
-                "names": 0},
+                "names": 0, "paths": 0},
           f"{label}: nothing dropped {d}")
     check(rep["concurrent"] == [], f"{label}: no concurrent configuration seen (la_test's calls are sequential)")
     ok = True
-    per = {st: calls_by_entry(all_sites(rep), st) for st in ("held", "unlocked", "held_by_other")}
+    per = {st: calls_by_entry(all_sites(rep), st) for st in ("held", "unlocked", "held_by_other", "read_held")}
     for h in rep["hooks"]:
         for st, n in h["calls"].items():
             s = per[st].get(h["function"], 0)
@@ -109,7 +109,9 @@ def exact_totals(rep, label):
     nested = sum(n["count"] for x in all_sites(rep) for n in x.get("nested", []))
     # violations count outermost calls; the calls made inside them: nested
     outer = sum(x["count"] for x in all_sites(rep) if x["lock_state"] != "held")
-    check(t["calls_audited"] == calls and t["violations"] == t["unlocked"] + t["held_by_other"] and
+    # the device lock is a mutex: never read-held
+    check(t["calls_audited"] == calls and t["read_held"] == 0 and
+          t["violations"] == t["unlocked"] + t["held_by_other"] and
           t.get("nested", 0) == nested and calls == t["held"] + t["violations"] + nested and
           t["violations"] == outer,
           f"{label}: totals consistent ({t['calls_audited']} audited = {t['held']} held + "
@@ -172,7 +174,7 @@ a = la_test_sites(rep, "fentry", U, L, O)
 # held: L from la_test, plus e1000e's probe: once at insmod and once per rescan
 core_e = N if E in C["core_nic"] else 0
 check(a["attach"] == C["auto"] and
-      a["calls"] == {"held": L + N + 1, "unlocked": U + core_e, "held_by_other": O},
+      a["calls"] == {"held": L + N + 1, "unlocked": U + core_e, "held_by_other": O, "read_held": 0},
       f"fentry: {E} calls exactly held={L + N + 1} unlocked={U}+{core_e} other={O}, attached {C['auto']} "
       f"(got {a['calls']}, {a['attach']})")
 pcidev = {d["name"] for s in rep["held"] if s["entry_point"] == "pci_dma_configure"
@@ -226,7 +228,7 @@ check(all(h["attach"] in ("kprobe", "absent") for h in rep["hooks"]) and
       hook(rep, E)["attach"] == "kprobe", "kprobe: every present hook attached as kprobe")
 exact_totals(rep, "kprobe")
 a = la_test_sites(rep, "kprobe", K, K, K)
-check(a["calls"] == {"held": K, "unlocked": K, "held_by_other": K},
+check(a["calls"] == {"held": K, "unlocked": K, "held_by_other": K, "read_held": 0},
       f"kprobe: {E} calls exactly {K}/{K}/{K} (got {a['calls']})")
 
 # ---- phase 3: calls counted at their caller ----
@@ -332,14 +334,100 @@ tracked = sum(sum(h["calls"].values()) for h in rep["hooks"]
 check(d["modules"] == 2, f"drops: dropped.modules == 2 (la_test's load and unload) (got {d['modules']})")
 check(d["tracking"] == tracked,
       f"drops: dropped.tracking == calls on entry points with the exit hooked: {d['tracking']} == {tracked}")
-check((d["sites"], d["events"], d["stack_errors"], d["concurrent"], d["names"]) == (0, 0, 0, 0, 0),
-      f"drops: nothing else dropped {d}")
+check((d["sites"], d["events"], d["stack_errors"], d["concurrent"], d["names"], d["paths"]) ==
+      (0, 0, 0, 0, 0, 0), f"drops: nothing else dropped {d}")
 # not vacuous: la_test's U calls at E are there, and tracked where an exit
 # can be hooked (not with arm64 kprobes: a kretprobe hides the caller)
 he = hook(rep, E)
 e_tracked = he["attach"] != "absent" and "exit not hooked" not in he["reason"]
 check(he["calls"]["unlocked"] == U and e_tracked == (he["attach"] == "fentry" or arch == "x86_64"),
       f"drops: {E} has la_test's {U} unlocked calls ({he['calls']}), tracked: {e_tracked} ({he['attach']})")
+
+# ---- phase 6: rules as data (la_test rules=R, tests/e2e/la_test.rules) ----
+# Every kind of call R times from its own caller: per (rule, caller) one
+# lock state and exactly R calls. Other code calls find_vma and
+# rtnl_is_locked too: only la_test's sites are counted exactly here; the
+# NULL on the path (device_match_name on the bus device, which has no
+# parent) is the only one in the run: dropped.paths == R.
+R = 3
+RULE_SRC = {6: ("device_match_name", "lockdep_assert_held(&dev->parent->mutex)", "any"),
+            8: ("rtnl_is_locked", "ASSERT_RTNL()", "any"),
+            10: ("find_vma", "mmap_assert_locked(mm)", "any"),
+            11: ("find_vma", "mmap_assert_write_locked(mm)", "write")}
+# (rule line, la_test caller) -> (lock state, severity, holder kthread)
+RULE_SITES = {
+    (6, "la_path_held"): ("held", "none", None),
+    (6, "la_path_unlocked"): ("unlocked", "high", None),
+    (6, "la_path_other"): ("held_by_other", "high", "la_path_holder"),
+    (8, "la_rtnl_held"): ("held", "none", None),
+    (8, "la_rtnl_unlocked"): ("unlocked", "high", None),
+    (8, "la_rtnl_other"): ("held_by_other", "high", "la_rtnl_holder"),
+    (10, "la_vma_write"): ("held", "none", None),
+    (11, "la_vma_write"): ("held", "none", None),
+    (10, "la_vma_read"): ("read_held", "none", None),
+    (11, "la_vma_read"): ("read_held", "high", None),
+    (10, "la_vma_unlocked"): ("unlocked", "high", None),
+    (11, "la_vma_unlocked"): ("unlocked", "high", None),
+    (10, "la_vma_other"): ("held_by_other", "high", "la_mm_holder"),
+    (11, "la_vma_other"): ("held_by_other", "high", "la_mm_holder"),
+}
+for mode in ("auto", "kprobe"):
+    lab = f"rules-{mode}"
+    rep = json.loads(section(lab))
+    validate(rep, "report.schema.json")
+    check(re.search(rf"^run6-{mode} exit 0$", text, re.M) is not None, f"{lab}: run exits 0")
+    m = re.search(rf"^phase6-{mode}: la_test: rules={R} done={11 * R} path_holder=(\d+) "
+                  r"rtnl_holder=(\d+) mm_holder=(\d+)\r?$", text, re.M)
+    check(m is not None, f"{lab}: la_test made its {11 * R} calls and started three holders")
+    pids = dict(zip(("la_path_holder", "la_rtnl_holder", "la_mm_holder"),
+                    (int(x) for x in m.groups()))) if m else {}
+    want_attach = C["auto"] if mode == "auto" else "kprobe"
+    got_hooks = [(h["function"], h["attach"], h.get("rule", {}).get("source")) for h in rep["hooks"]]
+    check(got_hooks == [(RULE_SRC[n][0], want_attach, f"/add/la_test.rules:{n}") for n in (6, 8, 10, 11)],
+          f"{lab}: the four rules, in file order, attached {want_attach}: {got_hooks}")
+    got = {}
+    for x in all_sites(rep):
+        if x.get("module") != "la_test" or not x["function"].startswith("la_"):
+            continue
+        n = int(x["rule"]["source"].rsplit(":", 1)[1])
+        key = (n, x["function"])
+        holder = x.get("holder", {})
+        st = (x["lock_state"], x["severity"], holder.get("comm"), holder.get("pid"),
+              x["rule"]["assertion"], x["rule"]["hold"], x["registered"], x["devices"],
+              x["iommu_probe_device_lock"], x["entry_point"])
+        prev = got.get(key)
+        # sites of one (rule, caller) must agree on everything but count
+        got[key] = (got.get(key, (0,))[0] + x["count"],) + (st if prev is None or prev[1:] == st
+                                                             else ("mixed", prev[1:], st))
+    want = {}
+    for (n, fn), (state, sev, hold_comm) in RULE_SITES.items():
+        want[(n, fn)] = (R, state, sev, hold_comm, pids.get(hold_comm) if hold_comm else None,
+                         RULE_SRC[n][1], RULE_SRC[n][2], None, [], "absent", RULE_SRC[n][0])
+    check(got == want, f"{lab}: la_test's {len(want)} sites exactly, by rule and caller "
+          "(count, state, severity, holder, rule, no device)",
+          f"got  {sorted(got.items())}\n       want {sorted(want.items())}")
+    d = rep["totals"]["dropped"]
+    check(d["paths"] == R, f"{lab}: dropped.paths == {R} (la_path_null: NULL on the path) ({d['paths']})")
+    check((d["sites"], d["events"], d["stack_errors"], d["concurrent"], d["names"]) == (0, 0, 0, 0, 0),
+          f"{lab}: nothing else dropped {d}")
+    rt = section(f"rules-text-{mode}")
+    check("lockaudit: locking rules (4)" in rt and
+          "rule find_vma: mmap_assert_write_locked(mm) (/add/la_test.rules:11)" in rt and
+          "held for read (by the caller or another task: readers are not recorded)" in rt,
+          f"{lab}: the text report names the rules and the read hold")
+
+# the example rule files, resolved against this kernel's BTF and kallsyms
+# (no BPF): exit 0, every rule resolved, but for functions this kernel
+# lacks (iommu_setup_default_domain is 6.6+)
+for f, funcs in (("iommu-group", ["iommu_setup_default_domain"]), ("mmap", ["find_vma"]),
+                 ("pci-reset", ["pci_reset_function_locked"]),
+                 ("rtnl", ["rtnl_is_locked", "__netdev_notify_peers", "netdev_rx_handler_unregister"])):
+    doc = json.loads(section(f"rules-check-{f}"))
+    st = [(r["function"], r["status"]) for r in doc["rules"]]
+    want = [(fn, "absent" if (fn == "iommu_setup_default_domain" and kver.startswith("6.1")) else "resolved")
+            for fn in funcs]
+    check(re.search(rf"^rules-check {f}.rules exit 0$", text, re.M) is not None and st == want,
+          f"rules {f}.rules: exit 0, {want} (got {st}; {section(f'rules-check-err-{f}').strip()})")
 
 # ---- hostile environments ----
 # the message is the line right after the exit status (the guest cats it);

@@ -75,13 +75,13 @@ held = [s for s in r1["held"] if any(d["driver"] == "e1000e" for d in s["devices
         and s["entry_point"] == "pci_dma_configure"]
 check(sum(s["count"] for s in held) == 1, "e1000e's probe counted with the lock held, once")
 a = next(h for h in r1["hooks"] if h["function"] == E)
-check(a["calls"] == {"held": 2, "unlocked": U + W + C, "held_by_other": O},
+check(a["calls"] == {"held": 2, "unlocked": U + W + C, "held_by_other": O, "read_held": 0},
       f"{E} counted while no process ran: held 2, unlocked {U}+{W}+{C}, other {O} ({a['calls']})")
 
 r2 = section("collect2")
 validate(r2, "collect2")
 a2 = next(h for h in r2["hooks"] if h["function"] == E)
-check(a2["calls"] == {"held": 2, "unlocked": U + W + C + K, "held_by_other": O},
+check(a2["calls"] == {"held": 2, "unlocked": U + W + C + K, "held_by_other": O, "read_held": 0},
       f"SIGKILLed run lost nothing: unlocked={U}+{W}+{C}+{K} (got {a2['calls']})")
 # the first load's U calls (named by the kernel) and the loaded one's K are
 # one site: the same function of the same module

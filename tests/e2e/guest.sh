@@ -154,6 +154,32 @@ echo "run5 exit $rc"
 grep '^lockaudit: test build: map ' /tmp/run5.out
 dump drops /tmp/drops.json
 
+# ---- phase 6: rules as data (--rules /add/la_test.rules) ----
+# la_test rules=R: each kind of call R times from its own caller (see
+# tests/kmod/la_test.c); with fentry where it attaches, then kprobes. Then
+# the example rule files resolved against this kernel (lockaudit rules).
+R=3
+for mode in auto kprobe; do
+	rm -f /tmp/run6.out
+	lockaudit run --rules /add/la_test.rules --attach $mode --json /tmp/rules.json >/tmp/run6.out 2>&1 &
+	pid=$!
+	wait_for /tmp/run6.out watching
+	insmod "$LA_TESTMOD" rules=$R "$@" || fail "insmod la_test rules"
+	echo "phase6-$mode: $(dmesg | grep -o 'la_test: rules=.*' | tail -n 1)"
+	rmmod la_test || fail "rmmod la_test (rules)"
+	kill -INT $pid
+	stop_wait $pid
+	echo "run6-$mode exit $rc"
+	dump rules-text-$mode /tmp/run6.out
+	dump rules-$mode /tmp/rules.json
+done
+for f in /add/iommu-group.rules /add/mmap.rules /add/pci-reset.rules /add/rtnl.rules; do
+	lockaudit rules --json "$f" >/tmp/rules-check.json 2>/tmp/rules-check.err
+	echo "rules-check $(basename "$f") exit $?"
+	dump "rules-check-$(basename "$f" .rules)" /tmp/rules-check.json
+	dump "rules-check-err-$(basename "$f" .rules)" /tmp/rules-check.err
+done
+
 # ---- hostile environments that need a real kernel ----
 sysctl -w kernel.kptr_restrict=2 >/dev/null
 lockaudit run --duration 1 >/tmp/kptr.out 2>&1

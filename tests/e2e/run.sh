@@ -43,6 +43,10 @@ for c in "${cells[@]}"; do
 	testbin=$top/build/lockaudit-test
 	[ "$arch" = arm64 ] && testbin=$top/build/arm64/lockaudit-test
 	adds=(--add "$testbin") # phase 5: drops forced by the test build
+	# phase 6: rules as data, and the example rule files
+	for r in "$top/tests/e2e/la_test.rules" "$top"/rules/{iommu-group,mmap,pci-reset,rtnl}.rules; do
+		adds+=(--add "$r")
+	done
 	if guest "$arch" "$k" "$log" guest.sh $U $L $O $N $K "${extra[@]}" &&
 		/usr/bin/python3 "$top/tests/e2e/check.py" "$log" "$arch" "$k" $U $L $O $N $K; then
 		pass=$((pass + 1))

@@ -52,6 +52,23 @@
  *             the lock.  Init returns once every lock is held and prints
  *             la_test: hold_pci=N held
  *
+ *   rules=K     rules as data (lockaudit --rules tests/e2e/la_test.rules):
+ *               calls of kernel functions whose locking rule lockaudit
+ *               checks, K of each kind, each kind from its own caller:
+ *               device_match_name(la_test's device), its parent's mutex
+ *               (&dev->parent->mutex): held (la_path_held), not held
+ *               (la_path_unlocked), held by kthread "la_path_holder"
+ *               (la_path_other); and on the parent itself, which has no
+ *               parent (la_path_null: a NULL on the rule's path);
+ *               rtnl_is_locked(): under rtnl_lock() (la_rtnl_held),
+ *               without (la_rtnl_unlocked), while kthread "la_rtnl_holder"
+ *               holds RTNL (la_rtnl_other);
+ *               find_vma(insmod's mm, 0): under mmap_write_lock
+ *               (la_vma_write), mmap_read_lock (la_vma_read), without
+ *               (la_vma_unlocked), while kthread "la_mm_holder" holds it for
+ *               write (la_vma_other).  Prints
+ *               la_test: rules=K done=D path_holder=P rtnl_holder=R mm_holder=M
+ *
  * Stress modes (after the calls above, in this order; all on la_test's own
  * device, or the pci= device; with fresh=1 on la_test.0):
  *   flood=N threads=T  T kthreads "la_flood/I", released together (one
@@ -102,6 +119,9 @@
 #include <linux/math64.h>
 #include <linux/sched.h>
 #include <linux/sort.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/rtnetlink.h>
 
 /*
  * noinline is not enough: gcc's IPA-SRA would rename the callers to
@@ -181,6 +201,9 @@ module_param(bench, int, 0444);
 MODULE_PARM_DESC(bench, "one timed loop of this many unlocked calls (from la_bench_call)");
 static int settle;
 module_param(settle, int, 0444);
+
+static int rules;
+module_param(rules, int, 0444);
 MODULE_PARM_DESC(settle, "bench: one untimed call first, then sleep this many ms (an auditor's steady state)");
 
 #define LA_MAX_THREADS 64
@@ -315,6 +338,214 @@ static int la_run_child(struct device *parent, int k)
 	}
 	la_call_child(&la_child_pdev->dev, k);
 	return 0;
+}
+
+/* ---- rules=K: kernel functions under rules of their own (la_test.rules) */
+static struct device *la_rules_dev; /* la_test's device; parent: its bus */
+static struct mm_struct *la_rules_mm; /* insmod's */
+static int la_rules_done;
+static volatile unsigned long la_rules_sink;
+
+static la_caller int la_path_held(int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++, la_rules_done++) {
+		device_lock(la_rules_dev->parent);
+		la_rules_sink += device_match_name(la_rules_dev, "la_test");
+		device_unlock(la_rules_dev->parent);
+	}
+	return la_rules_done;
+}
+
+static la_caller int la_path_unlocked(int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++, la_rules_done++)
+		la_rules_sink += device_match_name(la_rules_dev, "la_test");
+	return la_rules_done;
+}
+
+static la_caller int la_path_other(int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++, la_rules_done++)
+		la_rules_sink += device_match_name(la_rules_dev, "la_test");
+	return la_rules_done;
+}
+
+/* the bus device has no parent: the rule's path meets NULL */
+static la_caller int la_path_null(int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++, la_rules_done++)
+		la_rules_sink +=
+			device_match_name(la_rules_dev->parent, "la_test");
+	return la_rules_done;
+}
+
+static la_caller int la_rtnl_held(int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++, la_rules_done++) {
+		rtnl_lock();
+		la_rules_sink += rtnl_is_locked();
+		rtnl_unlock();
+	}
+	return la_rules_done;
+}
+
+static la_caller int la_rtnl_unlocked(int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++, la_rules_done++)
+		la_rules_sink += rtnl_is_locked();
+	return la_rules_done;
+}
+
+static la_caller int la_rtnl_other(int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++, la_rules_done++)
+		la_rules_sink += rtnl_is_locked();
+	return la_rules_done;
+}
+
+static la_caller int la_vma_write(int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++, la_rules_done++) {
+		mmap_write_lock(la_rules_mm);
+		la_rules_sink += (unsigned long)find_vma(la_rules_mm, 0);
+		mmap_write_unlock(la_rules_mm);
+	}
+	return la_rules_done;
+}
+
+static la_caller int la_vma_read(int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++, la_rules_done++) {
+		mmap_read_lock(la_rules_mm);
+		la_rules_sink += (unsigned long)find_vma(la_rules_mm, 0);
+		mmap_read_unlock(la_rules_mm);
+	}
+	return la_rules_done;
+}
+
+/* insmod's mm, quiescent (its only thread is here): walked unlocked */
+static la_caller int la_vma_unlocked(int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++, la_rules_done++)
+		la_rules_sink += (unsigned long)find_vma(la_rules_mm, 0);
+	return la_rules_done;
+}
+
+static la_caller int la_vma_other(int k)
+{
+	int i;
+
+	for (i = 0; i < k; i++, la_rules_done++)
+		la_rules_sink += (unsigned long)find_vma(la_rules_mm, 0);
+	return la_rules_done;
+}
+
+/* a kthread holding one lock while la_test calls in */
+struct la_lockhold {
+	void (*lock)(bool take);
+	struct completion held, release, done;
+};
+
+static void la_lock_path(bool take)
+{
+	if (take)
+		device_lock(la_rules_dev->parent);
+	else
+		device_unlock(la_rules_dev->parent);
+}
+
+static void la_lock_rtnl(bool take)
+{
+	if (take)
+		rtnl_lock();
+	else
+		rtnl_unlock();
+}
+
+static void la_lock_mm(bool take)
+{
+	if (take)
+		mmap_write_lock(la_rules_mm);
+	else
+		mmap_write_unlock(la_rules_mm);
+}
+
+static int la_lockhold_fn(void *data)
+{
+	struct la_lockhold *h = data;
+
+	h->lock(true);
+	complete(&h->held);
+	wait_for_completion(&h->release);
+	h->lock(false);
+	kthread_complete_and_exit(&h->done, 0);
+}
+
+/* call(k) while kthread name holds the lock; its pid, or -errno */
+static int la_while_held(void (*lock)(bool), const char *name,
+			 int (*call)(int), int k)
+{
+	struct la_lockhold h = {.lock = lock};
+	struct task_struct *t;
+	int pid;
+
+	init_completion(&h.held);
+	init_completion(&h.release);
+	init_completion(&h.done);
+	t = kthread_run(la_lockhold_fn, &h, "%s", name);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	pid = task_pid_nr(t);
+	wait_for_completion(&h.held);
+	call(k);
+	complete(&h.release);
+	wait_for_completion(&h.done);
+	return pid;
+}
+
+static void la_run_rules(struct device *dev, int k)
+{
+	int pp, rp, mp;
+
+	la_rules_dev = dev;
+	la_rules_mm = current->mm;
+	if (!dev->parent || !la_rules_mm) {
+		pr_err("la_test: rules: no parent device or no mm\n");
+		return;
+	}
+	la_path_held(k);
+	la_path_unlocked(k);
+	pp = la_while_held(la_lock_path, "la_path_holder", la_path_other, k);
+	la_path_null(k);
+	la_rtnl_held(k);
+	la_rtnl_unlocked(k);
+	rp = la_while_held(la_lock_rtnl, "la_rtnl_holder", la_rtnl_other, k);
+	la_vma_write(k);
+	la_vma_read(k);
+	la_vma_unlocked(k);
+	mp = la_while_held(la_lock_mm, "la_mm_holder", la_vma_other, k);
+	pr_info("la_test: rules=%d done=%d path_holder=%d rtnl_holder=%d mm_holder=%d\n",
+		k, la_rules_done, pp, rp, mp);
 }
 
 struct la_holder {
@@ -882,7 +1113,7 @@ static int la_test_init(void)
 	flood = max(flood, 0);
 	race = max(race, 0);
 	bench = max(bench, 0);
-	stress = flood > 0 || race > 0 || bench > 0;
+	stress = flood > 0 || race > 0 || bench > 0 || rules > 0;
 	n = unlocked + locked + other;
 	if (pci && fresh) {
 		pr_err("la_test: fresh=1 does not work with pci=\n");
@@ -971,6 +1202,8 @@ static int la_test_init(void)
 		if (ret)
 			pr_err("la_test: core_other: %d\n", ret);
 	}
+	if (sdev && rules > 0)
+		la_run_rules(sdev, rules);
 	if (sdev && flood > 0)
 		la_run_flood(sdev);
 	if (sdev && race > 0)

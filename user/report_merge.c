@@ -355,10 +355,20 @@ static int read_head(struct jreader *jr, json_object *o, struct la_report *r)
 	const char *schema = jget_str(jr, o, "schema"), *started;
 	uint64_t sources;
 
-	if (jr->failed || strcmp(schema, LA_SCHEMA)) {
+	if (jr->failed ||
+	    (strcmp(schema, LA_SCHEMA) && strcmp(schema, LA_SCHEMA_V1))) {
 		snprintf(jr->err, jr->errlen,
 			 "%s: not a lockaudit report (schema '%s', want '%s')",
 			 jr->path, schema, LA_SCHEMA);
+		return -1;
+	}
+	/* a merged /1 report does not say which runs saw a site */
+	if (!strcmp(schema, LA_SCHEMA_V1) &&
+	    json_object_object_get_ex(o, "runs", NULL)) {
+		snprintf(jr->err, jr->errlen,
+			 "%s: a merged %s report (its sites do not name their "
+			 "runs): merge the reports it was made of",
+			 jr->path, LA_SCHEMA_V1);
 		return -1;
 	}
 	read_runs(jr, o, r);

@@ -108,6 +108,7 @@ REPORT_MODS := report report_index report_sort report_fold report_text \
 	json esc \
 	$(ATTR_MODS)
 UNIT_test_report := $(REPORT_MODS) live
+UNIT_test_fleet := $(REPORT_MODS)
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
 	hooks watch maps pin pincheck
 RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \

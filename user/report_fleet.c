@@ -92,26 +92,28 @@ void la_ranges_union(struct la_rsite *dst, const struct la_rsite *src)
 /* ---- machines and kernels, for the writers ---------------------------- */
 
 struct la_fleet {
-	size_t nr_runs;		/* r->nr_runs, or 1 for a live report */
-	uint32_t *run_machine;	/* by run: machine (hostname) id */
-	uint32_t *run_pair;	/* by run: (hostname, kernel) id */
-	uint32_t *pair_kernel;	/* by pair: kernel id */
-	const char **kernel;	/* by kernel id (ids in name order) */
+	size_t nr_runs;	       /* r->nr_runs, at least 1 */
+	uint32_t *run_machine; /* by run: machine (hostname) id */
+	uint32_t *run_pair;    /* by run: (hostname, kernel) id */
+	uint32_t *pair_kernel; /* by pair: kernel id */
+	const char **kernel;   /* by kernel id (ids in name order) */
 	uint32_t nr_machines, nr_kernels, nr_pairs;
 	/* scratch for counting one site: stamps and counts */
 	uint32_t gen, *stamp_machine, *stamp_pair, *kcount;
 };
 
+/* run i's names; a report of one run is named as its JSON names it (the
+ * top-level names, as merged), which is what reading it back gives */
 static const char *run_host(const struct la_report *r, size_t i)
 {
-	return r->nr_runs ? r->runs[i].hostname
-	       : r->hostname ? r->hostname
-			     : "";
+	return r->nr_runs > 1 ? r->runs[i].hostname
+	       : r->hostname  ? r->hostname
+			      : "";
 }
 
 static const char *run_kernel(const struct la_report *r, size_t i)
 {
-	return r->nr_runs ? r->runs[i].kernel : r->kernel ? r->kernel : "";
+	return r->nr_runs > 1 ? r->runs[i].kernel : r->kernel ? r->kernel : "";
 }
 
 /* run indexes compared by hostname (r: the report) */
@@ -208,9 +210,9 @@ void la_fleet_build(struct la_report *view)
 	f->run_pair = xrealloc(NULL, n * sizeof(*f->run_pair));
 	f->nr_machines = intern(n, order, cmp_host, view, f->run_machine);
 	f->nr_kernels = intern(n, order, cmp_kernel, view, kernel_id);
-	f->nr_pairs = intern(n, order, cmp_pair,
-			     (uint32_t *[2]){f->run_machine, kernel_id},
-			     f->run_pair);
+	f->nr_pairs =
+		intern(n, order, cmp_pair,
+		       (uint32_t *[2]){f->run_machine, kernel_id}, f->run_pair);
 	f->kernel = xcalloc(f->nr_kernels, sizeof(*f->kernel));
 	f->pair_kernel = xcalloc(f->nr_pairs, sizeof(*f->pair_kernel));
 	for (size_t i = 0; i < n; i++) {
@@ -279,8 +281,8 @@ static size_t take_kcounts(struct la_fleet *f, struct la_kcount *out,
 	all = xrealloc(NULL, (f->nr_kernels + 1) * sizeof(*all));
 	for (uint32_t k = 0; k < f->nr_kernels; k++) {
 		if (f->kcount[k])
-			all[n++] = (struct la_kcount){f->kernel[k],
-						      f->kcount[k]};
+			all[n++] =
+				(struct la_kcount){f->kernel[k], f->kcount[k]};
 		f->kcount[k] = 0;
 	}
 	qsort(all, n, sizeof(*all), cmp_kcount);
@@ -308,8 +310,8 @@ size_t la_fleet_kernels_of(const struct la_report *view,
 	return take_kcounts(f, out, max);
 }
 
-size_t la_fleet_all_kernels(const struct la_report *view,
-			    struct la_kcount *out, size_t max)
+size_t la_fleet_all_kernels(const struct la_report *view, struct la_kcount *out,
+			    size_t max)
 {
 	struct la_fleet *f = view->fleet;
 

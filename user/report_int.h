@@ -150,7 +150,7 @@ size_t la_fleet_kernels_of(const struct la_report *view,
 			   const struct la_rsite *s, struct la_kcount *out,
 			   size_t max);
 /* the kernels of the whole report, each with its machines, as above */
-size_t la_fleet_all_kernels(const struct la_report *view,
-			    struct la_kcount *out, size_t max);
+size_t la_fleet_all_kernels(const struct la_report *view, struct la_kcount *out,
+			    size_t max);
 
 #endif

@@ -437,9 +437,9 @@ static uint64_t run_hash(const void *item)
 {
 	const struct la_run *x = item;
 
-	return la_hash_str(la_hash_str(la_hash_str(LA_HASH_SEED, x->hostname),
-				       x->kernel),
-			   x->started);
+	return la_hash_str(
+		la_hash_str(la_hash_str(LA_HASH_SEED, x->hostname), x->kernel),
+		x->started);
 }
 
 /* key: a struct la_run */

@@ -34,8 +34,9 @@ static const char *esc(struct tw *w, const char *s)
 static void text_kernels(struct tw *w, const struct la_kcount *k, size_t n)
 {
 	for (size_t i = 0; i < n && i < LA_TEXT_KERNELS; i++)
-		fprintf(w->out, "%s%s (%" PRIu32 ")", i ? ", " : ", kernels: ",
-			esc(w, k[i].kernel), k[i].machines);
+		fprintf(w->out, "%s%s (%" PRIu32 ")",
+			i ? ", " : ", kernels: ", esc(w, k[i].kernel),
+			k[i].machines);
 	if (n > LA_TEXT_KERNELS)
 		fprintf(w->out, ", +%zu more", n - LA_TEXT_KERNELS);
 }

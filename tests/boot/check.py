@@ -104,7 +104,7 @@ try:
 except ValueError as e:
     check(False, "the JSON report parses", f"{e}: {raw[:300]!r}")
     finish()
-check(rep.get("schema") == "lockaudit.report/1", "schema lockaudit.report/1")
+check(rep.get("schema") == "lockaudit.report/2", "schema lockaudit.report/2")
 ok, out, err = validate(json.dumps(rep), python=sys.executable)
 check(ok, "report validates against docs/report.schema.json", (out + err).strip())
 

@@ -274,7 +274,7 @@ else
 	bad "merged report validates against the schema" "no $T/out.json"
 fi
 
-expect "report --json - writes only JSON to stdout" 0 '"schema":"lockaudit.report/1"' \
+expect "report --json - writes only JSON to stdout" 0 '"schema":"lockaudit.report/2"' \
 	"$BIN" report $GOLDEN --json -
 if [ "$rc" -eq 0 ]; then
 	cp "$OUT" "$T/stdout.json"

@@ -1387,7 +1387,7 @@ static void test_error_wrong_schema(void **state)
 
 	expect_content_error(
 		fx, "{\"schema\": \"lockaudit.probes/1\", \"hooks\": []}\n",
-		"schema 'lockaudit.probes/1', want 'lockaudit.report/1'");
+		"schema 'lockaudit.probes/1', want 'lockaudit.report/2'");
 	expect_content_error(fx, "{\"kernel\": \"6.1.0\"}\n",
 			     "not a lockaudit report");
 	expect_content_error(fx, "{\"schema\": 1}\n", "not a lockaudit report");

@@ -290,6 +290,12 @@ bench:
 bench-report: $(OUT)/lockaudit
 	bash bench/report-scale.sh --bin $(OUT)/lockaudit
 
+# `lockaudit report` over 10,000 generated machine reports: time and RSS
+# (docs/benchmarks.md, "Fleet merging"; not part of make check)
+.PHONY: bench-fleet
+bench-fleet: $(OUT)/lockaudit
+	bash bench/fleet.sh --bin $(OUT)/lockaudit
+
 PREFIX ?= /usr
 install: $(OUT)/lockaudit
 	bash dist/install.sh "$(DESTDIR)" "$(PREFIX)" $(OUT)/lockaudit

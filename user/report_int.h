@@ -121,7 +121,7 @@ void report__unfold(struct la_report *view);
  * sharing a hostname count as one.
  */
 
-/* Add run idx to s's runs. */
+/* Add runs lo..hi to s's runs. */
 void la_ranges_add(struct la_rsite *s, uint32_t lo, uint32_t hi);
 /* Add src's runs to dst's (a union). */
 void la_ranges_union(struct la_rsite *dst, const struct la_rsite *src);

@@ -104,9 +104,11 @@ UNIT_test_classify := $(ATTR_MODS)
 UNIT_test_ksyms := ksyms
 UNIT_test_ksyms_records := ksyms
 REPORT_MODS := report report_index report_sort report_fold report_text \
-	report_json report_read report_scan report_merge json esc \
+	report_json report_read report_scan report_merge report_fleet \
+	json esc \
 	$(ATTR_MODS)
 UNIT_test_report := $(REPORT_MODS) live
+UNIT_test_fleet := $(REPORT_MODS)
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
 	hooks watch maps pin pincheck
 RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \
@@ -287,6 +289,12 @@ bench:
 .PHONY: bench-report
 bench-report: $(OUT)/lockaudit
 	bash bench/report-scale.sh --bin $(OUT)/lockaudit
+
+# `lockaudit report` over 10,000 generated machine reports: time and RSS
+# (docs/benchmarks.md, "Fleet merging"; not part of make check)
+.PHONY: bench-fleet
+bench-fleet: $(OUT)/lockaudit
+	bash bench/fleet.sh --bin $(OUT)/lockaudit
 
 PREFIX ?= /usr
 install: $(OUT)/lockaudit

@@ -131,6 +131,7 @@ static void site_free(struct la_rsite *s)
 	for (i = 0; i < s->nr_nested; i++)
 		free(s->nested[i].entry);
 	free(s->nested);
+	free(s->ranges);
 }
 
 static void race_free(struct la_rrace *x)
@@ -526,6 +527,7 @@ static void merge_site(struct la_report *r, struct la_rsite *in)
 		for (size_t k = 0; k < in->nr_nested; k++)
 			report__add_nested(s, in->nested[k].entry,
 					   in->nested[k].count);
+		la_ranges_union(s, in);
 		site_free(in);
 		return;
 	}

@@ -16,7 +16,7 @@
 
 #define LA_SECONDS_MAX	   1e12 /* seconds read from a report: ~31,700 years */
 #define LA_SCHEMA	   "lockaudit.report/2"
-#define LA_SCHEMA_V1	   "lockaudit.report/1" /* read too */
+#define LA_SCHEMA_V1	   "lockaudit.report/1" /* read: single runs only */
 #define LA_REPORT_MAX_DEVS 16 /* example devices kept per site when merging */
 /* Reading reports: only regular files up to this size are read. */
 #define LA_REPORT_MAX_BYTES (256u << 20)
@@ -31,6 +31,11 @@ struct la_rdev {
 	char *bus;    /* "" if none */
 	char *driver; /* "" if no driver is bound */
 	bool registered;
+};
+
+/* Runs lo..hi (indexes into struct la_report's runs), both included. */
+struct la_rrange {
+	uint32_t lo, hi;
 };
 
 /* A watched call made inside a site's call (same task, same device). */
@@ -72,6 +77,12 @@ struct la_rsite {
 	 * by entry point (folded in by the writers, or read back) */
 	size_t nr_nested;
 	struct la_rnested *nested;
+	/* the runs it was seen in (report_fleet.c): sorted, apart, not
+	 * touching; none in a live report (its one run) */
+	size_t nr_ranges, cap_ranges;
+	struct la_rrange *ranges;
+	/* the writers' view only (report__fold): machines it was seen on */
+	uint32_t machines;
 };
 
 /* Two tasks inside watched functions for one device at once. */
@@ -126,7 +137,7 @@ struct la_report {
 	uint64_t dropped_paths;	   /* calls whose rule's lock was unreachable */
 	/* the runs merged in (report__merge_file); written as "runs" when
 	 * more than one */
-	size_t nr_runs;
+	size_t nr_runs, cap_runs;
 	struct la_run *runs;
 	/* report__merge_file: all site counts, concurrent counts and hook
 	 * calls read so far, each kept <= LA_COUNT_MAX, so that no merged sum
@@ -134,8 +145,10 @@ struct la_report {
 	uint64_t read_counts, read_races, read_calls;
 	/* report_index.c's hash indexes (sites, races, hooks): identity -> the
 	 * first item with it, over the first indexed[i] items */
-	struct la_index *index[3];
-	size_t indexed[3];
+	struct la_index *index[4];
+	size_t indexed[4];
+	/* the writers' view only (report__fold): machines and kernels */
+	struct la_fleet *fleet;
 };
 
 /* Add a concurrent finding (strings and frames copied), merging it into an

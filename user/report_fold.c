@@ -236,10 +236,12 @@ void report__fold(const struct la_report *r, struct la_report *view,
 {
 	*view = *r;
 	view->sites = fold_sites(r, &view->nr_sites, nested);
+	la_fleet_build(view);
 	report__sort(view);
 }
 
 void report__unfold(struct la_report *view)
 {
+	la_fleet_free(view);
 	fold_free(view->sites, view->nr_sites);
 }

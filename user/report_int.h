@@ -20,7 +20,7 @@
 /* ---- report_index.c: hash indexes ------------------------------------ */
 
 /* r->index[] and r->indexed[]: which array of the report */
-enum { IDX_SITES, IDX_RACES, IDX_HOOKS };
+enum { IDX_SITES, IDX_RACES, IDX_HOOKS, IDX_RUNS };
 
 struct la_slot {
 	uint64_t hash;
@@ -111,5 +111,46 @@ bool report__next_group(const struct la_report *r, enum la_section sec,
 void report__fold(const struct la_report *r, struct la_report *view,
 		  uint64_t nested[LA_NR_STATES]);
 void report__unfold(struct la_report *view);
+
+/* ---- report_fleet.c: machines and kernels ---------------------------- */
+
+/*
+ * A machine is a hostname: the runs of a report (r->runs; a live report is
+ * its own one run) on one hostname are one machine, whatever their kernels
+ * and start times. Reports carry no boot or machine id, so two machines
+ * sharing a hostname count as one.
+ */
+
+/* Add runs lo..hi to s's runs. */
+void la_ranges_add(struct la_rsite *s, uint32_t lo, uint32_t hi);
+/* Add src's runs to dst's (a union). */
+void la_ranges_union(struct la_rsite *dst, const struct la_rsite *src);
+
+/* a kernel and the machines a site was seen on with it */
+struct la_kcount {
+	const char *kernel;
+	uint32_t machines;
+};
+
+/* The machines and kernels of r's runs, for the writers: view->fleet set
+ * and each site's machines (report__fold does it). */
+void la_fleet_build(struct la_report *view);
+void la_fleet_free(struct la_report *view);
+/* machines and kernels in the whole report */
+uint32_t la_fleet_machines(const struct la_report *view);
+uint32_t la_fleet_kernels(const struct la_report *view);
+/* does the report span more than one machine or kernel? */
+bool la_fleet_many(const struct la_report *view);
+/*
+ * The kernels site s (of view) was seen on, each with its machines, most
+ * machines first (then by name): into out (up to max), the number found
+ * returned. A site with no runs: view's one run (kernel view->kernel).
+ */
+size_t la_fleet_kernels_of(const struct la_report *view,
+			   const struct la_rsite *s, struct la_kcount *out,
+			   size_t max);
+/* the kernels of the whole report, each with its machines, as above */
+size_t la_fleet_all_kernels(const struct la_report *view, struct la_kcount *out,
+			    size_t max);
 
 #endif

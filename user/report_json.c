@@ -39,7 +39,44 @@ static json_object *json_rule(const char *text, const char *src, int hold,
 	return o;
 }
 
-static json_object *json_site(const struct la_rsite *s)
+/* the kernels s was seen on: [{kernel, machines}], most machines first */
+static json_object *json_kernels(const struct la_report *view,
+				 const struct la_rsite *s)
+{
+	size_t max = la_fleet_kernels(view), n;
+	struct la_kcount *k = xrealloc(NULL, (max + 1) * sizeof(*k));
+	json_object *a = json_object_new_array();
+
+	n = la_fleet_kernels_of(view, s, k, max);
+	for (size_t i = 0; i < n && i < max; i++) {
+		json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "kernel", la_json_str(k[i].kernel));
+		json_object_object_add(x, "machines",
+				       la_json_count(k[i].machines));
+		json_object_array_add(a, x);
+	}
+	free(k);
+	return a;
+}
+
+/* the runs s was seen in: [[first, last], ...] into view's "runs" */
+static json_object *json_ranges(const struct la_rsite *s)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < s->nr_ranges; i++) {
+		json_object *x = json_object_new_array();
+
+		json_object_array_add(x, la_json_count(s->ranges[i].lo));
+		json_object_array_add(x, la_json_count(s->ranges[i].hi));
+		json_object_array_add(a, x);
+	}
+	return a;
+}
+
+static json_object *json_site(const struct la_report *view,
+			      const struct la_rsite *s)
 {
 	json_object *o = json_object_new_object(), *a;
 	size_t i;
@@ -50,6 +87,8 @@ static json_object *json_site(const struct la_rsite *s)
 	json_object_object_add(o, "count", la_json_count(s->count));
 	json_object_object_add(o, "counted_by_caller",
 			       la_json_count(s->by_caller));
+	json_object_object_add(o, "machines", la_json_count(s->machines));
+	json_object_object_add(o, "kernels", json_kernels(view, s));
 	json_object_object_add(o, "group",
 			       la_json_str(la_group_name(s->group)));
 	json_object_object_add(o, "severity",
@@ -107,6 +146,9 @@ static json_object *json_site(const struct la_rsite *s)
 		}
 		json_object_object_add(o, "nested", a);
 	}
+	/* with "runs" only: a report of one run is that run's */
+	if (view->nr_runs > 1)
+		json_object_object_add(o, "run_ranges", json_ranges(s));
 	return o;
 }
 
@@ -225,7 +267,7 @@ static void jw_sites(struct jw *w, const struct la_report *r,
 {
 	for (size_t i = g->from; i < g->to; i++) {
 		jw_elem(w);
-		jw_value(w, json_site(&r->sites[i]));
+		jw_value(w, json_site(r, &r->sites[i]));
 	}
 }
 

@@ -363,6 +363,15 @@ static int read_head(struct jreader *jr, json_object *o, struct la_report *r)
 			 jr->path, schema, LA_SCHEMA);
 		return -1;
 	}
+	/* a merged /1 report does not say which runs saw a site */
+	if (!strcmp(schema, LA_SCHEMA_V1) &&
+	    json_object_object_get_ex(o, "runs", NULL)) {
+		snprintf(jr->err, jr->errlen,
+			 "%s: a merged %s report (its sites do not name their "
+			 "runs): merge the reports it was made of",
+			 jr->path, LA_SCHEMA_V1);
+		return -1;
+	}
 	read_runs(jr, o, r);
 	if (jr->failed)
 		return -1;

@@ -261,6 +261,51 @@ static bool read_registered(struct jreader *jr, json_object *o, bool device)
 }
 
 /*
+ * A site's runs into one (a site of a file's runs): "run_ranges", [[lo, hi],
+ * ...] in the file's "runs", ascending and apart, if it lists its runs, else
+ * its one run; r's run indexes.
+ */
+static void read_ranges(struct jreader *jr, json_object *o,
+			struct la_rsite *one)
+{
+	json_object *a, *x;
+	uint64_t lo, hi, next = 0;
+	size_t i;
+
+	if (!jr->listed) {
+		if (json_object_object_get_ex(o, "run_ranges", NULL))
+			jfail(jr, "a report of one run with", "run_ranges");
+		la_ranges_add(one, (uint32_t)jr->run_base,
+			      (uint32_t)jr->run_base);
+		return;
+	}
+	a = jget(jr, o, "run_ranges", json_type_array);
+	if (a && !json_object_array_length(a))
+		jfail(jr, "no run in", "run_ranges");
+	for (i = 0; a && !jr->failed && i < json_object_array_length(a); i++) {
+		x = jitem(jr, a, i, json_type_array, "run_ranges");
+		if (x && json_object_array_length(x) != 2)
+			jfail(jr, "want [first, last] in", "run_ranges");
+		if (jr->failed)
+			return;
+		lo = jcheck_count(jr,
+				  jitem(jr, x, 0, json_type_int, "run_ranges"),
+				  "run_ranges", UINT32_MAX);
+		hi = jcheck_count(jr,
+				  jitem(jr, x, 1, json_type_int, "run_ranges"),
+				  "run_ranges", UINT32_MAX);
+		if (!jr->failed && (lo < next || hi < lo || hi >= jr->nr_runs))
+			jfail(jr, "runs not ascending or not in 'runs' in",
+			      "run_ranges");
+		if (jr->failed)
+			return;
+		la_ranges_add(one, (uint32_t)(jr->run_base + lo),
+			      (uint32_t)(jr->run_base + hi));
+		next = hi + 1;
+	}
+}
+
+/*
  * A site: the facts are read and checked, the attribution (group, module,
  * function, caller, core path) and the severity are derived from the stack
  * as for a live site; what the file says of them is not read.
@@ -269,7 +314,7 @@ int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 {
 	const char *entry, *pl, *comm = "";
 	json_object *devs, *nested, *v;
-	struct la_rsite *s;
+	struct la_rsite *s, one = {0};
 	struct la_rdev dev;
 	int state, probe_lock, pid = 0;
 	uint64_t count, by_caller = 0;
@@ -317,6 +362,8 @@ int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 	truncated = jget_bool(jr, o, "stack_truncated");
 	nested = read_nested(jr, o, state);
 	if (!jr->failed)
+		read_ranges(jr, o, &one);
+	if (!jr->failed)
 		jadd(jr, &r->read_counts, count, "count");
 	for (i = 0;
 	     nested && !jr->failed && i < json_object_array_length(nested); i++)
@@ -326,12 +373,16 @@ int read_site(struct jreader *jr, json_object *o, struct la_report *r)
 		     "count");
 	if (jr->failed) {
 		free(frames);
+		free(one.ranges);
 		return -1;
 	}
 	s = report__add_site(r, entry, state, frames, n, truncated, registered,
 			     probe_lock);
 	free(frames);
 	report__site_rule(s, ru.text, ru.src, ru.hold, ru.device);
+	s->ranges = one.ranges;
+	s->nr_ranges = one.nr_ranges;
+	s->cap_ranges = one.cap_ranges;
 	s->count = count;
 	s->by_caller = by_caller;
 	s->first_s = first_s;
@@ -434,18 +485,42 @@ static bool same_run(const struct la_run *a, const char *host,
 	       !strcmp(a->started, started);
 }
 
+/* what same_run() compares */
+static uint64_t run_hash(const void *item)
+{
+	const struct la_run *x = item;
+
+	return la_hash_str(
+		la_hash_str(la_hash_str(LA_HASH_SEED, x->hostname), x->kernel),
+		x->started);
+}
+
+/* key: a struct la_run */
+static bool run_eq(const struct la_report *r, size_t idx, const void *key)
+{
+	const struct la_run *k = key;
+
+	return same_run(&r->runs[idx], k->hostname, k->kernel, k->started);
+}
+
 /* Add one run to r, refused if r has it already (an input read twice, two
  * snapshots of one run, or a merged report holding a run merged again) */
 static void add_run(struct jreader *jr, struct la_report *r, const char *host,
 		    const char *kernel, const char *started)
 {
-	struct la_run *x;
+	struct la_run *x, key = {(char *)host, (char *)kernel, (char *)started};
+	struct la_index *idx;
+	uint64_t h = run_hash(&key);
 
 	if (jr->failed)
 		return;
-	for (size_t i = 0; i < r->nr_runs; i++) {
-		if (!same_run(&r->runs[i], host, kernel, started))
-			continue;
+	if (r->nr_runs >= UINT32_MAX) {
+		jfail(jr, "more than 2^32-1 runs merged, at", "runs");
+		return;
+	}
+	idx = la_index_sync(r, IDX_RUNS, r->nr_runs, r->runs, sizeof(*r->runs),
+			    run_hash, run_eq);
+	if (la_index_find(idx, h, run_eq, r, &key) != SIZE_MAX) {
 		jr->failed++;
 		snprintf(jr->err, jr->errlen,
 			 "%s: the run on '%s' (kernel %s) started %s is merged "
@@ -453,8 +528,13 @@ static void add_run(struct jreader *jr, struct la_report *r, const char *host,
 			 jr->path, host, kernel, started);
 		return;
 	}
-	r->runs = xrealloc(r->runs, (r->nr_runs + 1) * sizeof(*r->runs));
+	if (r->nr_runs == r->cap_runs) {
+		r->cap_runs = r->cap_runs ? r->cap_runs * 2 : 16;
+		r->runs = xrealloc(r->runs, r->cap_runs * sizeof(*r->runs));
+	}
+	la_index_put(idx, h, r->nr_runs);
 	x = &r->runs[r->nr_runs++];
+	r->indexed[IDX_RUNS] = r->nr_runs;
 	x->hostname = xstrdup(host);
 	x->kernel = xstrdup(kernel);
 	x->started = xstrdup(started);
@@ -467,9 +547,12 @@ void read_runs(struct jreader *jr, json_object *o, struct la_report *r)
 	size_t i, before = r->nr_runs;
 	json_object *a, *x;
 
-	if (!json_object_object_get_ex(o, "runs", &a)) {
+	jr->run_base = before;
+	jr->listed = json_object_object_get_ex(o, "runs", &a);
+	if (!jr->listed) {
 		add_run(jr, r, jget_str(jr, o, "hostname"),
 			jget_str(jr, o, "kernel"), jget_str(jr, o, "started"));
+		jr->nr_runs = r->nr_runs - before;
 		return;
 	}
 	a = jget(jr, o, "runs", json_type_array);
@@ -480,13 +563,15 @@ void read_runs(struct jreader *jr, json_object *o, struct la_report *r)
 		add_run(jr, r, jget_str(jr, x, "hostname"),
 			jget_str(jr, x, "kernel"), jget_str(jr, x, "started"));
 	}
-	/* refused: r keeps only the runs it had */
+	/* refused: r keeps only the runs it had (the index starts over) */
 	while (jr->failed && r->nr_runs > before) {
 		r->nr_runs--;
 		free(r->runs[r->nr_runs].hostname);
 		free(r->runs[r->nr_runs].kernel);
 		free(r->runs[r->nr_runs].started);
+		r->indexed[IDX_RUNS] = 0;
 	}
+	jr->nr_runs = r->nr_runs - before;
 }
 
 /* one hook line: added up by function */

@@ -24,6 +24,10 @@ struct jreader {
 	char *err;
 	size_t errlen;
 	int failed;
+	/* the file's runs, r->runs[run_base, run_base + nr_runs); listed
+	 * ("runs"): its sites say which they were seen in ("run_ranges") */
+	size_t run_base, nr_runs;
+	bool listed;
 };
 
 /* the first failure wins: "FILE: what 'key'" */

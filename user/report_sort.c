@@ -14,7 +14,8 @@
 #include "report_int.h"
 #include "xalloc.h"
 
-/* drivers, core, unclassified, then held; within a group by count */
+/* drivers, core, unclassified, then held; within a group by severity,
+ * machines (a fleet's) and count */
 enum la_section report__section(const struct la_rsite *s)
 {
 	if (s->severity == LA_SEV_NONE) /* kept the rule */
@@ -58,6 +59,7 @@ struct sort_key {
 	size_t idx;		 /* in the unsorted array: ties keep it */
 	size_t first;		 /* the first driver site of its module */
 	enum la_severity modsev; /* the worst among its module's drivers */
+	uint32_t modmach;	 /* the most machines among them */
 	enum la_section sec;
 };
 
@@ -72,11 +74,16 @@ static int cmp_key(const void *a, const void *b)
 	/* drivers: the module with the worst site first */
 	if (kx->sec == LA_SEC_DRIVERS && kx->modsev != ky->modsev)
 		return (int)ky->modsev - (int)kx->modsev;
+	/* then the module seen on the most machines (a fleet) */
+	if (kx->sec == LA_SEC_DRIVERS && kx->modmach != ky->modmach)
+		return kx->modmach > ky->modmach ? -1 : 1;
 	if ((c = strcmp(x->module, y->module)) ||
 	    (c = strcmp(x->core_path, y->core_path)))
 		return c;
 	if (x->severity != y->severity)
 		return (int)y->severity - (int)x->severity;
+	if (x->machines != y->machines)
+		return x->machines > y->machines ? -1 : 1;
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
 	if ((c = strcmp(x->entry, y->entry)) ||
@@ -112,6 +119,7 @@ void report__sort(struct la_report *r)
 		k[i].idx = i;
 		k[i].sec = report__section(s);
 		k[i].modsev = s->severity;
+		k[i].modmach = s->machines;
 		k[i].first = i;
 		if (k[i].sec == LA_SEC_DRIVERS) {
 			uint64_t h = la_hash_str(LA_HASH_SEED, s->module);
@@ -124,11 +132,15 @@ void report__sort(struct la_report *r)
 				k[i].first = f;
 				if (s->severity > k[f].modsev)
 					k[f].modsev = s->severity;
+				if (s->machines > k[f].modmach)
+					k[f].modmach = s->machines;
 			}
 		}
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		k[i].modsev = k[k[i].first].modsev;
+		k[i].modmach = k[k[i].first].modmach;
+	}
 	free(modules.slot);
 	qsort(k, n, sizeof(*k), cmp_key);
 	/* in place, cycle by cycle: site k[i].idx goes to i (no second

@@ -41,7 +41,38 @@ static const char *esc(struct tw *w, const char *s)
 	return la_tesc(&w->tp, s);
 }
 
-static void text_site(struct tw *w, const struct la_rsite *s, bool stack)
+/* kernels named in a line before "+N more" */
+#define LA_TEXT_KERNELS 4
+
+/* ", kernels: A (n), B (m), +K more" of the counts k (n of them) */
+static void text_kernels(struct tw *w, const struct la_kcount *k, size_t n)
+{
+	for (size_t i = 0; i < n && i < LA_TEXT_KERNELS; i++)
+		fprintf(w->out, "%s%s (%" PRIu32 ")",
+			i ? ", " : ", kernels: ", esc(w, k[i].kernel),
+			k[i].machines);
+	if (n > LA_TEXT_KERNELS)
+		fprintf(w->out, ", +%zu more", n - LA_TEXT_KERNELS);
+}
+
+/* a fleet's site: "seen on N machines, kernels: A (n), ..." */
+static void text_seen(struct tw *w, const struct la_report *view,
+		      const struct la_rsite *s)
+{
+	struct la_kcount k[LA_TEXT_KERNELS];
+	size_t n;
+
+	if (!la_fleet_many(view))
+		return;
+	n = la_fleet_kernels_of(view, s, k, LA_TEXT_KERNELS);
+	fprintf(w->out, "      seen on %" PRIu32 " machine%s", s->machines,
+		s->machines == 1 ? "" : "s");
+	text_kernels(w, k, n);
+	fputc('\n', w->out);
+}
+
+static void text_site(struct tw *w, const struct la_report *view,
+		      const struct la_rsite *s, bool stack)
 {
 	FILE *out = w->out;
 	size_t i;
@@ -53,6 +84,7 @@ static void text_site(struct tw *w, const struct la_rsite *s, bool stack)
 	if (s->group == LA_GROUP_DRIVER)
 		fprintf(out, "  from %s", esc(w, s->caller));
 	fputc('\n', out);
+	text_seen(w, view, s);
 	if (s->rule_src[0] && !w->builtin_rules)
 		fprintf(out, "      rule %s: %s (%s)\n", esc(w, s->entry),
 			esc(w, s->rule), esc(w, s->rule_src));
@@ -97,9 +129,44 @@ static bool core_racing(const struct la_rsite *s)
 	return s->group == LA_GROUP_CORE && s->state == LA_HELD_OTHER;
 }
 
+/* names listed in the summary before they are counted instead */
+#define LA_TEXT_NAMES 4
+
+/* the run(s): kernels, arch, hostnames (counted when many), duration; and
+ * a fleet's runs, machines and kernels */
+static void text_runs(struct tw *w, const struct la_report *r,
+		      const struct la_report *view)
+{
+	uint32_t nm = la_fleet_machines(view), nk = la_fleet_kernels(view);
+	struct la_kcount k[LA_TEXT_KERNELS];
+	size_t n;
+
+	fprintf(w->out, "kernel ");
+	if (nk > LA_TEXT_NAMES)
+		fprintf(w->out, "%" PRIu32 " kernels", nk);
+	else
+		fprintf(w->out, "%s", esc(w, r->kernel));
+	fprintf(w->out, " (%s), ", esc(w, r->arch));
+	if (nm > LA_TEXT_NAMES)
+		fprintf(w->out, "%" PRIu32 " machines", nm);
+	else
+		fprintf(w->out, "%s", esc(w, r->hostname));
+	fprintf(w->out, ", %.1f s%s\n", r->duration_s,
+		r->sources > 1 ? ", merged reports" : "");
+	if (!la_fleet_many(view))
+		return;
+	n = la_fleet_all_kernels(view, k, LA_TEXT_KERNELS);
+	fprintf(w->out,
+		"fleet: %zu runs on %" PRIu32 " machine%s (by hostname)",
+		r->nr_runs, nm, nm == 1 ? "" : "s");
+	text_kernels(w, k, n);
+	fputc('\n', w->out);
+}
+
 /* the run, the hooks and the calls audited; violations are the outermost
  * calls (nested: the calls folded, by state) */
 static void text_summary(struct tw *w, const struct la_report *r,
+			 const struct la_report *view,
 			 const uint64_t nested[LA_NR_STATES])
 {
 	uint64_t held = report__calls(r, LA_HELD);
@@ -121,9 +188,7 @@ static void text_summary(struct tw *w, const struct la_report *r,
 	else
 		fprintf(w->out, "lockaudit: locking rules (%zu)\n",
 			r->nr_hooks);
-	fprintf(w->out, "kernel %s (%s), %s, %.1f s%s\n", esc(w, r->kernel),
-		esc(w, r->arch), esc(w, r->hostname), r->duration_s,
-		r->sources > 1 ? ", merged reports" : "");
+	text_runs(w, r, view);
 	fprintf(w->out,
 		"%zu hooks (%zu fentry, %zu kprobe), %" PRIu64
 		" calls audited: %" PRIu64 " held, %" PRIu64
@@ -203,7 +268,7 @@ static void text_core_racing(struct tw *w, const struct la_report *sorted)
 				s->count == 1 ? "" : "s", s->holder_pid,
 				s->holder_comm[0] ? esc(w, s->holder_comm)
 						  : "?");
-			text_site(w, s, true);
+			text_site(w, sorted, s, true);
 		}
 	}
 }
@@ -216,7 +281,7 @@ static void text_module(struct tw *w, const struct la_report *sorted,
 		esc(w, g->name), g->count, g->count == 1 ? "" : "s",
 		g->to - g->from, g->to - g->from == 1 ? "" : "s");
 	for (size_t i = g->from; i < g->to; i++)
-		text_site(w, &sorted->sites[i], true);
+		text_site(w, sorted, &sorted->sites[i], true);
 }
 
 /* drivers: one block per module */
@@ -256,7 +321,7 @@ static bool text_core_path(struct tw *w, const struct la_report *sorted,
 		sum == 1 ? "" : "s");
 	for (i = g->from; i < g->to; i++)
 		if (!core_racing(&sorted->sites[i]))
-			text_site(w, &sorted->sites[i], false);
+			text_site(w, sorted, &sorted->sites[i], false);
 	return true;
 }
 
@@ -288,7 +353,7 @@ static void text_unclassified(struct tw *w, const struct la_report *sorted)
 					"tell who called)\n");
 		printed = true;
 		for (size_t i = g.from; i < g.to; i++)
-			text_site(w, &sorted->sites[i], true);
+			text_site(w, sorted, &sorted->sites[i], true);
 	}
 }
 
@@ -341,7 +406,7 @@ int report__write_text(const struct la_report *r, FILE *out)
 	struct la_report sorted;
 
 	report__fold(r, &sorted, nested);
-	text_summary(&w, r, nested);
+	text_summary(&w, r, &sorted, nested);
 	text_drops(&w, r);
 	text_races(&w, r);
 	text_core_racing(&w, &sorted);

@@ -9,8 +9,8 @@
  * refuses is fine. One it accepts must survive the round trip: the text
  * writer succeeds on it, the JSON writer's output is read back into a fresh
  * report, and that one has the same totals (calls by state, sites, the sum
- * of their counts, concurrent findings and theirs, sources, dropped counts)
- * and duration (as written: to the microsecond). Any difference, or a
+ * of their counts, concurrent findings and theirs, sources, dropped counts,
+ * runs) and duration (as written: to the microsecond). Any difference, or a
  * refusal of our own output, aborts, and libFuzzer keeps the input.
  */
 #include <inttypes.h>
@@ -56,6 +56,7 @@ struct totals {
 	size_t races;
 	uint64_t site_count, race_count;
 	uint64_t sources, dropped[LA_NR_DROPS];
+	size_t runs; /* the fleet's: a report of one run reads back as one */
 };
 
 static void totals(const struct la_report *r, struct totals *t)
@@ -74,6 +75,7 @@ static void totals(const struct la_report *r, struct totals *t)
 	for (i = 0; i < r->nr_races; i++)
 		t->race_count += r->races[i].count;
 	t->sources = r->sources;
+	t->runs = r->nr_runs;
 	for (i = 0; i < LA_NR_DROPS; i++)
 		t->dropped[i] = LA_DROP_C(r, i);
 }
@@ -85,11 +87,11 @@ static void print_totals(const char *which, const struct totals *t)
 		", site calls %" PRIu64 ", %zu races (count %" PRIu64
 		"), %" PRIu64 " sources, dropped %" PRIu64 "/%" PRIu64
 		"/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64
-		"\n",
+		", %zu runs\n",
 		which, t->calls[0], t->calls[1], t->calls[2], t->site_count,
 		t->races, t->race_count, t->sources, t->dropped[0],
 		t->dropped[1], t->dropped[2], t->dropped[3], t->dropped[4],
-		t->dropped[5], t->dropped[6]);
+		t->dropped[5], t->dropped[6], t->runs);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -115,6 +115,7 @@ REPORT_MODS := report report_index report_sort report_fold report_text \
 	report_json report_read report_scan report_merge json esc \
 	$(ATTR_MODS)
 UNIT_test_report := $(REPORT_MODS) live
+UNIT_test_metrics := $(REPORT_MODS) report_metrics metrics_file procfacts
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
 	hooks watch maps pin pincheck
 RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \

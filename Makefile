@@ -179,8 +179,15 @@ rules-btf-test: build/rules-btf/test_rules_btf $(OUT)/lockaudit
 $(OUT)/pinfake: tests/cli/pinfake.c $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) -Iuser $^ $(LDLIBS) -o $@
 
-cli-test: $(OUT)/lockaudit $(OUT)/pinfake
-	PINFAKE=$(OUT)/pinfake bash tests/cli/run.sh $(OUT)/lockaudit
+# run --metrics' HTTP server on its own (run needs BPF; this serves texts the
+# test publishes through the same code: tests/cli/cases/metrics.sh)
+$(OUT)/metricsserve: tests/cli/metricsserve.c $(OUT)/metrics_http.o $(MHD_LIB)
+	$(CC) $(ALL_CFLAGS) -Iuser $< $(OUT)/metrics_http.o $(MHD_LIB) \
+		-lpthread -o $@
+
+cli-test: $(OUT)/lockaudit $(OUT)/pinfake $(OUT)/metricsserve
+	PINFAKE=$(OUT)/pinfake METRICSSERVE=$(OUT)/metricsserve \
+		bash tests/cli/run.sh $(OUT)/lockaudit
 
 vm-test: $(OUT)/lockaudit $(OUT)/lockaudit-test
 	$(MAKE) ARCH=arm64 build/arm64/lockaudit build/arm64/lockaudit-test

@@ -214,6 +214,7 @@ struct la_metrics_http *metrics_http__start(const char *addr, char *err,
 	pthread_mutex_init(&s->lock, NULL);
 	s->fd = listen_on(addr, err, errlen);
 	if (s->fd < 0) {
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return NULL;
 	}
@@ -227,6 +228,7 @@ struct la_metrics_http *metrics_http__start(const char *addr, char *err,
 		snprintf(err, errlen, "cannot start the HTTP server on %s",
 			 addr);
 		close(s->fd); /* a daemon that failed to start leaves it */
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return NULL;
 	}

@@ -31,9 +31,13 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
+# libmicrohttpd (run --metrics): Debian's source built without HTTPS, which
+# links statically (tools/mhd-build.sh says why not Debian's own .a)
+MHD := $(OUT)/mhd
+MHD_LIB := $(MHD)/lib/libmicrohttpd.a
 ALL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -DLA_VERSION=\"$(VERSION)\" \
-	-Iinclude -I$(OUT) $(CFLAGS)
-LDLIBS := -ljson-c -lbpf -lelf -lz
+	-Iinclude -I$(OUT) -I$(MHD)/include $(CFLAGS)
+LDLIBS := -ljson-c -lbpf -lelf -lz $(MHD_LIB) -lpthread
 # vmlinux.h from 7.x BTF has ms-extension anonymous members (testbed.md)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
 	-fms-extensions -Wno-microsoft-anon-tag \
@@ -72,18 +76,22 @@ $(OUT)/%.o: user/%.c Makefile | $(OUT)
 
 $(patsubst %,$(OUT)/%.o,$(SKEL_USERS)): $(OUT)/lockaudit.skel.h
 
+$(MHD_LIB): tools/mhd-build.sh
+	bash tools/mhd-build.sh $(ARCH) $(MHD)
+$(OUT)/metrics_http.o: $(MHD_LIB)
+
 # the built-in rule file as C bytes (user/rules_builtin.c includes it)
 $(OUT)/iommu.rules.inc: rules/iommu.rules | $(OUT)
 	od -An -v -tx1 $< | sed -E 's/ ?([0-9a-f]{2})/0x\1,/g' > $@
 $(OUT)/rules_builtin.o: $(OUT)/iommu.rules.inc
 
-$(OUT)/lockaudit: $(USER_OBJS)
-	$(CC) -static $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+$(OUT)/lockaudit: $(USER_OBJS) $(MHD_LIB)
+	$(CC) -static $(ALL_CFLAGS) $(USER_OBJS) $(LDLIBS) -o $@
 
 # a test build (never installed): LA_TEST_FILL=map,... fills kernel maps
 # before attaching, to force their drop counters (tests/e2e/guest.sh)
 $(OUT)/lockaudit-test: $(USER_SRCS) $(wildcard user/*.h) include/lockaudit.h \
-		$(OUT)/lockaudit.skel.h $(OUT)/iommu.rules.inc | $(OUT)
+		$(OUT)/lockaudit.skel.h $(OUT)/iommu.rules.inc $(MHD_LIB) | $(OUT)
 	$(CC) -static $(ALL_CFLAGS) -DLA_TESTING $(USER_SRCS) $(LDLIBS) -o $@
 
 deps:
@@ -109,6 +117,7 @@ REPORT_MODS := report report_index report_sort report_fold report_text \
 	$(ATTR_MODS)
 UNIT_test_report := $(REPORT_MODS) live
 UNIT_test_fleet := $(REPORT_MODS)
+UNIT_test_metrics := $(REPORT_MODS) report_metrics metrics_file procfacts
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
 	hooks watch maps pin pincheck
 RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \
@@ -172,8 +181,15 @@ rules-btf-test: build/rules-btf/test_rules_btf $(OUT)/lockaudit
 $(OUT)/pinfake: tests/cli/pinfake.c $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) -Iuser $^ $(LDLIBS) -o $@
 
-cli-test: $(OUT)/lockaudit $(OUT)/pinfake
-	PINFAKE=$(OUT)/pinfake bash tests/cli/run.sh $(OUT)/lockaudit
+# run --metrics' HTTP server on its own (run needs BPF; this serves texts the
+# test publishes through the same code: tests/cli/cases/metrics.sh)
+$(OUT)/metricsserve: tests/cli/metricsserve.c $(OUT)/metrics_http.o $(MHD_LIB)
+	$(CC) $(ALL_CFLAGS) -Iuser $< $(OUT)/metrics_http.o $(MHD_LIB) \
+		-lpthread -o $@
+
+cli-test: $(OUT)/lockaudit $(OUT)/pinfake $(OUT)/metricsserve
+	PINFAKE=$(OUT)/pinfake METRICSSERVE=$(OUT)/metricsserve \
+		bash tests/cli/run.sh $(OUT)/lockaudit
 
 vm-test: $(OUT)/lockaudit $(OUT)/lockaudit-test
 	$(MAKE) ARCH=arm64 build/arm64/lockaudit build/arm64/lockaudit-test

@@ -15,6 +15,9 @@ pkgs=(
 	libclang-rt-14-dev
 	# unit tests, schema validation, CLI tests
 	libcmocka-dev python3 python3-jsonschema util-linux strace
+	# metrics: libmicrohttpd's Debian source (apt-get source needs
+	# dpkg-dev: tools/mhd-build.sh), promtool and an OpenMetrics parser
+	dpkg-dev prometheus python3-prometheus-client
 	# guests: qemu, initramfs, kernel packages, test module for 6.1
 	qemu-system-x86 qemu-system-arm busybox-static cpio xz-utils zstd
 	binutils linux-headers-6.1.0-56-amd64

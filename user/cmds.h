@@ -36,6 +36,9 @@ struct la_opts {
 	int nr_files;
 	bool json_first; /* report: --json came before every input */
 	bool json_rules; /* rules: a JSON array instead of lines */
+	/* run: ADDR:PORT served at /metrics; collect: the textfile to write */
+	const char *metrics;
+	size_t metrics_max_sites; /* violation series exported at most */
 };
 
 enum la_err cmd_run(const struct la_opts *o);	  /* run.c */

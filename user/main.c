@@ -12,6 +12,7 @@
 
 #include "cmds.h"
 #include "env.h"
+#include "metrics.h"
 #include "pin.h"
 #include "rules.h"
 
@@ -26,6 +27,8 @@ enum {
 	OPT_RACES,
 	OPT_PIN_DIR,
 	OPT_RULES,
+	OPT_METRICS,
+	OPT_METRICS_MAX,
 };
 
 /* what to watch: the same for run, boot and probes */
@@ -53,6 +56,10 @@ enum {
 #define LA_PIN_DIR_OPTION						\
 	{"pin-dir", OPT_PIN_DIR, "DIR", 0,				\
 	 "Pinned state under DIR, on bpffs (default " LA_PIN_DIR ")", 0},
+#define LA_METRICS_MAX_OPTION						\
+	{"metrics-max-sites", OPT_METRICS_MAX, "N", 0,			\
+	 "Export at most N violation series (default 1000); the rest are " \
+	 "counted in lockaudit_violation_sites_cut_total", 0},
 /* clang-format on */
 
 static const struct argp_option run_options[] = {
@@ -72,10 +79,16 @@ static const struct argp_option run_options[] = {
 	 "progress lines without a terminal",
 	 0},
 	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
-	LA_PIN_DIR_OPTION{"verbose", 'v', NULL, 0,
-			  "Show libbpf's messages (verifier log, attach "
-			  "errors)",
-			  0},
+	{"metrics", OPT_METRICS, "ADDR:PORT", 0,
+	 "Serve OpenMetrics at http://ADDR:PORT/metrics while running "
+	 "(numeric address, e.g. 127.0.0.1:9892 or [::1]:9892), refreshed "
+	 "every --interval seconds (default 10)",
+	 0},
+	LA_METRICS_MAX_OPTION LA_PIN_DIR_OPTION{
+		"verbose", 'v', NULL, 0,
+		"Show libbpf's messages (verifier log, attach "
+		"errors)",
+		0},
 	{0},
 };
 
@@ -103,7 +116,11 @@ static const struct argp_option collect_options[] = {
 	{"detach", OPT_DETACH, NULL, 0,
 	 "Then detach and unpin (counting stops)", 0},
 	{"pretty", OPT_PRETTY, NULL, 0, "Indent JSON output", 0},
-	LA_PIN_DIR_OPTION{0},
+	{"metrics", OPT_METRICS, "FILE", 0,
+	 "Write the metrics to FILE atomically (Prometheus text format, for "
+	 "node_exporter's textfile collector: FILE ends in .prom)",
+	 0},
+	LA_METRICS_MAX_OPTION LA_PIN_DIR_OPTION{0},
 };
 
 static const struct argp_option report_options[] = {
@@ -187,6 +204,18 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	case OPT_PRETTY:
 		o->pretty = true;
 		break;
+	case OPT_METRICS_MAX: {
+		double n;
+
+		if (!parse_number(arg, &n) || !(n >= 0) || n > 1e6 ||
+		    n != (double)(size_t)n)
+			argp_error(state,
+				   "invalid --metrics-max-sites '%s': want a "
+				   "whole number from 0 to 1000000",
+				   arg);
+		o->metrics_max_sites = (size_t)n;
+		break;
+	}
 	case 'v':
 		o->verbose = true;
 		break;
@@ -232,6 +261,15 @@ static error_t parse_run(int key, char *arg, struct argp_state *state)
 	case OPT_LIVE:
 		o->live = true;
 		break;
+	case OPT_METRICS:
+		if (metrics_http__check_addr(arg))
+			argp_error(state,
+				   "invalid --metrics '%s': want ADDR:PORT "
+				   "with a numeric address (127.0.0.1:9892, "
+				   "[::1]:9892, 0.0.0.0:9892)",
+				   arg);
+		o->metrics = arg;
+		break;
 	case OPT_INTERVAL:
 		if (!parse_number(arg, &o->interval) || !(o->interval >= 0.1) ||
 		    o->interval > 1e6)
@@ -262,9 +300,26 @@ static error_t parse_collect(int key, char *arg, struct argp_state *state)
 {
 	struct la_opts *o = state->input;
 
-	if (key != OPT_DETACH)
+	switch (key) {
+	case OPT_DETACH:
+		o->detach = true;
+		break;
+	case OPT_METRICS:
+		if (!*arg || !strcmp(arg, "-"))
+			argp_error(state, "--metrics wants a file name");
+		o->metrics = arg;
+		break;
+	case ARGP_KEY_END:
+		if (o->metrics && o->json && strcmp(o->json, "-") &&
+		    env__same_file(o->json, o->metrics))
+			argp_error(state,
+				   "--json '%s' and --metrics '%s' are the "
+				   "same file",
+				   o->json, o->metrics);
+		break;
+	default:
 		return parse_common(key, arg, state);
-	o->detach = true;
+	}
 	return 0;
 }
 
@@ -429,7 +484,9 @@ static const char doc[] =
 /* Parse a command's options (argv[0]: the command) and run it. */
 static enum la_err run_cmd(const struct cmd *cmd, int argc, char **argv)
 {
-	struct la_opts o = {.cmd = cmd->name, .pin_dir = LA_PIN_DIR};
+	struct la_opts o = {.cmd = cmd->name,
+			    .pin_dir = LA_PIN_DIR,
+			    .metrics_max_sites = LA_METRICS_MAX_SITES};
 	char name[64];
 	enum la_err ret;
 

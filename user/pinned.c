@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pinned.c - the commands on state that outlives the process: `boot`
- * attaches and pins, `collect` reports on what is pinned and, with
- * --detach, removes it.
+ * attaches and pins, `collect` reports on what is pinned (text, --json,
+ * --metrics) and, with --detach, removes it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "collect.h"
 #include "env.h"
 #include "hooks.h"
+#include "metrics.h"
 #include "output.h"
 #include "pin.h"
 #include "report.h"
@@ -49,6 +50,11 @@ static enum la_err collect_checks(const struct la_opts *o)
 
 	if (o->json && env__check_output(o->json, false, err, sizeof(err)))
 		return fail__report_to(o->json, err);
+	if (o->metrics &&
+	    env__check_output(o->metrics, false, err, sizeof(err)))
+		return fail__say(LA_ERR_OUTPUT,
+				 "cannot write the metrics to '%s': %s",
+				 o->metrics, err);
 	if (!env__has_bpf_caps())
 		return fail__caps("collect");
 	if (!pin__exists(o->pin_dir))
@@ -118,6 +124,17 @@ enum la_err cmd_collect(const struct la_opts *o)
 		return ret;
 	fputc('\n', human);
 	ret = output__report(&r, human, o->json, o->pretty);
+	if (o->metrics) {
+		/* boot sampling has no process to scrape: no process_* */
+		struct la_metrics_opts mo = {.fmt = LA_METRICS_PROMETHEUS,
+					     .max_sites = o->metrics_max_sites};
+		int e = metrics__save(&r, &mo, o->metrics);
+
+		if (e && !ret)
+			ret = fail__say(LA_ERR_OUTPUT,
+					"cannot write the metrics to '%s': %s",
+					o->metrics, strerror(-e));
+	}
 	report__free(&r);
 	if (ret)
 		return ret;

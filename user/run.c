@@ -2,7 +2,7 @@
 /*
  * run.c - the `run` command: attach (or adopt), watch until --duration or a
  * signal with live lines, events, the --live table or progress lines and
- * --interval snapshots, then the final report.
+ * --interval snapshots and --metrics served, then the final report.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +16,7 @@
 #include "hooks.h"
 #include "ksyms.h"
 #include "live.h"
+#include "metrics.h"
 #include "output.h"
 #include "report.h"
 #include "setup.h"
@@ -41,6 +42,7 @@ struct run {
 		kr; /* kallsyms as setup read it: the collector's */
 	struct la_collector *c;
 	struct la_live *live;
+	struct la_metrics_http *http; /* --metrics */
 };
 
 static void run_init(struct run *run, const struct la_opts *o)
@@ -56,7 +58,43 @@ static void run_init(struct run *run, const struct la_opts *o)
 	run->tick = run->tty ? 1.0 : o->interval > 0 ? o->interval : 10.0;
 	run->c = NULL;
 	run->live = NULL;
+	run->http = NULL;
 	run->kr = (struct la_ksyms_read){0};
+}
+
+/* --metrics: listening before anything is attached (a port in use is
+ * said at once); served from libmicrohttpd's thread */
+static enum la_err start_metrics(struct run *run)
+{
+	char err[256];
+
+	if (!run->o->metrics)
+		return LA_OK;
+	run->http = metrics_http__start(run->o->metrics, err, sizeof(err));
+	if (!run->http)
+		return fail__say(LA_ERR_OUTPUT, "cannot serve metrics: %s",
+				 err);
+	return LA_OK;
+}
+
+/* The metrics of r, in place of those served so far. */
+static void publish_metrics(const struct run *run, const struct la_report *r)
+{
+	struct la_proc_facts pf;
+	struct la_metrics_opts mo = {.fmt = LA_METRICS_OPENMETRICS,
+				     .max_sites = run->o->metrics_max_sites};
+	size_t len;
+	char *text;
+
+	if (!procfacts__read(&pf))
+		mo.proc = &pf;
+	text = metrics__text(r, &mo, &len);
+	if (!text) {
+		fprintf(stderr, "lockaudit: cannot format the metrics: %s\n",
+			strerror(errno));
+		return;
+	}
+	metrics_http__publish(run->http, text, len);
 }
 
 /* the events file, checked again as opened; NULL with a reason in why */
@@ -122,6 +160,11 @@ static void say_watching(const struct run *run)
 	if (o->duration > 0)
 		fprintf(human, " for %g s", o->duration);
 	fprintf(human, "; Ctrl-C to stop\n");
+	if (run->http)
+		fprintf(human,
+			"lockaudit: serving metrics at http://%s/metrics (port "
+			"%u)\n",
+			o->metrics, metrics_http__port(run->http));
 	fflush(human);
 }
 
@@ -150,9 +193,10 @@ static enum la_err start(struct run *run)
 }
 
 /*
- * Every tick: a snapshot for the live view or progress line, and (with
- * --json --interval) the report rewritten atomically, so a crash leaves
- * the last complete one.
+ * Every tick: a snapshot for the live view or progress line, the metrics
+ * served (--metrics), and (with --json --interval) the report rewritten
+ * atomically, so a crash leaves the last complete one. elapsed < 0: the
+ * metrics alone.
  */
 static enum la_err tick_frame(const struct run *run, double elapsed)
 {
@@ -164,6 +208,12 @@ static enum la_err tick_frame(const struct run *run, double elapsed)
 	if (ret)
 		return ret;
 	report__sort(&r);
+	if (run->http)
+		publish_metrics(run, &r);
+	if (elapsed < 0) { /* the first metrics, before the first tick */
+		report__free(&r);
+		return LA_OK;
+	}
 	if (run->live)
 		live__frame(run->live, &r, elapsed);
 	if (o->json && o->interval > 0 && strcmp(o->json, "-")) {
@@ -183,11 +233,17 @@ static enum la_err tick_frame(const struct run *run, double elapsed)
 static enum la_err watch(const struct run *run)
 {
 	const struct la_opts *o = run->o;
-	bool ticking = o->live || o->interval > 0;
+	bool ticking = o->live || o->interval > 0 || run->http;
 	unsigned long long t0 = env__boot_ns();
 	unsigned long long next_tick =
 		t0 + (unsigned long long)(run->tick * 1e9);
 	enum la_err ret;
+
+	if (run->http) {
+		ret = tick_frame(run, -1);
+		if (ret)
+			return ret;
+	}
 
 	while (!stop) {
 		unsigned long long now = env__boot_ns();
@@ -220,6 +276,7 @@ static void abandon(struct run *run)
 	run->kr.ks = NULL;
 	collect__free(run->c);
 	live__free(run->live);
+	metrics_http__stop(run->http);
 	hooks__detach(&run->h);
 	if (run->events && run->events != stdout)
 		fclose(run->events);
@@ -248,6 +305,7 @@ static enum la_err finish(struct run *run)
 	}
 	collect__free(run->c);
 	live__free(run->live);
+	metrics_http__stop(run->http);
 	/* adopted state goes on counting; our own attachment ends here */
 	hooks__detach(&run->h);
 
@@ -267,9 +325,14 @@ enum la_err cmd_run(const struct la_opts *o)
 	enum la_err ret;
 
 	run_init(&run, o);
-	ret = setup__hooks(o, &run.h, true, &run.kr);
+	ret = start_metrics(&run);
 	if (ret)
 		return ret;
+	ret = setup__hooks(o, &run.h, true, &run.kr);
+	if (ret) {
+		metrics_http__stop(run.http);
+		return ret;
+	}
 	ret = start(&run);
 	if (!ret)
 		ret = watch(&run);

@@ -18,6 +18,12 @@
  *   pinfake DIR pin NAME     a map that is not lockaudit's pinned as
  *                            DIR/NAME
  *   pinfake DIR link NAME    an XDP link (as good-link) pinned as DIR/NAME
+ *   pinfake DIR sites        good, with two hooks in meta
+ * (acpi_dma_configure_id fentry, iommu_probe_device absent), calls and drops in
+ * the counters and three sites whose frames the symnames map names: a driver
+ * with
+ *                            '"', '\' and a newline in its module and
+ *                            function names (tests/cli/cases/metrics.sh)
  *
  * Exit 0, or 1 with a message.
  */
@@ -99,7 +105,96 @@ static struct bpf_link *libbpf_link(int fd, const char *dir)
 	return l;
 }
 
-static void good(const char *dir, bool with_link)
+/* the counters and sites of "pinfake DIR sites" */
+static void fill_sites(const struct la_hooks *h)
+{
+	static const struct {
+		__u64 addr;
+		const char *name;
+	} names[] = {
+		{0x1000, "acpi_dma_configure_id+0x9/0x80"},
+		{0x2000, "ev\"il\\fn\nx+0x23/0x40 [ba\"d\\mod\ny]"},
+		{0x3000, "do_one_initcall+0x5b/0x300"},
+		{0x4000, "la_call_other+0x23/0x40 [la_test]"},
+	};
+	static const __u64 calls[LA_NR_STATES] = {7, 5, 1};
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *per_cpu = calloc((size_t)(ncpus > 0 ? ncpus : 1), sizeof(__u64));
+	struct la_key k = {.hook = 0, .flags = LA_F_REGISTERED, .nr_ips = 3};
+	struct la_site v = {.first_ns = 1000000000, .last_ns = 2000000000};
+	__u32 i;
+
+	if (ncpus <= 0 || !per_cpu)
+		die("per-CPU values", ENOMEM);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct la_symkey sk = {.addr = names[i].addr};
+		char val[LA_SYMNAME_LEN] = {0};
+
+		strncpy(val, names[i].name, sizeof(val) - 1);
+		if (bpf_map_update_elem(h->maps.symnames, &sk, val, BPF_ANY))
+			die("a symnames entry", errno);
+	}
+	for (i = 0; i < LA_NR_STATES; i++) {
+		__u32 key = LA_CNT_CALLS + i;
+
+		per_cpu[0] = calls[i];
+		if (bpf_map_update_elem(h->maps.counters, &key, per_cpu,
+					BPF_ANY))
+			die("a counter", errno);
+	}
+	i = LA_CNT_EVENT_DROPS;
+	per_cpu[0] = 2;
+	if (bpf_map_update_elem(h->maps.counters, &i, per_cpu, BPF_ANY))
+		die("a counter", errno);
+	free(per_cpu);
+	/* unlocked, from the hostile driver: 5 calls */
+	k.state = LA_UNLOCKED;
+	k.ips[0] = 0x1000, k.ips[1] = 0x2000, k.ips[2] = 0x3000;
+	v.count = 5;
+	if (bpf_map_update_elem(h->maps.sites, &k, &v, BPF_ANY))
+		die("a site", errno);
+	/* held by another task, from la_test: 1 call */
+	k.state = LA_HELD_OTHER;
+	k.ips[1] = 0x4000;
+	v.count = 1;
+	v.holder_pid = 42;
+	strcpy(v.holder_comm, "holder");
+	if (bpf_map_update_elem(h->maps.sites, &k, &v, BPF_ANY))
+		die("a site", errno);
+	/* held: 7 calls, no violation */
+	k.state = LA_HELD;
+	v.count = 7;
+	if (bpf_map_update_elem(h->maps.sites, &k, &v, BPF_ANY))
+		die("a site", errno);
+}
+
+/* two hooks as meta records them: one attached, one absent */
+static void two_hooks(struct la_hooks *h)
+{
+	/* as ruleset.c makes them from the built-in rules/iommu.rules */
+	static const struct {
+		const char *func;
+		int line;
+	} builtin[2] = {{"acpi_dma_configure_id", 8}, {"iommu_probe_device", 11}};
+
+	h->nr = 2;
+	for (size_t i = 0; i < 2; i++) {
+		struct la_hook_def *d = &h->def[i];
+
+		snprintf(d->func, sizeof(d->func), "%s", builtin[i].func);
+		snprintf(d->rule, sizeof(d->rule), "device_lock_assert(dev)");
+		snprintf(d->src, sizeof(d->src), "<built-in>/iommu.rules:%d",
+			 builtin[i].line);
+		d->lock = LA_LOCK_DEV_MUTEX;
+		h->hook[i].def = d;
+	}
+	h->hook[0].attached = LA_ATTACHED_FENTRY;
+	h->hook[1].attached = LA_ATTACHED_NONE;
+	snprintf(h->hook[1].reason, sizeof(h->hook[1].reason),
+		 "not in kallsyms (not built, or inlined)");
+}
+
+static void good(const char *dir, bool with_link, bool sites)
 {
 	struct lockaudit_bpf *skel = lockaudit_bpf__open();
 	struct la_hooks h;
@@ -115,6 +210,10 @@ static void good(const char *dir, bool with_link)
 	for (i = 0; (name = hooks__map(&h.maps, i, &fd)); i++)
 		*fd = make_map(skel, name);
 	lockaudit_bpf__destroy(skel);
+	if (sites) {
+		two_hooks(&h);
+		fill_sites(&h);
+	}
 	if (with_link)
 		h.mod_links[0] = libbpf_link(make_link(), dir);
 	if (pin__save(&h, dir, err, sizeof(err))) {
@@ -145,19 +244,21 @@ int main(int argc, char **argv)
 	if (!dir || (argc != 3 && !(argc == 4 && (!strcmp(mode, "pin") ||
 						  !strcmp(mode, "link"))))) {
 		fprintf(stderr,
-			"usage: pinfake DIR good|good-link|value-size|"
+			"usage: pinfake DIR good|good-link|sites|value-size|"
 			"same-layout|foreign-meta|pin NAME|link NAME\n");
 		return 2;
 	}
 	if (!strcmp(mode, "good")) {
-		good(dir, false);
+		good(dir, false, false);
 	} else if (!strcmp(mode, "good-link")) {
-		good(dir, true);
+		good(dir, true, false);
+	} else if (!strcmp(mode, "sites")) {
+		good(dir, false, true);
 	} else if (!strcmp(mode, "value-size")) {
 		static struct la_key key;
 		static char value[65536];
 
-		good(dir, false);
+		good(dir, false, false);
 		fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sites", sizeof(key),
 				    sizeof(value), 16, NULL);
 		if (fd < 0)
@@ -171,7 +272,7 @@ int main(int argc, char **argv)
 
 		if (!skel)
 			die("cannot open the BPF object", errno);
-		good(dir, false);
+		good(dir, false, false);
 		pin_as(make_map(skel, "sites"), dir, "sites");
 		lockaudit_bpf__destroy(skel);
 	} else if (!strcmp(mode, "foreign-meta")) {

@@ -119,7 +119,8 @@ UNIT_test_report := $(REPORT_MODS) live
 UNIT_test_fleet := $(REPORT_MODS)
 UNIT_test_metrics := $(REPORT_MODS) report_metrics metrics_file procfacts
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
-	hooks watch maps pin pincheck
+	hooks watch maps pin pincheck clone
+UNIT_test_clone := clone xalloc
 RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \
 	xalloc
 UNIT_test_rules_parse := $(RULES_MODS) rules_builtin watch
@@ -134,6 +135,7 @@ build/unit-asan/obj/%.o: user/%.c Makefile
 
 $(patsubst %,build/unit/obj/%.o,$(SKEL_USERS)) \
 $(patsubst %,build/unit-asan/obj/%.o,$(SKEL_USERS)): $(OUT)/lockaudit.skel.h
+build/unit/test_clone build/unit-asan/test_clone: $(OUT)/lockaudit.skel.h
 build/unit/obj/rules_builtin.o build/unit-asan/obj/rules_builtin.o: \
 	$(OUT)/iommu.rules.inc
 

@@ -158,12 +158,19 @@ static __always_inline __u64 caller_tag(__u32 slot, __u32 state, __u32 flags)
 	return LA_CALLER_TAG(module_generation(), slot, state, flags);
 }
 
+/* Whether the slot's exit is hooked: its calls are tracked for
+ * concurrency (--races). */
+static __always_inline bool races_on(struct la_config *cfg, __u32 slot)
+{
+	return cfg->races[(slot / 64) & (LA_MAX_HOOKS / 64 - 1)] &
+	       (1ULL << (slot % 64));
+}
+
 /* Whether a call may be counted at its caller: not when every call is an
  * event, or tracked for concurrency (both need the whole stack). */
 static __always_inline bool callers_apply(struct la_config *cfg, __u32 slot)
 {
-	return cfg && cfg->event_mode != LA_EVENTS_ALL &&
-	       !(cfg->races & (1u << slot));
+	return cfg && cfg->event_mode != LA_EVENTS_ALL && !races_on(cfg, slot);
 }
 
 /*

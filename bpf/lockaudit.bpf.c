@@ -3,10 +3,11 @@
  * lockaudit.bpf.c - is the watched lock held by the caller when a watched
  * function runs?
  *
- * One program body per attach type (fentry, kprobe), instantiated over
- * LA_MAX_HOOKS slots by macro. User space binds each slot to a function of
- * the watch list (bpf_program__set_attach_target / attach_kprobe) and fills
- * the read-only tables (maps.bpf.h) before load. Everything a program
+ * One program per attach type (fentry, kprobe, and the exits). User space
+ * fills the read-only tables (maps.bpf.h) with every rule before load, then
+ * loads a clone of the fentry program per rule, its slot patched in
+ * (clone_slot), and attaches the kprobe program once per rule, the slot as
+ * the cookie. Everything a program
  * records is exact: the aggregation key holds the whole stack, counts are
  * atomic, and whatever does not fit is counted as dropped.
  *
@@ -144,7 +145,7 @@ static long name_frame(__u32 i, void *data)
 }
 
 /* Everything else: the whole stack is the key (map "sites"). obj is not
- * NULL (both paths are entered only with an object, see LA_SLOT). */
+ * NULL (both paths are entered only with an object, see la_fentry). */
 static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 {
 	struct la_config *cfg = settings_get();
@@ -157,7 +158,7 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	long n;
 
 	mode = cfg ? cfg->event_mode : LA_EVENTS_NONE;
-	track = cfg && (cfg->races & (1u << slot)) &&
+	track = cfg && races_on(cfg, slot) &&
 		hook_lock[slot] == LA_LOCK_DEV_MUTEX;
 	state = lock_facts(slot, obj, &flags, &owner, &task);
 	if (state >= LA_NR_STATES) {
@@ -318,56 +319,71 @@ static __always_inline int no_object(__u32 slot)
 	return 0;
 }
 
-#define LA_SLOT(n)                                                             \
-	SEC("fentry")                                                          \
-	int la_fentry_##n(void *ctx)                                           \
-	{                                                                      \
-		void *obj = fentry_arg(ctx, n);                                \
-                                                                               \
-		if (!obj)                                                      \
-			return no_object(n);                                   \
-		if (audit_fast(ctx, n, obj, 0))                                \
-			return 0;                                              \
-		return audit(ctx, n, obj, 0);                                  \
-	}                                                                      \
-	SEC("kprobe")                                                          \
-	int la_kprobe_##n(struct pt_regs *ctx)                                 \
-	{                                                                      \
-		void *obj = kprobe_arg(ctx, n);                                \
-                                                                               \
-		if (!obj)                                                      \
-			return no_object(n);                                   \
-		if (audit_fast(ctx, n, obj, LA_F_KPROBE))                      \
-			return 0;                                              \
-		return audit(ctx, n, obj, LA_F_KPROBE);                        \
-	}                                                                      \
-	SEC("fexit")                                                           \
-	int la_fexit_##n(void *ctx)                                            \
-	{                                                                      \
-		return track_exit();                                           \
-	}                                                                      \
-	SEC("kretprobe")                                                       \
-	int la_kretprobe_##n(struct pt_regs *ctx)                              \
-	{                                                                      \
-		return track_exit();                                           \
-	}
+/*
+ * The rule slot of an fentry program: the low bits of a 64-bit immediate
+ * that user space patches in each clone it loads (hooks.c: LA_SLOT_MARK |
+ * slot), so that the verifier knows the slot as a constant and keeps only
+ * the code of that rule's kind, argument and path. The object's own
+ * program, the template (loaded once, to be cloned), has LA_SLOT_TEMPLATE:
+ * it watches nothing.
+ */
+static __always_inline __u32 clone_slot(void)
+{
+	__u64 v;
 
-LA_SLOT(0)
-LA_SLOT(1)
-LA_SLOT(2)
-LA_SLOT(3)
-LA_SLOT(4)
-LA_SLOT(5)
-LA_SLOT(6)
-LA_SLOT(7)
-LA_SLOT(8)
-LA_SLOT(9)
-LA_SLOT(10)
-LA_SLOT(11)
-LA_SLOT(12)
-LA_SLOT(13)
-LA_SLOT(14)
-LA_SLOT(15)
+	asm volatile("%0 = %1 ll"
+		     : "=r"(v)
+		     : "i"(LA_SLOT_MARK | LA_SLOT_TEMPLATE));
+	return v & LA_SLOT_MARK_MASK;
+}
+
+SEC("fentry.la_tmpl")
+int la_fentry(void *ctx)
+{
+	__u32 slot = clone_slot();
+	void *obj;
+
+	if (slot >= LA_MAX_HOOKS)
+		return 0; /* the template */
+	obj = fentry_arg(ctx, slot);
+	if (!obj)
+		return no_object(slot);
+	if (audit_fast(ctx, slot, obj, 0))
+		return 0;
+	return audit(ctx, slot, obj, 0);
+}
+
+/* One program for every rule a kprobe watches: the slot is the cookie it
+ * was attached with (so the verifier keeps every rule kind's code). */
+SEC("kprobe")
+int la_kprobe(struct pt_regs *ctx)
+{
+	__u64 slot = bpf_get_attach_cookie(ctx);
+	void *obj;
+
+	if (slot >= LA_MAX_HOOKS)
+		return 0;
+	obj = kprobe_arg(ctx, slot);
+	if (!obj)
+		return no_object(slot);
+	if (audit_fast(ctx, slot, obj, LA_F_KPROBE))
+		return 0;
+	return audit(ctx, slot, obj, LA_F_KPROBE);
+}
+
+/* --races: the exits (no slot: the task's own record says what it entered);
+ * fexit cloned per rule as fentry, the kretprobe attached per rule */
+SEC("fexit.la_tmpl")
+int la_fexit(void *ctx)
+{
+	return track_exit();
+}
+
+SEC("kretprobe")
+int la_kretprobe(struct pt_regs *ctx)
+{
+	return track_exit();
+}
 
 /* ---- module text ranges over time (modules.bpf.h) -------------------- */
 

@@ -10,7 +10,18 @@
 #ifndef LOCKAUDIT_H
 #define LOCKAUDIT_H
 
-#define LA_MAX_HOOKS	16   /* program slots per attach type */
+/*
+ * Rules watched at once. The object holds one program per attach type;
+ * user space loads an fentry (and fexit) clone of it per rule, the rule's
+ * slot patched into it (LA_SLOT_MARK), and attaches the one kprobe (and
+ * kretprobe) program once per rule with the slot as its cookie.
+ */
+#define LA_MAX_HOOKS	  256
+#define LA_SLOT_TEMPLATE  LA_MAX_HOOKS /* the template's slot: watches nothing */
+#define LA_SLOT_MARK	  0x4c41534c4f540000ULL /* "LASLOT", | slot */
+#define LA_SLOT_MARK_MASK 0xffffULL
+_Static_assert(LA_MAX_HOOKS % 64 == 0 && LA_MAX_HOOKS <= 256,
+	       "caller tags keep 8 bits of hook, races a bitmap of u64s");
 #define LA_MAX_STACK	32   /* kernel frames kept per site (innermost first) */
 #define LA_MAX_EXAMPLES 4    /* example devices kept per site */
 #define LA_MAX_SITES	8192 /* aggregation map capacity */
@@ -136,8 +147,10 @@ struct la_race {
  * e.g. when `run` adopts state pinned by `boot`. */
 struct la_config {
 	__u32 event_mode; /* enum la_event_mode */
-	__u32 races;	  /* bit per hook slot whose exit is hooked: track
-			   * concurrency (no exit hook, no tracking) */
+	__u32 pad;
+	/* bit per hook slot whose exit is hooked: track concurrency (no exit
+	 * hook, no tracking) */
+	__u64 races[LA_MAX_HOOKS / 64];
 };
 
 /*
@@ -166,11 +179,13 @@ struct la_config {
 /*
  * One word, so that a reader never matches a half-written entry: bit 0 set
  * (a free slot's tag is 0), the key's flags (as la_key.flags) in bits 1-8,
- * state in 9-10, hook in 11-15, the module generation above.
+ * state in 9-10, hook in 11-18, the module generation above.
  */
+#define LA_CALLER_TAG_GEN_SHIFT 19
 #define LA_CALLER_TAG(gen, hook, state, flags)                                 \
 	(1ULL | ((__u64)((flags)&0xff) << 1) | ((__u64)((state)&3) << 9) |     \
-	 ((__u64)((hook)&0x1f) << 11) | ((__u64)(gen) << 16))
+	 ((__u64)((hook)&0xff) << 11) |                                        \
+	 ((__u64)(gen) << LA_CALLER_TAG_GEN_SHIFT))
 
 static inline __u32 la_caller_slot(__u64 caller, __u64 tag)
 {
@@ -243,7 +258,7 @@ struct la_lockpath {
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).
  */
-#define LA_META_ABI   12 /* bump when any shared layout changes */
+#define LA_META_ABI   13 /* bump when any shared layout changes */
 #define LA_FUNC_LEN   64
 #define LA_REASON_LEN 200
 

@@ -175,7 +175,7 @@ int callers__read(struct la_callers *t, const struct la_hooks *h,
 			return -errno;
 		}
 		if (!v.caller || v.rep.hook >= h->nr ||
-		    v.tag != LA_CALLER_TAG(v.tag >> 16, v.rep.hook, v.rep.state,
+		    v.tag != LA_CALLER_TAG(v.tag >> LA_CALLER_TAG_GEN_SHIFT, v.rep.hook, v.rep.state,
 					   v.rep.flags))
 			continue;
 		const struct la_hook_def *d = h->hook[v.rep.hook].def;

@@ -15,12 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clone.h"
 #include "env.h"
 #include "hooks.h"
 #include "ksyms.h"
 #include "lockaudit.skel.h"
 
 static bool verbose;
+
+#define LA_VERIFIER_LOG (1 << 20) /* -v: a clone's verifier log */
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
@@ -48,13 +51,19 @@ const char *hooks__attached_name(enum la_attached a)
 	}
 }
 
-static struct bpf_program *slot_prog(struct la_hooks *h, const char *kind,
-				     size_t slot)
+int hooks__link_fd(const struct la_hook *hk, bool exit)
 {
-	char name[48];
+	if (exit)
+		return hk->exit_link ? bpf_link__fd(hk->exit_link)
+				     : hk->exit_link_fd;
+	return hk->link ? bpf_link__fd(hk->link) : hk->link_fd;
+}
 
-	snprintf(name, sizeof(name), "la_%s_%zu", kind, slot);
-	return bpf_object__find_program_by_name(h->skel->obj, name);
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
 
 static const char *errstr(int err, char *buf, size_t len)
@@ -88,70 +97,100 @@ static bool func_in_btf(struct btf *vmlinux, const struct ksym *sym,
 	return found;
 }
 
+/* Which programs a load has: the templates, and whether any hook needs
+ * them. */
+struct la_want {
+	const char *fe_target; /* a function the fentry template attaches to
+				* at load (it watches nothing there) */
+	bool kp;
+};
+
+static bool want_fentry(const struct la_hook *hk, bool use_fentry)
+{
+	return use_fentry && hk->in_btf && !hk->fentry_failed;
+}
+
+/* a kprobe where fentry cannot be: asked for, not in BTF, or its fentry
+ * failed in the load before this one */
+static bool want_kprobe(const struct la_hook *hk,
+			const struct la_attach_opts *o, bool use_fentry)
+{
+	return o->mode != LA_MODE_FENTRY && hk->in_kallsyms &&
+	       (!use_fentry || !hk->in_btf || hk->fentry_failed);
+}
+
+static void plan(struct la_hooks *h, const struct la_attach_opts *o,
+		 bool use_fentry, struct la_want *w)
+{
+	memset(w, 0, sizeof(*w));
+	for (size_t i = 0; i < h->nr; i++) {
+		struct la_hook *hk = &h->hook[i];
+
+		if (want_fentry(hk, use_fentry) && !w->fe_target)
+			w->fe_target = hk->def->func;
+		w->kp |= want_kprobe(hk, o, use_fentry);
+	}
+}
+
 static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 			 bool use_fentry, bool have_cast, char *err,
 			 size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
+	struct lockaudit_bpf *s;
+	struct la_want w;
 	size_t i;
 	int ret;
 
-	h->skel = lockaudit_bpf__open_opts(&oo);
-	if (!h->skel) {
+	ret = clone__register();
+	if (ret) {
+		snprintf(err, errlen,
+			 "cannot register the template sections: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	h->skel = s = lockaudit_bpf__open_opts(&oo);
+	if (!s) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open the BPF object: %s",
 			 strerror(errno));
 		return ret;
 	}
-	h->skel->rodata->probe_lock_addr = o->probe_lock_addr;
-	h->skel->rodata->text_start = o->text_start;
-	h->skel->rodata->text_end = o->text_end;
-	h->skel->rodata->have_cast = have_cast;
-	for (i = 0; i < LA_MAX_HOOKS; i++) {
-		struct bpf_program *fe = slot_prog(h, "fentry", i);
-		struct bpf_program *kp = slot_prog(h, "kprobe", i);
-		struct bpf_program *fx = slot_prog(h, "fexit", i);
-		struct bpf_program *kr = slot_prog(h, "kretprobe", i);
-		struct la_hook *hk = i < h->nr ? &h->hook[i] : NULL;
-		bool want_fe = hk && use_fentry && hk->in_btf;
-		/* a kprobe where fentry cannot be: asked for, not in BTF, or
-		 * its fentry failed to attach in the load before this one */
-		bool want_kp =
-			hk && o->mode != LA_MODE_FENTRY && hk->in_kallsyms &&
-			(!use_fentry || !hk->in_btf || hk->fentry_failed);
+	s->rodata->probe_lock_addr = o->probe_lock_addr;
+	s->rodata->text_start = o->text_start;
+	s->rodata->text_end = o->text_end;
+	s->rodata->have_cast = have_cast;
+	for (i = 0; i < h->nr; i++) {
+		const struct la_hook_def *d = h->hook[i].def;
 
-		if (!fe || !kp || !fx || !kr) {
-			snprintf(err, errlen, "BPF object lacks slot %zu", i);
-			return -ENOENT;
-		}
-		bpf_program__set_autoload(fe, want_fe);
-		bpf_program__set_autoload(kp, want_kp);
-		/* exits only for --races: each program loaded is verified,
-		 * seconds of a start under emulation */
-		bpf_program__set_autoload(fx, want_fe && o->races);
-		bpf_program__set_autoload(kr, want_kp && o->races);
-		if (!hk)
-			continue;
-		h->skel->rodata->hook_arg[i] = hk->def->arg;
-		h->skel->rodata->hook_lock[i] = hk->def->lock;
+		s->rodata->hook_arg[i] = d->arg;
+		s->rodata->hook_lock[i] = d->lock;
 		/* const volatile: the skeleton declares it without const */
-		memcpy((void *)&h->skel->rodata->hook_path[i], &hk->def->path,
-		       sizeof(hk->def->path));
-		if (want_fe) {
-			ret = bpf_program__set_attach_target(fe, 0,
-							     hk->def->func);
-			if (!ret && o->races)
-				ret = bpf_program__set_attach_target(
-					fx, 0, hk->def->func);
-			if (ret) {
-				snprintf(err, errlen,
-					 "%s: cannot target fentry: %s",
-					 hk->def->func, strerror(-ret));
-				return ret;
-			}
+		memcpy((void *)&s->rodata->hook_path[i], &d->path,
+		       sizeof(d->path));
+	}
+	plan(h, o, use_fentry, &w);
+	/* the templates: fentry and fexit cloned per rule after the load,
+	 * kprobe and kretprobe attached per rule; each loaded is verified
+	 * (seconds of a start under emulation): only what is needed */
+	bpf_program__set_autoload(s->progs.la_fentry, w.fe_target);
+	bpf_program__set_autoload(s->progs.la_fexit, w.fe_target && o->races);
+	bpf_program__set_autoload(s->progs.la_kprobe, w.kp);
+	bpf_program__set_autoload(s->progs.la_kretprobe, w.kp && o->races);
+	if (w.fe_target) {
+		ret = bpf_program__set_attach_target(s->progs.la_fentry, 0,
+						     w.fe_target);
+		if (!ret && o->races)
+			ret = bpf_program__set_attach_target(s->progs.la_fexit,
+							     0, w.fe_target);
+		if (ret) {
+			snprintf(err, errlen, "%s: cannot target fentry: %s",
+				 w.fe_target, strerror(-ret));
+			return ret;
 		}
 	}
-	ret = lockaudit_bpf__load(h->skel);
+	clone__reset();
+	ret = lockaudit_bpf__load(s);
 	if (ret)
 		snprintf(err, errlen,
 			 "cannot load the BPF programs: %s (run with -v for "
@@ -160,25 +199,47 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 	return ret;
 }
 
-/*
- * The exit twin (fexit, or kretprobe after a kprobe) for concurrency
- * tracking. Without it the lock state is still judged: say so and go on.
- */
-static void attach_exit(struct la_hook *hk, struct bpf_program *prog,
-			bool kretprobe)
+/* Say in the hook's reason that its exit is not hooked (err: why). */
+static void exit_not_hooked(struct la_hook *hk, int err)
 {
 	char ebuf[80];
-	size_t n;
+	size_t n = strlen(hk->reason);
 
-	hk->exit_link = kretprobe ? bpf_program__attach_kprobe(prog, true,
-							       hk->def->func)
-				  : bpf_program__attach(prog);
-	if (hk->exit_link)
-		return;
-	n = strlen(hk->reason);
 	snprintf(hk->reason + n, sizeof(hk->reason) - n,
 		 "%sexit not hooked (%s): no concurrency tracking",
-		 n ? "; " : "", errstr(-errno, ebuf, sizeof(ebuf)));
+		 n ? "; " : "", errstr(err, ebuf, sizeof(ebuf)));
+}
+
+/*
+ * The exit twin (an fexit clone, or the kretprobe after a kprobe) for
+ * concurrency tracking. Without it the lock state is still judged: say so
+ * and go on.
+ */
+static void attach_exit(struct la_hooks *h, struct la_hook *hk, bool kretprobe)
+{
+	char err[160];
+	int fd;
+
+	if (kretprobe) {
+		hk->exit_link = bpf_program__attach_kprobe(
+			h->skel->progs.la_kretprobe, true, hk->def->func);
+		if (!hk->exit_link)
+			exit_not_hooked(hk, -errno);
+		return;
+	}
+	fd = clone__load(BPF_TRACE_FEXIT, hk->def->func,
+			 hk->module[0] ? hk->module : NULL, 0, NULL, 0, err,
+			 sizeof(err));
+	if (fd < 0) {
+		exit_not_hooked(hk, fd);
+		return;
+	}
+	hk->exit_prog_fd = fd;
+	hk->exit_link_fd = bpf_link_create(fd, 0, BPF_TRACE_FEXIT, NULL);
+	if (hk->exit_link_fd < 0) {
+		hk->exit_link_fd = -1;
+		exit_not_hooked(hk, -errno);
+	}
 }
 
 #ifdef LA_TESTING
@@ -247,6 +308,8 @@ static bool probe_hooks(struct la_hooks *h, const struct ksyms *ks,
 
 		hk->in_kallsyms = sym != NULL;
 		hk->in_btf = func_in_btf(vmlinux, sym, hk->def->func);
+		snprintf(hk->module, sizeof(hk->module), "%s",
+			 sym && sym->module ? sym->module : "");
 	}
 	have_cast =
 		vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast",
@@ -317,6 +380,46 @@ static void attach_module_records(struct la_hooks *h)
 	h->attached_real_s = (__u64)time(NULL);
 }
 
+/* Hook i's fentry: a clone of the template for its function and slot,
+ * attached; true if it is, else the reason in hk->reason (*n its length). */
+static bool attach_clone(struct la_hooks *h, size_t i,
+			 const struct la_attach_opts *o, size_t *n)
+{
+	struct la_hook *hk = &h->hook[i];
+	char err[160], ebuf[80], *log = NULL;
+	int fd;
+
+	if (verbose)
+		log = calloc(1, LA_VERIFIER_LOG);
+	fd = clone__load(BPF_TRACE_FENTRY, hk->def->func,
+			 hk->module[0] ? hk->module : NULL, (unsigned int)i,
+			 log, log ? LA_VERIFIER_LOG : 0, err, sizeof(err));
+	if (fd < 0 && log && log[0])
+		fprintf(stderr, "%s: the verifier's log:\n%s\n", hk->def->func,
+			log);
+	free(log);
+	if (fd < 0) {
+		hk->fentry_err = fd;
+		*n = snprintf(hk->reason, sizeof(hk->reason),
+			      "fentry: did not load: %s", err);
+		return false;
+	}
+	hk->prog_fd = fd;
+	hk->link_fd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+	if (hk->link_fd < 0) {
+		hk->fentry_err = -errno;
+		hk->link_fd = -1;
+		close_fd(&hk->prog_fd);
+		*n = snprintf(hk->reason, sizeof(hk->reason), "fentry: %s",
+			      errstr(hk->fentry_err, ebuf, sizeof(ebuf)));
+		return false;
+	}
+	hk->attached = LA_ATTACHED_FENTRY;
+	if (o->races)
+		attach_exit(h, hk, false);
+	return true;
+}
+
 /*
  * The fentry of hook slot i, if it is to be tried: true if attached, else
  * the reason why not in hk->reason (*n its length).
@@ -326,7 +429,6 @@ static bool attach_fentry(struct la_hooks *h, size_t i,
 			  const struct la_load *l, size_t *n)
 {
 	struct la_hook *hk = &h->hook[i];
-	char ebuf[80];
 
 	if (hk->fentry_failed) {
 		/* in the load before this one: its reason stands */
@@ -344,17 +446,7 @@ static bool attach_fentry(struct la_hooks *h, size_t i,
 		*n = snprintf(hk->reason, sizeof(hk->reason),
 			      "fentry: not in BTF");
 	} else {
-		hk->link = bpf_program__attach(slot_prog(h, "fentry", i));
-		if (hk->link) {
-			hk->attached = LA_ATTACHED_FENTRY;
-			if (o->races)
-				attach_exit(hk, slot_prog(h, "fexit", i),
-					    false);
-			return true;
-		}
-		hk->fentry_err = -errno;
-		*n = snprintf(hk->reason, sizeof(hk->reason), "fentry: %s",
-			      errstr(-errno, ebuf, sizeof(ebuf)));
+		return attach_clone(h, i, o, n);
 	}
 	return false;
 }
@@ -367,8 +459,11 @@ static bool attach_kprobe(struct la_hooks *h, size_t i,
 	struct la_hook *hk = &h->hook[i];
 	char ebuf[80];
 
-	hk->link = bpf_program__attach_kprobe(slot_prog(h, "kprobe", i), false,
-					      hk->def->func);
+	LIBBPF_OPTS(bpf_kprobe_opts, ko, .bpf_cookie = i);
+
+	/* the one kprobe program, its slot the cookie */
+	hk->link = bpf_program__attach_kprobe_opts(h->skel->progs.la_kprobe,
+						   hk->def->func, &ko);
 	if (!hk->link) {
 		hk->kprobe_err = -errno;
 		snprintf(hk->reason + n, sizeof(hk->reason) - n, "%skprobe: %s",
@@ -387,7 +482,7 @@ static bool attach_kprobe(struct la_hooks *h, size_t i,
 		 "no concurrency tracking",
 		 hk->reason[0] ? "; " : "");
 #else
-	attach_exit(hk, slot_prog(h, "kretprobe", i), true);
+	attach_exit(h, hk, true);
 #endif
 	return true;
 }
@@ -414,7 +509,7 @@ static bool attach_hook(struct la_hooks *h, size_t i,
 		return true;
 	if (o->mode == LA_MODE_FENTRY)
 		return false;
-	if (bpf_program__fd(slot_prog(h, "kprobe", i)) < 0) {
+	if (bpf_program__fd(h->skel->progs.la_kprobe) < 0) {
 		/* not loaded (this load counted on fentry): the next has it */
 		hk->fentry_failed = true;
 		return false;
@@ -453,8 +548,8 @@ static int write_settings(struct la_hooks *h, char *err, size_t errlen)
 	int ret;
 
 	for (size_t i = 0; i < h->nr; i++)
-		if (h->hook[i].exit_link)
-			cfg.races |= 1u << i;
+		if (hooks__link_fd(&h->hook[i], true) >= 0)
+			cfg.races[i / 64] |= 1ULL << (i % 64);
 	if (bpf_map_update_elem(h->maps.settings, &zero, &cfg, BPF_ANY)) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot write the settings map: %s",
@@ -473,8 +568,13 @@ int hooks__attach(struct la_hooks *h, const struct ksyms *ks,
 
 	h->probe_lock_addr = o->probe_lock_addr;
 	have_cast = probe_hooks(h, ks, o);
-	for (size_t i = 0; i < h->nr; i++)
-		h->hook[i].fentry_failed = false;
+	for (size_t i = 0; i < h->nr; i++) {
+		struct la_hook *hk = &h->hook[i];
+
+		hk->fentry_failed = false;
+		hk->prog_fd = hk->link_fd = -1;
+		hk->exit_prog_fd = hk->exit_link_fd = -1;
+	}
 	/*
 	 * Auto: fentry where it can be, a kprobe only where it cannot (every
 	 * program loaded is verified: seconds of a start under emulation).
@@ -541,10 +641,16 @@ void hooks__detach(struct la_hooks *h)
 	size_t i;
 
 	for (i = 0; i < h->nr; i++) {
-		bpf_link__destroy(h->hook[i].link);
-		h->hook[i].link = NULL;
-		bpf_link__destroy(h->hook[i].exit_link);
-		h->hook[i].exit_link = NULL;
+		struct la_hook *hk = &h->hook[i];
+
+		bpf_link__destroy(hk->link);
+		hk->link = NULL;
+		bpf_link__destroy(hk->exit_link);
+		hk->exit_link = NULL;
+		close_fd(&hk->link_fd);
+		close_fd(&hk->exit_link_fd);
+		close_fd(&hk->prog_fd);
+		close_fd(&hk->exit_prog_fd);
 	}
 	for (i = 0; i < 2; i++) {
 		bpf_link__destroy(h->mod_links[i]);
@@ -553,6 +659,7 @@ void hooks__detach(struct la_hooks *h)
 	if (h->skel) {
 		lockaudit_bpf__destroy(h->skel);
 		h->skel = NULL;
+		clone__reset();
 	} else if (h->adopted) {
 		int *fd;
 

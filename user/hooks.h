@@ -57,9 +57,17 @@ struct la_hook {
 				     * none was made or it worked */
 	bool fentry_failed; /* its fentry loaded but did not attach (auto):
 			     * the next load has its kprobe */
+	char module[LA_MOD_NAME_LEN]; /* the function's module, "" vmlinux */
+	/* fentry: this rule's clone of the template and its link (fds, -1
+	 * none); fexit likewise for --races */
+	int prog_fd, link_fd, exit_prog_fd, exit_link_fd;
+	/* kprobe: the one kprobe program attached for this rule */
 	struct bpf_link *link;
-	struct bpf_link *exit_link; /* fexit/kretprobe: concurrency tracking */
+	struct bpf_link *exit_link; /* kretprobe: concurrency tracking */
 };
+
+/* The fd of hook's entry (exit) link, -1 if none. */
+int hooks__link_fd(const struct la_hook *hk, bool exit);
 
 /* The maps collect reads: from the loaded object, or pinned (pin.c). */
 struct la_maps {

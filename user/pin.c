@@ -31,6 +31,8 @@ static void link_file(size_t i, char *name, size_t len)
 		snprintf(name, len, "link_mod_%zu", i - 2 * LA_MAX_HOOKS);
 }
 
+/* the libbpf link of la_meta.link_ids[i], if it is one (a kprobe's, the
+ * module records'); NULL for an fentry clone's (a plain fd) or none */
 static struct bpf_link *link_of(struct la_hooks *h, size_t i)
 {
 	if (i < LA_MAX_HOOKS)
@@ -40,6 +42,19 @@ static struct bpf_link *link_of(struct la_hooks *h, size_t i)
 			       ? h->hook[i - LA_MAX_HOOKS].exit_link
 			       : NULL;
 	return h->mod_links[i - 2 * LA_MAX_HOOKS];
+}
+
+/* the fd of la_meta.link_ids[i], -1 if there is no such link */
+static int link_fd_of(struct la_hooks *h, size_t i)
+{
+	if (i < LA_MAX_HOOKS)
+		return i < h->nr ? hooks__link_fd(&h->hook[i], false) : -1;
+	if (i < 2 * LA_MAX_HOOKS)
+		return i - LA_MAX_HOOKS < h->nr
+			       ? hooks__link_fd(&h->hook[i - LA_MAX_HOOKS],
+						true)
+			       : -1;
+	return link_of(h, i) ? bpf_link__fd(link_of(h, i)) : -1;
 }
 
 /*
@@ -77,7 +92,7 @@ static int pinned_fd(struct la_hooks *h, const struct pinned *p)
 {
 	if (!p->link)
 		return *hooks__map_fd(&h->maps, p->slot);
-	return link_of(h, p->slot) ? bpf_link__fd(link_of(h, p->slot)) : -1;
+	return link_fd_of(h, p->slot);
 }
 
 bool pin__exists(const char *dir)
@@ -426,6 +441,9 @@ int pin__open(struct la_hooks *h, const char *dir, char *err, size_t errlen)
 			goto fail;
 		}
 		h->hook[i].def = &h->def[i];
+		/* the links are pinned: none of them is this process's */
+		h->hook[i].prog_fd = h->hook[i].link_fd = -1;
+		h->hook[i].exit_prog_fd = h->hook[i].exit_link_fd = -1;
 		h->hook[i].attached = meta.hooks[i].attached;
 		snprintf(h->hook[i].reason, sizeof(h->hook[i].reason), "%s",
 			 meta.hooks[i].reason);

@@ -37,9 +37,8 @@ static int add_rule(struct la_ruleset *rs, const struct la_rule_file *f,
 
 	if (rs->nr == LA_MAX_HOOKS) {
 		snprintf(err, errlen,
-			 "%s:%d: more than %d rules: lockaudit watches at most "
-			 "%d functions per run today",
-			 f->name, r->line, LA_MAX_HOOKS, LA_MAX_HOOKS);
+			 "%s:%d: more than %d rules in one run",
+			 f->name, r->line, LA_MAX_HOOKS);
 		return -E2BIG;
 	}
 	d = &rs->def[rs->nr++];

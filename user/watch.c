@@ -11,8 +11,11 @@
 
 static void add(struct la_hooks *h, const struct la_hook_def *d)
 {
+	struct la_hook *hk = &h->hook[h->nr];
+
 	h->def[h->nr] = *d;
-	h->hook[h->nr].def = &h->def[h->nr];
+	hk->def = &h->def[h->nr];
+	hk->prog_fd = hk->link_fd = hk->exit_prog_fd = hk->exit_link_fd = -1;
 	h->nr++;
 }
 

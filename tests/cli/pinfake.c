@@ -187,6 +187,8 @@ static void two_hooks(struct la_hooks *h)
 			 builtin[i].line);
 		d->lock = LA_LOCK_DEV_MUTEX;
 		h->hook[i].def = d;
+		h->hook[i].prog_fd = h->hook[i].link_fd = -1;
+		h->hook[i].exit_prog_fd = h->hook[i].exit_link_fd = -1;
 	}
 	h->hook[0].attached = LA_ATTACHED_FENTRY;
 	h->hook[1].attached = LA_ATTACHED_NONE;

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clone.c - per-rule clones of the fentry and fexit templates: captured as
+ * libbpf loads them (a program handler's prepare callback sees the final
+ * instructions and the BTF func and line info libbpf passes), loaded again
+ * per target with the rule's slot patched in (clone.h)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "clone.h"
+#include "lockaudit.h"
+#include "xalloc.h"
+
+struct tmpl {
+	bool captured;
+	struct bpf_insn *insns;
+	size_t cnt;
+	void *func_info, *line_info;
+	__u32 func_info_cnt, func_info_rec_size;
+	__u32 line_info_cnt, line_info_rec_size;
+	int prog_btf_fd; /* the object's BTF: open while the object is */
+};
+
+static struct tmpl tmpls[2]; /* [0] fentry, [1] fexit */
+
+static struct tmpl *tmpl_of(enum bpf_attach_type type)
+{
+	return type == BPF_TRACE_FEXIT ? &tmpls[1] : &tmpls[0];
+}
+
+static void *dup_mem(const void *p, size_t n)
+{
+	void *q;
+
+	if (!p || !n)
+		return NULL;
+	q = xcalloc(1, n);
+	memcpy(q, p, n);
+	return q;
+}
+
+/* libbpf is about to load a template: keep what it loads */
+static int capture(struct bpf_program *prog, struct bpf_prog_load_opts *o,
+		   long cookie)
+{
+	struct tmpl *t = &tmpls[cookie ? 1 : 0];
+
+	free(t->insns);
+	free(t->func_info);
+	free(t->line_info);
+	memset(t, 0, sizeof(*t));
+	t->cnt = bpf_program__insn_cnt(prog);
+	t->insns = dup_mem(bpf_program__insns(prog),
+			   t->cnt * sizeof(struct bpf_insn));
+	t->func_info_cnt = o->func_info_cnt;
+	t->func_info_rec_size = o->func_info_rec_size;
+	t->func_info = dup_mem(o->func_info, (size_t)o->func_info_cnt *
+						     o->func_info_rec_size);
+	t->line_info_cnt = o->line_info_cnt;
+	t->line_info_rec_size = o->line_info_rec_size;
+	t->line_info = dup_mem(o->line_info, (size_t)o->line_info_cnt *
+						     o->line_info_rec_size);
+	t->prog_btf_fd = o->prog_btf_fd;
+	t->captured = t->insns != NULL;
+	return 0;
+}
+
+int clone__register(void)
+{
+	LIBBPF_OPTS(libbpf_prog_handler_opts, fe, .cookie = 0,
+		    .prog_prepare_load_fn = capture);
+	LIBBPF_OPTS(libbpf_prog_handler_opts, fx, .cookie = 1,
+		    .prog_prepare_load_fn = capture);
+	static int done;
+	int ret;
+
+	if (done)
+		return 0;
+	ret = libbpf_register_prog_handler(LA_SEC_FENTRY_TMPL,
+					   BPF_PROG_TYPE_TRACING,
+					   BPF_TRACE_FENTRY, &fe);
+	if (ret < 0)
+		return ret;
+	ret = libbpf_register_prog_handler(
+		LA_SEC_FEXIT_TMPL, BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, &fx);
+	if (ret < 0)
+		return ret;
+	done = 1;
+	return 0;
+}
+
+int clone__captured(enum bpf_attach_type type)
+{
+	return tmpl_of(type)->captured;
+}
+
+void clone__reset(void)
+{
+	for (size_t i = 0; i < 2; i++) {
+		free(tmpls[i].insns);
+		free(tmpls[i].func_info);
+		free(tmpls[i].line_info);
+		memset(&tmpls[i], 0, sizeof(tmpls[i]));
+	}
+}
+
+size_t clone__patch(struct bpf_insn *insns, size_t n, unsigned int slot)
+{
+	const __u32 lo = (__u32)(LA_SLOT_MARK & 0xffffffffULL);
+	const __u32 hi = (__u32)(LA_SLOT_MARK >> 32);
+	size_t i, patched = 0;
+
+	for (i = 0; i + 1 < n; i++) {
+		struct bpf_insn *x = &insns[i];
+
+		if (x->code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		/* a plain 64-bit constant: not a map, BTF or function */
+		if (!x->src_reg &&
+		    ((__u32)x->imm & ~(__u32)LA_SLOT_MARK_MASK) == lo &&
+		    (__u32)insns[i + 1].imm == hi) {
+			x->imm = (__s32)(lo | (slot & LA_SLOT_MARK_MASK));
+			patched++;
+		}
+		i++; /* the second half of the 16-byte load */
+	}
+	return patched;
+}
+
+/* func's BTF id in the kernel BTF object that has it (*obj_fd: -1 for
+ * vmlinux, else a module's BTF fd the caller closes); 0 or -errno */
+static int find_target(const char *func, const char *module, int *obj_fd,
+		       __u32 *id)
+{
+	struct btf *vmlinux, *mb;
+	__u32 next = 0;
+	int ret;
+
+	*obj_fd = -1;
+	if (!module) {
+		ret = libbpf_find_vmlinux_btf_id(func, BPF_TRACE_FENTRY);
+		if (ret < 0)
+			return ret;
+		*id = (__u32)ret;
+		return 0;
+	}
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return -errno;
+	while (!bpf_btf_get_next_id(next, &next)) {
+		struct bpf_btf_info info;
+		char name[64] = "";
+		__u32 len = sizeof(info);
+		int fd = bpf_btf_get_fd_by_id(next);
+
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.name = (__u64)(unsigned long)name;
+		info.name_len = sizeof(name);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+		    !info.kernel_btf || strcmp(name, module)) {
+			close(fd);
+			continue;
+		}
+		mb = btf__load_from_kernel_by_id_split(next, vmlinux);
+		ret = mb ? btf__find_by_name_kind(mb, func, BTF_KIND_FUNC)
+			 : -errno;
+		btf__free(mb);
+		btf__free(vmlinux);
+		if (ret < 0) {
+			close(fd);
+			return ret;
+		}
+		*obj_fd = fd;
+		*id = (__u32)ret;
+		return 0;
+	}
+	btf__free(vmlinux);
+	return -ENOENT;
+}
+
+int clone__load(enum bpf_attach_type type, const char *func, const char *module,
+		unsigned int slot, char *log, size_t loglen, char *err,
+		size_t errlen)
+{
+	const struct tmpl *t = tmpl_of(type);
+	LIBBPF_OPTS(bpf_prog_load_opts, o);
+	struct bpf_insn *insns;
+	int obj_fd = -1, fd;
+	__u32 id = 0;
+
+	if (!t->captured) {
+		snprintf(err, errlen, "no template loaded to clone");
+		return -ENOENT;
+	}
+	fd = find_target(func, module, &obj_fd, &id);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: not found in the kernel's BTF: %s",
+			 func, strerror(-fd));
+		return fd;
+	}
+	insns = dup_mem(t->insns, t->cnt * sizeof(*insns));
+	if (type == BPF_TRACE_FENTRY &&
+	    clone__patch(insns, t->cnt, slot) == 0) {
+		free(insns);
+		if (obj_fd >= 0)
+			close(obj_fd);
+		snprintf(err, errlen, "the fentry template has no slot mark");
+		return -EINVAL;
+	}
+	o.expected_attach_type = type;
+	o.attach_btf_id = id;
+	o.attach_btf_obj_fd = obj_fd >= 0 ? obj_fd : 0;
+	o.prog_btf_fd = t->prog_btf_fd;
+	o.func_info = t->func_info;
+	o.func_info_cnt = t->func_info_cnt;
+	o.func_info_rec_size = t->func_info_rec_size;
+	o.line_info = t->line_info;
+	o.line_info_cnt = t->line_info_cnt;
+	o.line_info_rec_size = t->line_info_rec_size;
+	if (log && loglen) {
+		log[0] = 0;
+		o.log_buf = log;
+		o.log_size = (__u32)loglen;
+		o.log_level = 1;
+	}
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING,
+			   type == BPF_TRACE_FEXIT ? "la_fexit" : "la_fentry",
+			   "GPL", insns, t->cnt, &o);
+	if (fd < 0) {
+		fd = -errno;
+		snprintf(err, errlen, "%s", strerror(-fd));
+	}
+	free(insns);
+	if (obj_fd >= 0)
+		close(obj_fd);
+	return fd;
+}

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs inside the guest (see bench/run.sh).
-# Usage: guest.sh N REPS CYCLES BPFTRACE [TIMING [CONFIGS [SETTLE]]]
+# Usage: guest.sh N REPS CYCLES BPFTRACE [TIMING [CONFIGS [SETTLE [TARGET]]]]
 #   N:       calls of the entry point per measurement
 #   REPS:    repetitions of every configuration (per-call, start-up, hotplug)
 #   CYCLES:  e1000e remove + rescan cycles per hotplug measurement (0: none)
@@ -9,6 +9,9 @@
 #   CONFIGS: per-call configurations, comma-separated (default all: the
 #            list in CONFIGS below, in its order)
 #   SETTLE:  ms between the untimed first call and the timed loop (2000)
+#   TARGET:  entry (default: acpi_dma_configure_id, lockaudit's built-in
+#            rules) or vma (find_vma under mmap_read_lock, la_test
+#            bench_vma=1, lockaudit --rules /add/mmap.rules; per-call only)
 # Machine-readable lines (parsed by bench/run.sh):
 #   @@MODE bench|insmod
 #   @@KREL <uname -r>
@@ -23,7 +26,12 @@
 #            1/100 s; its utime + stime then, in ticks of USER_HZ = 100)
 N=$1 REPS=$2 CYCLES=$3 BPFTRACE=$4 TIMING=${5:-auto} PICK=${6:-all}
 SETTLE=${7:-2000} # ms: see measure_once
-FN=acpi_dma_configure_id
+TARGET=${8:-entry}
+FN=acpi_dma_configure_id WATCH="--hooks $FN" BENCH_ARGS=
+if [ "$TARGET" = vma ]; then
+	FN=find_vma WATCH="--rules /add/mmap.rules" BENCH_ARGS=bench_vma=1
+	CYCLES=0 BPFTRACE=0 # per-call only
+fi
 dmesg -n 1
 fail() { echo "bench-guest: FAIL $*"; exit 1; }
 
@@ -54,7 +62,7 @@ measure_once() { # prints ns per call (decimal)
 		# settle: one untimed call and a pause first, so the timed loop
 		# sees each auditor in its steady state (lockaudit learns a
 		# caller from its first call); the same for every configuration
-		insmod "$LA_TESTMOD" bench="$N" settle="$SETTLE" || return 1
+		insmod "$LA_TESTMOD" bench="$N" settle="$SETTLE" $BENCH_ARGS || return 1
 		rmmod la_test
 		# the median batch of 1000 calls (la_test's own timing); the
 		# mean over all calls from a la_test without batches
@@ -174,11 +182,11 @@ start_cfg() { # start_cfg CONFIG: attach it (bg=PID), or bg= for none
 			env LA_EMPTY_WORK=${1#part-} /add/empty fentry $FN ;;
 	lockaudit-fentry | lockaudit-kprobe)
 		start_bg $1 /tmp/c.out watching \
-			lockaudit run --hooks $FN --attach ${1#lockaudit-} ;;
+			lockaudit run $WATCH --attach ${1#lockaudit-} ;;
 	lockaudit-*-races)
 		a=${1#lockaudit-}
 		start_bg $1 /tmp/c.out watching \
-			lockaudit run --hooks $FN --attach ${a%-races} --races ;;
+			lockaudit run $WATCH --attach ${a%-races} --races ;;
 	esac
 }
 one_call() { # one_call CONFIG ROUND
@@ -252,8 +260,10 @@ start_up() {
 	stop $pid >/dev/null
 }
 # all hooks (auto attach, as in the hotplug runs) and the one hook of the
-# per-call runs; the order alternates from one round to the next
+# per-call runs; the order alternates from one round to the next (not for
+# TARGET=vma: per-call only)
 r=1
+[ "$TARGET" = vma ] && r=$((REPS + 1))
 while [ $r -le "$REPS" ]; do
 	if [ $((r % 2)) = 1 ]; then
 		start_up all $r; start_up one $r --hooks $FN

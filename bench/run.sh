@@ -18,7 +18,7 @@
 # Usage: bench/run.sh [--kernel K[,K...]]... [--calls N] [--reps R]
 #                     [--cycles C] [--configs CFG[,CFG...]] [--no-bpftrace]
 #                     [--timing auto|insmod] [--clock icount|wall]
-#                     [--out FILE]
+#                     [--target entry|vma] [--out FILE]
 # Defaults: --kernel 6.12,7.3 --calls 200000 --reps 5 --cycles 100
 #           --configs all --clock icount --out docs/benchmarks.md
 # --kernel: 6.1, 6.12, 7.3, ... (tests/vm cells), repeatable.
@@ -26,6 +26,9 @@
 #   none, empty-fentry, empty-kprobe, lockaudit-fentry, ...); a shorter run.
 # --cycles 0: no hotplug runs.
 # --timing insmod forces the unlocked=N fallback even if la_test has bench=.
+# --target vma: a rule on a hot function instead: find_vma called in a
+#   tight loop under mmap_read_lock (la_test bench_vma=1), lockaudit with
+#   --rules rules/mmap.rules; per-call configurations only.
 # --clock icount (default): qemu -icount shift=0,sleep=off: the guest's
 #   clock advances one ns per guest instruction executed and jumps over idle
 #   time, so every time the guest measures is a count of instructions: the
@@ -37,7 +40,7 @@ cd "$top" || exit 1
 
 invoked="bash bench/run.sh${*:+ $*}"
 kernels= calls=200000 reps=5 cycles=100 bpftrace=1 timing=auto configs=all
-clock=icount
+clock=icount target=entry
 out=docs/benchmarks.md
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -49,8 +52,9 @@ while [ $# -gt 0 ]; do
 	--no-bpftrace) bpftrace=0; shift ;;
 	--timing) timing=${2:?}; shift 2 ;;
 	--clock) clock=${2:?}; shift 2 ;;
+	--target) target=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -104,7 +108,12 @@ gcc -static -std=gnu11 -Wall -Wextra -Werror -O2 -g -I$B bench/empty.c \
 	-lbpf -lelf -lz -o $B/empty || die "building bench/empty failed"
 
 # ---- bpftrace: the host's binary and its shared libraries, if installed ----
-adds=(--add bench/guest.sh --add $B/empty)
+adds=(--add bench/guest.sh --add $B/empty --add rules/mmap.rules)
+case $target in
+entry) ;;
+vma) bpftrace=0 cycles=0 ;;
+*) die "--target: entry or vma, not '$target'" ;;
+esac
 mem=1024
 bt_note=
 if [ $bpftrace = 1 ]; then
@@ -124,7 +133,7 @@ else
 	bt_note="bpftrace skipped: --no-bpftrace"
 fi
 
-cmd="sh /add/guest.sh $calls $reps $cycles $bpftrace $timing $configs $settle"
+cmd="sh /add/guest.sh $calls $reps $cycles $bpftrace $timing $configs $settle $target"
 # other guests on this host share its CPUs: say so in the report
 others=$(pgrep -c -x 'qemu-system-.*' 2>/dev/null || true)
 load0=$(cut -d' ' -f1-3 /proc/loadavg)

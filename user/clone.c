@@ -31,6 +31,23 @@ struct tmpl {
 
 static struct tmpl tmpls[2]; /* [0] fentry, [1] fexit */
 
+/* the kernel's BTF, parsed once for every clone's target (each parse of
+ * vmlinux's is a while under emulation); module BTFs by name */
+static struct btf *vmlinux_btf;
+static struct kbtf {
+	char name[64];
+	__u32 id;
+	struct btf *btf;
+} *mods;
+static size_t nr_mods;
+
+static struct btf *vmlinux(void)
+{
+	if (!vmlinux_btf)
+		vmlinux_btf = btf__load_vmlinux_btf();
+	return vmlinux_btf;
+}
+
 static struct tmpl *tmpl_of(enum bpf_attach_type type)
 {
 	return type == BPF_TRACE_FEXIT ? &tmpls[1] : &tmpls[0];
@@ -104,6 +121,13 @@ int clone__captured(enum bpf_attach_type type)
 
 void clone__reset(void)
 {
+	for (size_t i = 0; i < nr_mods; i++)
+		btf__free(mods[i].btf);
+	free(mods);
+	mods = NULL;
+	nr_mods = 0;
+	btf__free(vmlinux_btf);
+	vmlinux_btf = NULL;
 	for (size_t i = 0; i < 2; i++) {
 		free(tmpls[i].insns);
 		free(tmpls[i].func_info);
@@ -135,57 +159,70 @@ size_t clone__patch(struct bpf_insn *insns, size_t n, unsigned int slot)
 	return patched;
 }
 
-/* func's BTF id in the kernel BTF object that has it (*obj_fd: -1 for
- * vmlinux, else a module's BTF fd the caller closes); 0 or -errno */
-static int find_target(const char *func, const char *module, int *obj_fd,
-		       __u32 *id)
+/* the BTF of loaded module name (split on vmlinux's), and its kernel id;
+ * looked up once */
+static struct kbtf *module_btf(const char *name)
 {
-	struct btf *vmlinux, *mb;
+	struct btf *base = vmlinux();
 	__u32 next = 0;
-	int ret;
 
-	*obj_fd = -1;
-	if (!module) {
-		ret = libbpf_find_vmlinux_btf_id(func, BPF_TRACE_FENTRY);
-		if (ret < 0)
-			return ret;
-		*id = (__u32)ret;
-		return 0;
-	}
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
-		return -errno;
+	for (size_t i = 0; i < nr_mods; i++)
+		if (!strcmp(mods[i].name, name))
+			return mods[i].btf ? &mods[i] : NULL;
+	if (!base)
+		return NULL;
+	mods = xrealloc(mods, (nr_mods + 1) * sizeof(*mods));
+	memset(&mods[nr_mods], 0, sizeof(*mods));
+	snprintf(mods[nr_mods].name, sizeof(mods[nr_mods].name), "%s", name);
 	while (!bpf_btf_get_next_id(next, &next)) {
 		struct bpf_btf_info info;
-		char name[64] = "";
+		char bname[64] = "";
 		__u32 len = sizeof(info);
 		int fd = bpf_btf_get_fd_by_id(next);
 
 		if (fd < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
-		info.name = (__u64)(unsigned long)name;
-		info.name_len = sizeof(name);
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-		    !info.kernel_btf || strcmp(name, module)) {
+		info.name = (__u64)(unsigned long)bname;
+		info.name_len = sizeof(bname);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
+		    !strcmp(bname, name)) {
+			mods[nr_mods].id = next;
+			mods[nr_mods].btf =
+				btf__load_from_kernel_by_id_split(next, base);
 			close(fd);
-			continue;
+			break;
 		}
-		mb = btf__load_from_kernel_by_id_split(next, vmlinux);
-		ret = mb ? btf__find_by_name_kind(mb, func, BTF_KIND_FUNC)
-			 : -errno;
-		btf__free(mb);
-		btf__free(vmlinux);
-		if (ret < 0) {
-			close(fd);
-			return ret;
-		}
-		*obj_fd = fd;
-		*id = (__u32)ret;
-		return 0;
+		close(fd);
 	}
-	btf__free(vmlinux);
-	return -ENOENT;
+	nr_mods++;
+	return mods[nr_mods - 1].btf ? &mods[nr_mods - 1] : NULL;
+}
+
+/* func's BTF id in the kernel BTF object that has it (*obj_fd: -1 for
+ * vmlinux, else a module's BTF fd the caller closes); 0 or -errno */
+static int find_target(const char *func, const char *module, int *obj_fd,
+		       __u32 *id)
+{
+	struct btf *b = module ? NULL : vmlinux();
+	struct kbtf *m = module ? module_btf(module) : NULL;
+	int ret;
+
+	*obj_fd = -1;
+	if (module && m)
+		b = m->btf;
+	if (!b)
+		return module ? -ENOENT : -errno;
+	ret = btf__find_by_name_kind(b, func, BTF_KIND_FUNC);
+	if (ret < 0)
+		return ret;
+	*id = (__u32)ret;
+	if (m) {
+		*obj_fd = bpf_btf_get_fd_by_id(m->id);
+		if (*obj_fd < 0)
+			return -errno;
+	}
+	return 0;
 }
 
 int clone__load(enum bpf_attach_type type, const char *func, const char *module,

@@ -26,6 +26,15 @@ static json_object *probe_json(const struct la_hook *hk)
 		e, "attach",
 		json_object_new_string(hooks__attached_name(hk->attached)));
 	json_object_object_add(e, "reason", json_object_new_string(hk->reason));
+	if (hk->def->src[0]) {
+		json_object *r = json_object_new_object();
+
+		json_object_object_add(r, "assertion",
+				       json_object_new_string(hk->def->rule));
+		json_object_object_add(r, "source",
+				       json_object_new_string(hk->def->src));
+		json_object_object_add(e, "rule", r);
+	}
 	return e;
 }
 

@@ -429,6 +429,31 @@ for f, funcs in (("iommu-group", ["iommu_setup_default_domain"]), ("mmap", ["fin
     check(re.search(rf"^rules-check {f}.rules exit 0$", text, re.M) is not None and st == want,
           f"rules {f}.rules: exit 0, {want} (got {st}; {section(f'rules-check-err-{f}').strip()})")
 
+# ---- phase 7: 256 rules at once (x86_64 and arm64 7.3: run.sh made candidates) ----
+# Every one of the 256 rules attached: with auto, an fentry clone each; with
+# --attach kprobe, the one kprobe program with a cookie each; and a run with
+# all of them reports all 256 hooks.
+if f"{arch}/{kver}" in ("x86_64/7.3", "arm64/7.3"):
+    check(re.search(r"^scale: 256 rules\r?$", text, re.M) is not None,
+          "scale: 256 candidate rules ftrace can attach to")
+    rules = [ln.split(":")[0] for ln in section("scale-rules").splitlines() if ln.strip()]
+    for mode, want in (("auto", "fentry"), ("kprobe", "kprobe")):
+        doc = json.loads(section(f"scale-probes-{mode}"))
+        validate(doc, "probes.schema.json")
+        got = [(h["function"], h["attach"], h["rule"]["source"]) for h in doc["hooks"]]
+        bad = [g for g in got if g[1] != want]
+        check(re.search(rf"^scale-probes-{mode} exit 0\r?$", text, re.M) is not None and
+              [g[0] for g in got] == rules and not bad and
+              [g[2] for g in got] == [f"/tmp/scale.rules:{i}" for i in range(1, 257)],
+              f"scale: probes --attach {mode}: all 256 rules attached {want}, in file order",
+              f"not {want}: {bad[:5]} ({section(f'scale-err-{mode}').strip()[:400]})")
+    rep = json.loads(section("scale-run"))
+    validate(rep, "report.schema.json")
+    check(re.search(r"^scale-run exit 0\r?$", text, re.M) is not None and
+          len(rep["hooks"]) == 256 and all(h["attach"] == "fentry" for h in rep["hooks"]),
+          f"scale: run --rules with 256 rules: exit 0, 256 hooks attached fentry "
+          f"({len(rep['hooks'])} hooks, {sum(h['attach'] == 'fentry' for h in rep['hooks'])} fentry)")
+
 # ---- hostile environments ----
 # the message is the line right after the exit status (the guest cats it);
 # kernel messages may come between them on the console

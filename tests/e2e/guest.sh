@@ -180,6 +180,28 @@ for f in /add/iommu-group.rules /add/mmap.rules /add/pci-reset.rules /add/rtnl.r
 	dump "rules-check-err-$(basename "$f" .rules)" /tmp/rules-check.err
 done
 
+# ---- phase 7: 256 rules at once (where run.sh made candidates) ----
+# Of the candidate rules (tests/e2e/scale-rules.sh), those whose function
+# ftrace can attach to, the first 256: every one attached (an fentry clone
+# each; then with kprobes, one program and a cookie each), and a run.
+if [ -f /add/scale.rules ]; then
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+	cut -d' ' -f1 /sys/kernel/tracing/available_filter_functions | sort -u >/tmp/ftrace.txt
+	awk -F: 'NR == FNR { ok[$1] = 1; next } ($1 in ok) && n < 256 { print; n++ }' \
+		/tmp/ftrace.txt /add/scale.rules >/tmp/scale.rules
+	echo "scale: $(wc -l </tmp/scale.rules) rules"
+	for mode in auto kprobe; do
+		lockaudit probes --rules /tmp/scale.rules --attach $mode --json >/tmp/scale-probes.json 2>/tmp/scale.err
+		echo "scale-probes-$mode exit $?"
+		dump scale-probes-$mode /tmp/scale-probes.json
+		dump scale-err-$mode /tmp/scale.err
+	done
+	lockaudit run --rules /tmp/scale.rules --duration 5 --json /tmp/scale-run.json >/tmp/scale-run.out 2>&1
+	echo "scale-run exit $?"
+	dump scale-run /tmp/scale-run.json
+	dump scale-rules /tmp/scale.rules
+fi
+
 # ---- hostile environments that need a real kernel ----
 sysctl -w kernel.kptr_restrict=2 >/dev/null
 lockaudit run --duration 1 >/tmp/kptr.out 2>&1

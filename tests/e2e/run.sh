@@ -47,6 +47,17 @@ for c in "${cells[@]}"; do
 	for r in "$top/tests/e2e/la_test.rules" "$top"/rules/{iommu-group,mmap,pci-reset,rtnl}.rules; do
 		adds+=(--add "$r")
 	done
+	# phase 7: 256 rules at once, where the kernel's vmlinux is at hand
+	case "$arch/$k" in x86_64/7.3 | arm64/7.3)
+		bin=$top/build/lockaudit
+		if "$top/tests/e2e/scale-rules.sh" "$arch" "$k" "$bin" "$logdir/scale-$arch-$k.rules"; then
+			adds+=(--add "$logdir/scale-$arch-$k.rules:/add/scale.rules")
+		else
+			echo "  FAIL $arch/$k: no candidate rules for the 256-rule check"
+			fail=$((fail + 1))
+		fi
+		;;
+	esac
 	if guest "$arch" "$k" "$log" guest.sh $U $L $O $N $K "${extra[@]}" &&
 		/usr/bin/python3 "$top/tests/e2e/check.py" "$log" "$arch" "$k" $U $L $O $N $K; then
 		pass=$((pass + 1))

@@ -88,6 +88,9 @@
  *               in some batches does not move)
  *               la_test: bench=N ns_per_call=X.YY ns=ELAPSED
  *                        batch_median=X.YY batches=K settle=S
+ *   bench_vma=1 with bench: the calls are find_vma(insmod's mm, 0) from
+ *               la_bench_vma_call, each batch under one mmap_read_lock (a
+ *               rule on a hot function: lockaudit --rules rules/mmap.rules)
  *   settle=S    with bench: one untimed call first, then msleep(S), so an
  *               auditor that learns a call site from its first call is
  *               measured (and tested) in its steady state: bench+1 calls
@@ -204,6 +207,9 @@ module_param(settle, int, 0444);
 
 static int rules;
 module_param(rules, int, 0444);
+
+static bool bench_vma;
+module_param(bench_vma, bool, 0444);
 MODULE_PARM_DESC(settle, "bench: one untimed call first, then sleep this many ms (an auditor's steady state)");
 
 #define LA_MAX_THREADS 64
@@ -891,9 +897,27 @@ static la_caller int la_race_call_b(struct la_worker *w)
 	return w->done;
 }
 
+/* bench_vma=1: the timed calls are find_vma(insmod's mm, 0), k of them
+ * under one mmap_read_lock (its cost spread over a batch) */
+static la_caller int la_bench_vma_call(struct mm_struct *mm, int k)
+{
+	unsigned long sum = 0;
+	int i;
+
+	mmap_read_lock(mm);
+	for (i = 0; i < k; i++)
+		sum += (unsigned long)find_vma(mm, 0);
+	mmap_read_unlock(mm);
+	la_rules_sink += sum;
+	return 0;
+}
+
 static la_caller int la_bench_call(struct device *dev, int k)
 {
 	int i, errs = 0;
+
+	if (bench_vma)
+		return la_bench_vma_call(current->mm, k);
 
 	for (i = 0; i < k; i++)
 		if (la_entry_raw(dev))

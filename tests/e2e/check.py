@@ -87,13 +87,51 @@ def nested_of(s):
     return sorted((n["entry_point"], n["count"]) for n in s.get("nested", []))
 
 
+def kernel_counts_kprobe_misses(rep):
+    """Linux 6.7 counts the calls trace_call_bpf() skips (bpf_prog_active)
+    and gives the kprobe's own missed count; before it a kprobe hook's
+    misses are unknown (null). fentry/fexit: counted since 5.12."""
+    m = re.match(r"(\d+)\.(\d+)", rep["kernel"])
+    return (int(m[1]), int(m[2])) >= (6, 7)
+
+
+def missed_of(rep):
+    """hook -> (missed, missed_exit): calls the kernel did not run the
+    hook's programs for, as the report says (None: not counted)."""
+    return {h["function"]: (h["missed"], h["missed_exit"]) for h in rep["hooks"] if h["attach"] != "absent"}
+
+
+def check_missed(rep, label):
+    """The kernel skipped none of our programs' runs, and says so: 0 per
+    hook, null only where this kernel does not count (a kprobe before 6.7;
+    its exit, a kretprobe, only when --races hooked it)."""
+    ok = True
+    for h in rep["hooks"]:
+        unknown = h["attach"] == "kprobe" and not kernel_counts_kprobe_misses(rep)
+        want = [0] if h["attach"] == "absent" or not unknown else [None]
+        want_exit = [0] if h["attach"] == "absent" or not unknown else [0, None]
+        if h["missed"] not in want or h["missed_exit"] not in want_exit:
+            ok = False
+            print(f"       {h['function']} ({h['attach']}): missed {h['missed']} (want {want}), "
+                  f"missed_exit {h['missed_exit']} (want {want_exit})")
+    check(ok, f"{label}: the kernel skipped none of the programs' runs, per hook {missed_of(rep)}")
+    att = [h for h in rep["hooks"] if h["attach"] != "absent"]
+    d = rep["totals"]["dropped"]
+    for k in ("missed", "missed_exit"):
+        vals = [h[k] for h in att]
+        want = None if None in vals else sum(vals)
+        check(d[k] == want, f"{label}: totals.dropped.{k} == {want} (the hooks' sum; got {d[k]})")
+
+
 def exact_totals(rep, label):
     """Every hook's exact counters equal the sum of its sites (the calls
     nested in another site's included): nothing lost."""
     d = rep["totals"]["dropped"]
-    check(d == {"sites": 0, "events": 0, "stack_errors": 0, "concurrent": 0, "tracking": 0, "modules": 0,
-                "names": 0, "paths": 0},
+    kept = {k: v for k, v in d.items() if k not in ("missed", "missed_exit")}
+    check(kept == {"sites": 0, "events": 0, "stack_errors": 0, "concurrent": 0, "tracking": 0, "modules": 0,
+                   "names": 0, "paths": 0},
           f"{label}: nothing dropped {d}")
+    check_missed(rep, label)
     check(rep["concurrent"] == [], f"{label}: no concurrent configuration seen (la_test's calls are sequential)")
     ok = True
     per = {st: calls_by_entry(all_sites(rep), st) for st in ("held", "unlocked", "held_by_other", "read_held")}
@@ -131,15 +169,18 @@ def la_test_sites(rep, mode, u, l, o):
     got = sorted((s["entry_point"], s["lock_state"], s["function"], s["count"], nested_of(s)) for s in sites)
     want = sorted([(E, "unlocked", "la_call_unlocked", u, sorted((f, u) for f in C["chain"][1:])),
                    (E, "held_by_other", "la_call_other", o, sorted((f, o) for f in C["chain"][1:]))])
-    check(got == want, f"{mode}: la_test sites exactly {want} (got {got})")
+    # a run where the kernel skipped calls says so: missed per hook
+    check(got == want, f"{mode}: la_test sites exactly {want} (got {got}; kernel skipped {missed_of(rep)})")
     check(drv.get("la_test", {}).get("violations") == u + o,
-          f"{mode}: la_test {u + o} violations, one per call (got {drv.get('la_test', {}).get('violations')})")
+          f"{mode}: la_test {u + o} violations, one per call (got {drv.get('la_test', {}).get('violations')}; "
+          f"kernel skipped {missed_of(rep)})")
     other = [s for s in sites if s["lock_state"] == "held_by_other"]
     check(bool(other) and all(s["holder"]["comm"] == "la_test_holder" and s["holder"]["pid"] > 0 for s in other),
           f"{mode}: holder task named (la_test_holder)")
     locked = sorted((s["entry_point"], s["count"]) for s in rep["held"] if s.get("function") == "la_call_locked")
     check(locked == sorted((f, l) for f in C["chain"]),
-          f"{mode}: locked calls counted as held, {l} per entry point, never as violations (got {locked})")
+          f"{mode}: locked calls counted as held, {l} per entry point, never as violations (got {locked}; "
+          f"kernel skipped {missed_of(rep)})")
     check(not rep["unclassified"], f"{mode}: nothing unclassified")
     check(all(s["devices"] and all(is_la_dev(d) for d in s["devices"]) for s in sites),
           f"{mode}: la_test's sites name la_test's own platform device(s)")
@@ -336,6 +377,7 @@ check(d["tracking"] == tracked,
       f"drops: dropped.tracking == calls on entry points with the exit hooked: {d['tracking']} == {tracked}")
 check((d["sites"], d["events"], d["stack_errors"], d["concurrent"], d["names"], d["paths"]) ==
       (0, 0, 0, 0, 0, 0), f"drops: nothing else dropped {d}")
+check_missed(rep, "drops")
 # not vacuous: la_test's U calls at E are there, and tracked where an exit
 # can be hooked (not with arm64 kprobes: a kretprobe hides the caller)
 he = hook(rep, E)
@@ -410,6 +452,7 @@ for mode in ("auto", "kprobe"):
     check(d["paths"] == R, f"{lab}: dropped.paths == {R} (la_path_null: NULL on the path) ({d['paths']})")
     check((d["sites"], d["events"], d["stack_errors"], d["concurrent"], d["names"]) == (0, 0, 0, 0, 0),
           f"{lab}: nothing else dropped {d}")
+    check_missed(rep, lab)
     rt = section(f"rules-text-{mode}")
     check("lockaudit: locking rules (4)" in rt and
           "rule find_vma: mmap_assert_write_locked(mm) (/add/la_test.rules:11)" in rt and

@@ -120,7 +120,8 @@ UNIT_test_fleet := $(REPORT_MODS)
 UNIT_test_metrics := $(REPORT_MODS) report_metrics metrics_file procfacts
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
 	hooks watch maps pin pincheck misses
-UNIT_test_misses := misses pin pincheck hooks watch maps ksyms env xalloc
+UNIT_test_misses := misses pin pincheck hooks watch maps ksyms env \
+	$(REPORT_MODS) live report_metrics metrics_file procfacts
 RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \
 	xalloc
 UNIT_test_rules_parse := $(RULES_MODS) rules_builtin watch

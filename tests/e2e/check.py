@@ -101,20 +101,27 @@ def missed_of(rep):
     return {h["function"]: (h["missed"], h["missed_exit"]) for h in rep["hooks"] if h["attach"] != "absent"}
 
 
-def check_missed(rep, label):
+def check_missed(rep, label, busy=False):
     """The kernel skipped none of our programs' runs, and says so: 0 per
     hook, null only where this kernel does not count (a kprobe before 6.7;
-    its exit, a kretprobe, only when --races hooked it)."""
+    its exit, a kretprobe, only when --races hooked it). busy: hooks on
+    functions every task calls (find_vma): others' calls may be skipped
+    (an fentry program preempted or recursing on that CPU), so any count,
+    but counted (never null where the kernel counts)."""
     ok = True
     for h in rep["hooks"]:
         unknown = h["attach"] == "kprobe" and not kernel_counts_kprobe_misses(rep)
-        want = [0] if h["attach"] == "absent" or not unknown else [None]
-        want_exit = [0] if h["attach"] == "absent" or not unknown else [0, None]
-        if h["missed"] not in want or h["missed_exit"] not in want_exit:
+        if h["attach"] == "absent" or not unknown:
+            good = (lambda v: isinstance(v, int)) if busy else (lambda v: v == 0)
+            good_exit = good
+        else:
+            good = (lambda v: v is None)
+            good_exit = (lambda v: v in (0, None))
+        if not good(h["missed"]) or not good_exit(h["missed_exit"]):
             ok = False
-            print(f"       {h['function']} ({h['attach']}): missed {h['missed']} (want {want}), "
-                  f"missed_exit {h['missed_exit']} (want {want_exit})")
-    check(ok, f"{label}: the kernel skipped none of the programs' runs, per hook {missed_of(rep)}")
+            print(f"       {h['function']} ({h['attach']}): missed {h['missed']}, missed_exit {h['missed_exit']}")
+    check(ok, f"{label}: the kernel skipped {'and counted' if busy else 'none of'} the programs' runs, "
+          f"per hook {missed_of(rep)}")
     att = [h for h in rep["hooks"] if h["attach"] != "absent"]
     d = rep["totals"]["dropped"]
     for k in ("missed", "missed_exit"):
@@ -452,7 +459,9 @@ for mode in ("auto", "kprobe"):
     check(d["paths"] == R, f"{lab}: dropped.paths == {R} (la_path_null: NULL on the path) ({d['paths']})")
     check((d["sites"], d["events"], d["stack_errors"], d["concurrent"], d["names"]) == (0, 0, 0, 0, 0),
           f"{lab}: nothing else dropped {d}")
-    check_missed(rep, lab)
+    # every task calls find_vma: its skipped runs are others' (la_test's
+    # sites are exact above)
+    check_missed(rep, lab, busy=True)
     rt = section(f"rules-text-{mode}")
     check("lockaudit: locking rules (4)" in rt and
           "rule find_vma: mmap_assert_write_locked(mm) (/add/la_test.rules:11)" in rt and

@@ -102,8 +102,8 @@ const struct la_drop_def la_drops[LA_NR_DROPS] = {
 	 "those calls are not judged: in no count above",
 	 offsetof(struct la_report, dropped_paths), false},
 	{"missed",
-	 "calls the kernel did not let a program run (another BPF program "
-	 "was running on that CPU)",
+	 "calls the kernel did not let a program run (another BPF program, "
+	 "or the same one, was running on that CPU)",
 	 "in no count above", offsetof(struct la_report, dropped_missed), true},
 	{"missed_exit",
 	 "returns the kernel did not let a program see (--races: another "

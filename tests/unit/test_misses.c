@@ -370,7 +370,8 @@ static void test_written_and_said(void **state)
 	free(j);
 	t = text_of(&r, false);
 	has(t, "DROPPED: an unknown number of calls the kernel did not let a "
-	       "program run (another BPF program was running on that CPU): in "
+	       "program run (another BPF program, or the same one, was running "
+	       "on that CPU): in "
 	       "no count above; this kernel does not count them for some hooks "
 	       "(COVERAGE says which)\n");
 	snprintf(line, sizeof(line),
@@ -388,7 +389,8 @@ static void test_written_and_said(void **state)
 	report__sum_missed(&r);
 	t = text_of(&r, false);
 	has(t, "DROPPED: 3 calls the kernel did not let a program run "
-	       "(another BPF program was running on that CPU): in no count "
+	       "(another BPF program, or the same one, was running on that "
+	       "CPU): in no count "
 	       "above\n");
 	assert_null(strstr(t, "unknown"));
 	free(t);

@@ -362,7 +362,8 @@ site_to_report(const struct ksyms *ks, const struct la_hook_def *def,
 	}
 	s = report__add_site(r, def->func, (int)k->state, ptrs, n,
 			     n == LA_MAX_STACK, k->flags & LA_F_REGISTERED,
-			     !probe_lock_known || def->lock != LA_LOCK_DEV_MUTEX
+			     !probe_lock_known ||
+					     def->lock != LA_LOCK_DEV_MUTEX
 				     ? -1
 			     : (k->flags & LA_F_PROBE_LOCK) ? 1
 							    : 0);

@@ -119,8 +119,10 @@ UNIT_test_report := $(REPORT_MODS) live
 UNIT_test_fleet := $(REPORT_MODS)
 UNIT_test_metrics := $(REPORT_MODS) report_metrics metrics_file procfacts
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
-	hooks watch maps pin pincheck clone
+	hooks watch maps pin pincheck clone misses
 UNIT_test_clone := clone xalloc
+UNIT_test_misses := misses pin pincheck hooks watch maps ksyms env clone \
+	$(REPORT_MODS) live report_metrics metrics_file procfacts
 RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \
 	xalloc
 UNIT_test_rules_parse := $(RULES_MODS) rules_builtin watch
@@ -179,6 +181,10 @@ build/rules-btf/test_rules_btf: tests/rules/test_rules_btf.c \
 rules-btf-test: build/rules-btf/test_rules_btf $(OUT)/lockaudit
 	bash tests/rules/run.sh build/rules-btf/test_rules_btf $(OUT)/lockaudit
 
+# BPF map syscalls in a loop, in a guest (tests/stress/misses.sh)
+$(OUT)/hammer: tests/stress/hammer.c
+	$(CC) -static $(ALL_CFLAGS) $< -lbpf -lelf -lz -o $@
+
 # pinned state made of maps alone, for the CLI tests of --pin-dir
 $(OUT)/pinfake: tests/cli/pinfake.c $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) -Iuser $^ $(LDLIBS) -o $@
@@ -212,8 +218,8 @@ boot-test: $(OUT)/lockaudit
 # exact counts under load: 300 QMP hotplug cycles, 100 remove/rescan + 100
 # rebinds, 1M calls from 4 threads, two tasks racing on one device, SIGKILL
 # during --interval snapshots (~5 min under TCG)
-stress-test: $(OUT)/lockaudit
-	bash tests/stress/run.sh hotplug loops flood race sigkill
+stress-test: $(OUT)/lockaudit $(OUT)/hammer
+	bash tests/stress/run.sh hotplug loops flood race sigkill misses
 
 # ---- fuzzing (docs/fuzzing.md) ------------------------------------------
 # libFuzzer on the report reader, merge and both writers, with a round-trip
@@ -293,7 +299,7 @@ check:
 	@MAKE="$(MAKE)" bash tests/check.sh $(CHECK_SUITES)
 
 # the same stress tests on their own (make check runs them too)
-stress: $(OUT)/lockaudit
+stress: $(OUT)/lockaudit $(OUT)/hammer
 	bash tests/stress/run.sh
 
 # per-call cost, start-up and hotplug throughput with and without lockaudit,

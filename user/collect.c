@@ -23,6 +23,7 @@
 #include "hooks.h"
 #include "json.h"
 #include "ksyms.h"
+#include "misses.h"
 #include "report.h"
 #include "symfresh.h"
 
@@ -512,13 +513,19 @@ static const struct {
 };
 _Static_assert(LA_REPORT_STATES == LA_NR_STATES,
 	       "the report keeps calls for every lock state");
-_Static_assert(sizeof(drop_fields) / sizeof(drop_fields[0]) == LA_NR_DROPS,
+/* but the last two, missed and missed_exit: the programs' own counts
+ * (misses.c, read_hooks) */
+_Static_assert(sizeof(drop_fields) / sizeof(drop_fields[0]) == LA_NR_DROPS - 2,
 	       "a drop the report shows that no counter fills");
 
-/* Each hook's line: how it is attached, why not otherwise, its calls. */
+/* Each hook's line: how it is attached, why not otherwise, its calls and
+ * the calls the kernel did not run its programs for (misses.c). */
 static int read_hooks(struct la_collector *c, const __u64 *cnt,
 		      struct la_report *r)
 {
+	uint64_t missed[LA_MAX_HOOKS][2];
+
+	misses__read(&misses__ops, c->h, missed);
 	for (size_t i = 0; i < c->h->nr; i++) {
 		const struct la_hook *hk = &c->h->hook[i];
 		struct la_rhook *rh = report__hook_rule(
@@ -533,13 +540,17 @@ static int read_hooks(struct la_collector *c, const __u64 *cnt,
 			return -ENOMEM;
 		for (int s = 0; s < LA_NR_STATES; s++)
 			rh->calls[s] = cnt[LA_CNT_CALLS + i * LA_NR_STATES + s];
+		rh->missed = missed[i][0];
+		rh->missed_exit = missed[i][1];
 	}
+	report__sum_missed(r);
 	return 0;
 }
 
 static void read_drops(const __u64 *cnt, struct la_report *r)
 {
-	for (size_t i = 0; i < LA_NR_DROPS; i++)
+	for (size_t i = 0; i < sizeof(drop_fields) / sizeof(drop_fields[0]);
+	     i++)
 		*(uint64_t *)((char *)r + drop_fields[i].offset) =
 			cnt[drop_fields[i].counter];
 }

@@ -119,17 +119,29 @@ static bool want_kprobe(const struct la_hook *hk,
 	       (!use_fentry || !hk->in_btf || hk->fentry_failed);
 }
 
+/* More fentry clones than this and the kprobe program is loaded with them
+ * (auto): an fentry that does not attach then falls back at once, where
+ * another load would verify every clone again. */
+#define LA_KPROBE_UPFRONT 16
+
 static void plan(struct la_hooks *h, const struct la_attach_opts *o,
 		 bool use_fentry, struct la_want *w)
 {
+	size_t nfe = 0;
+
 	memset(w, 0, sizeof(*w));
 	for (size_t i = 0; i < h->nr; i++) {
 		struct la_hook *hk = &h->hook[i];
 
-		if (want_fentry(hk, use_fentry) && !w->fe_target)
-			w->fe_target = hk->def->func;
+		if (want_fentry(hk, use_fentry)) {
+			nfe++;
+			if (!w->fe_target)
+				w->fe_target = hk->def->func;
+		}
 		w->kp |= want_kprobe(hk, o, use_fentry);
 	}
+	if (o->mode == LA_MODE_AUTO && nfe > LA_KPROBE_UPFRONT)
+		w->kp = true;
 }
 
 static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,

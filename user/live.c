@@ -46,7 +46,11 @@ static const char *drops(const struct la_report *r, char *buf, size_t len)
 
 	buf[0] = 0;
 	for (i = 0; i < LA_NR_DROPS && n < len; i++)
-		if (LA_DROP_C(r, i))
+		if (LA_DROP_C(r, i) == LA_UNKNOWN)
+			n += (size_t)snprintf(
+				buf + n, len - n, "%s%s unknown",
+				n ? ", " : "dropped: ", la_drops[i].key);
+		else if (LA_DROP_C(r, i))
 			n += (size_t)snprintf(buf + n, len - n, "%s%s %" PRIu64,
 					      n ? ", " : "dropped: ",
 					      la_drops[i].key, LA_DROP_C(r, i));

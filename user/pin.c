@@ -31,6 +31,11 @@ static void link_file(size_t i, char *name, size_t len)
 		snprintf(name, len, "link_mod_%zu", i - 2 * LA_MAX_HOOKS);
 }
 
+__u32 *pin__link_id(struct la_meta *meta, size_t slot, bool exit)
+{
+	return &meta->link_ids[exit ? LA_MAX_HOOKS + slot : slot];
+}
+
 /* the libbpf link of la_meta.link_ids[i], if it is one (a kprobe's, the
  * module records'); NULL for an fentry clone's (a plain fd) or none */
 static struct bpf_link *link_of(struct la_hooks *h, size_t i)

@@ -16,11 +16,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <linux/types.h>
+
 #include "pincheck.h" /* PIN_FOREIGN */
 
 struct la_hooks;
 
 #define LA_PIN_DIR "/sys/fs/bpf/lockaudit"
+
+struct la_meta;
+/* Where meta records the id of hook slot's pinned link (exit: its exit
+ * link, --races); 0 there: none was pinned. */
+__u32 *pin__link_id(struct la_meta *meta, size_t slot, bool exit);
 
 /* Is there anything at dir (pinned state or not: pin__open tells)? */
 bool pin__exists(const char *dir);

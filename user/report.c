@@ -75,32 +75,42 @@ int report__state_from_name(const char *s)
 const struct la_drop_def la_drops[LA_NR_DROPS] = {
 	{"sites", "calls not aggregated (site map full)",
 	 "counted per entry point (COVERAGE) but in no site above",
-	 offsetof(struct la_report, dropped_sites)},
+	 offsetof(struct la_report, dropped_sites), false},
 	{"events", "live events lost (ring buffer full)",
 	 "missing from the events file and the live view; the counts above "
 	 "are complete",
-	 offsetof(struct la_report, dropped_events)},
+	 offsetof(struct la_report, dropped_events), false},
 	{"stack_errors", "stacks unreadable",
 	 "those calls are in sites without a stack (UNCLASSIFIED)",
-	 offsetof(struct la_report, stack_errors)},
+	 offsetof(struct la_report, stack_errors), false},
 	{"concurrent", "concurrent findings not kept (map full)",
 	 "CONCURRENT above is incomplete",
-	 offsetof(struct la_report, dropped_races)},
+	 offsetof(struct la_report, dropped_races), false},
 	{"tracking", "calls not tracked for concurrency (map full)",
 	 "CONCURRENT above can miss races these calls were part of",
-	 offsetof(struct la_report, dropped_tracking)},
+	 offsetof(struct la_report, dropped_tracking), false},
 	{"modules", "module load/unload records lost (map full)",
 	 "frames of modules unloaded before the report may stay addresses",
-	 offsetof(struct la_report, dropped_modules)},
+	 offsetof(struct la_report, dropped_modules), false},
 	{"names", "module frames not named by the kernel (map full)",
 	 "named from kallsyms instead: by module and offset if the module "
 	 "is gone",
-	 offsetof(struct la_report, dropped_names)},
+	 offsetof(struct la_report, dropped_names), false},
 	{"paths",
 	 "calls whose lock could not be reached (NULL on a rule's "
 	 "path)",
 	 "those calls are not judged: in no count above",
-	 offsetof(struct la_report, dropped_paths)},
+	 offsetof(struct la_report, dropped_paths), false},
+	{"missed",
+	 "calls the kernel did not let a program run (another BPF program, "
+	 "or the same one, was running on that CPU)",
+	 "in no count above", offsetof(struct la_report, dropped_missed), true},
+	{"missed_exit",
+	 "returns the kernel did not let a program see (--races: another "
+	 "BPF program was running on that CPU, or no kretprobe instance was "
+	 "free)",
+	 "CONCURRENT above can name a task as still inside that had returned",
+	 offsetof(struct la_report, dropped_missed_exit), true},
 };
 
 void report__init(struct la_report *r)
@@ -425,6 +435,39 @@ struct la_rhook *report__hook_rule(struct la_report *r, const char *function,
 	h->rule_src = xstrdup(src);
 	h->hold = hold;
 	return h;
+}
+
+bool report__add_missed(uint64_t *sum, uint64_t v)
+{
+	uint64_t s;
+
+	if (*sum == LA_UNKNOWN || v == LA_UNKNOWN) {
+		*sum = LA_UNKNOWN;
+		return true;
+	}
+	if (__builtin_add_overflow(*sum, v, &s) || s > LA_COUNT_MAX)
+		return false;
+	*sum = s;
+	return true;
+}
+
+void report__sum_missed(struct la_report *r)
+{
+	r->dropped_missed = 0;
+	r->dropped_missed_exit = 0;
+	for (size_t i = 0; i < r->nr_hooks; i++) {
+		const struct la_rhook *h = &r->hooks[i];
+
+		/* an absent hook has no program: its 0 is exact */
+		if (!strcmp(h->attach, "absent"))
+			continue;
+		/* saturated: counts from one kernel never come near */
+		if (!report__add_missed(&r->dropped_missed, h->missed))
+			r->dropped_missed = LA_COUNT_MAX;
+		if (!report__add_missed(&r->dropped_missed_exit,
+					h->missed_exit))
+			r->dropped_missed_exit = LA_COUNT_MAX;
+	}
 }
 
 uint64_t report__calls(const struct la_report *r, int state)

@@ -25,6 +25,11 @@
  * any larger integer as 2^64-1, so that value cannot be told from overflow.
  */
 #define LA_COUNT_MAX (UINT64_MAX - 1)
+/*
+ * A count the kernel does not keep (misses on kernels that do not count
+ * them): never a count (> LA_COUNT_MAX), written as null, shown as unknown.
+ */
+#define LA_UNKNOWN UINT64_MAX
 
 struct la_rdev {
 	char *name;
@@ -109,6 +114,11 @@ struct la_rhook {
 	char *rule_src;
 	int hold;
 	uint64_t calls[LA_REPORT_STATES]; /* by enum la_lock_state */
+	/* calls the kernel did not run this hook's programs for (misses.c),
+	 * each LA_UNKNOWN where the kernel does not count them; 0 where
+	 * there is no program: entry (in no count above), exit (--races:
+	 * the return not seen) */
+	uint64_t missed, missed_exit;
 };
 
 /* One run's identity: a report is refused if one of its runs is merged. */
@@ -135,6 +145,9 @@ struct la_report {
 	uint64_t dropped_modules;  /* module load/unload records lost */
 	uint64_t dropped_names;	   /* module frames the kernel did not name */
 	uint64_t dropped_paths;	   /* calls whose rule's lock was unreachable */
+	/* the hooks' missed and missed_exit summed (report__sum_missed):
+	 * LA_UNKNOWN if an attached hook's is */
+	uint64_t dropped_missed, dropped_missed_exit;
 	/* the runs merged in (report__merge_file); written as "runs" when
 	 * more than one */
 	size_t nr_runs, cap_runs;
@@ -182,6 +195,12 @@ void report__add_dev(struct la_rsite *s, const char *name, const char *bus,
 struct la_rhook *report__hook(struct la_report *r, const char *function);
 struct la_rhook *report__hook_rule(struct la_report *r, const char *function,
 				   const char *rule, const char *src, int hold);
+
+/* r->dropped_missed and dropped_missed_exit from the hooks' counts. */
+void report__sum_missed(struct la_report *r);
+/* a + b where either may be LA_UNKNOWN (then so is the sum); false if the
+ * sum of two counts exceeds LA_COUNT_MAX (*sum unchanged) */
+bool report__add_missed(uint64_t *sum, uint64_t v);
 
 /* Totals over hooks (exact counters). */
 uint64_t report__calls(const struct la_report *r, int state);
@@ -231,9 +250,11 @@ struct la_drop_def {
 	const char *key;
 	const char *what;
 	const char *meaning;
-	size_t offset; /* of the uint64_t in struct la_report */
+	size_t offset;	 /* of the uint64_t in struct la_report */
+	bool unknowable; /* LA_UNKNOWN where the kernel does not count it;
+			  * absent from a report read: unknown */
 };
-#define LA_NR_DROPS 8
+#define LA_NR_DROPS 10
 extern const struct la_drop_def la_drops[LA_NR_DROPS];
 #define LA_DROP(r, i) (*(uint64_t *)((char *)(r) + la_drops[(i)].offset))
 #define LA_DROP_C(r, i)                                                        \

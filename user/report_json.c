@@ -342,6 +342,12 @@ static json_object *json_race(const struct la_report *r, size_t i)
 	return o;
 }
 
+/* a count the kernel may not keep: null where it does not (never 0) */
+static json_object *known_json(uint64_t n)
+{
+	return n == LA_UNKNOWN ? NULL : la_json_count(n);
+}
+
 static json_object *json_hook(const struct la_report *r, size_t i)
 {
 	const struct la_rhook *h = &r->hooks[i];
@@ -364,6 +370,8 @@ static json_object *json_hook(const struct la_report *r, size_t i)
 		json_object_object_add(calls, la_state_name(s),
 				       la_json_count(h->calls[s]));
 	json_object_object_add(o, "calls", calls);
+	json_object_object_add(o, "missed", known_json(h->missed));
+	json_object_object_add(o, "missed_exit", known_json(h->missed_exit));
 	return o;
 }
 
@@ -413,7 +421,7 @@ static json_object *json_totals(const struct la_report *r,
 	d = json_object_new_object();
 	for (size_t k = 0; k < LA_NR_DROPS; k++)
 		json_object_object_add(d, la_drops[k].key,
-				       la_json_count(LA_DROP_C(r, k)));
+				       known_json(LA_DROP_C(r, k)));
 	json_object_object_add(t, "dropped", d);
 	return t;
 }

@@ -403,6 +403,13 @@ static void read_drops(struct jreader *jr, json_object *o, struct la_report *r)
 	/* the first four are in every report; tracking and modules only in
 	 * those written since they are reported */
 	for (size_t k = 0; k < LA_NR_DROPS && !jr->failed; k++) {
+		if (la_drops[k].unknowable) {
+			/* null or absent: the kernel did not count them */
+			jadd_missed(jr, &LA_DROP(r, k),
+				    jget_missed(jr, d, la_drops[k].key),
+				    la_drops[k].key);
+			continue;
+		}
 		if (k >= 4 &&
 		    !json_object_object_get_ex(d, la_drops[k].key, NULL))
 			continue;

@@ -139,11 +139,15 @@ static void write_drops(const struct out *o, const struct la_report *r)
 {
 	family(o, "lockaudit_dropped", "counter",
 	       "What the kernel side could not keep, by kind (the JSON "
-	       "report's totals.dropped).");
+	       "report's totals.dropped; no sample: this kernel does not "
+	       "count that kind).");
 	for (size_t i = 0; i < LA_NR_DROPS; i++) {
 		const char *kv[] = {"kind", la_drops[i].key, NULL};
 
-		sample_u64(o, "lockaudit_dropped_total", kv, LA_DROP_C(r, i));
+		/* a count the kernel does not keep: no sample, never 0 */
+		if (LA_DROP_C(r, i) != LA_UNKNOWN)
+			sample_u64(o, "lockaudit_dropped_total", kv,
+				   LA_DROP_C(r, i));
 	}
 }
 

@@ -574,10 +574,31 @@ void read_runs(struct jreader *jr, json_object *o, struct la_report *r)
 	jr->nr_runs = r->nr_runs - before;
 }
 
+/*
+ * A count the kernel may not keep (hooks' missed): an integer, or null
+ * where the kernel did not count it; absent (reports before it was read)
+ * is unknown too.
+ */
+uint64_t jget_missed(struct jreader *jr, json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return LA_UNKNOWN;
+	return jget_count(jr, o, key);
+}
+
+/* sum += v, unknown if either is: a merged sum above 2^64-2 fails */
+void jadd_missed(struct jreader *jr, uint64_t *sum, uint64_t v, const char *key)
+{
+	if (!report__add_missed(sum, v))
+		jfail(jr, "merged sum above 2^64-2 of", key);
+}
+
 /* one hook line: added up by function */
 int read_hook(struct jreader *jr, json_object *h, struct la_report *r)
 {
-	uint64_t calls[LA_NR_STATES];
+	uint64_t calls[LA_NR_STATES], missed[2];
 	const char *function, *attach;
 	struct la_rhook *rh;
 	size_t before = r->nr_hooks;
@@ -604,10 +625,15 @@ int read_hook(struct jreader *jr, json_object *h, struct la_report *r)
 		jadd(jr, &r->read_calls, calls[st], la_state_name(st));
 	}
 	jget_str(jr, h, "reason");
+	missed[0] = jget_missed(jr, h, "missed");
+	missed[1] = jget_missed(jr, h, "missed_exit");
 	read_rule(jr, h, &ru);
 	if (jr->failed)
 		return -1;
 	rh = report__hook_rule(r, function, ru.text, ru.src, ru.hold);
+	/* a new line starts at 0 (known): the file's is added */
+	jadd_missed(jr, &rh->missed, missed[0], "missed");
+	jadd_missed(jr, &rh->missed_exit, missed[1], "missed_exit");
 	/* a new line takes the file's; "absent" yields to an attach */
 	if (r->nr_hooks != before ||
 	    (!strcmp(rh->attach, "absent") && strcmp(attach, "absent"))) {

@@ -48,6 +48,11 @@ uint64_t jget_count(struct jreader *jr, json_object *o, const char *key);
 double jget_double(struct jreader *jr, json_object *o, const char *key);
 /* *sum += v, refused (not wrapped) above LA_COUNT_MAX */
 void jadd(struct jreader *jr, uint64_t *sum, uint64_t v, const char *key);
+/* a count the kernel may not keep, o[key]: LA_UNKNOWN if null or absent */
+uint64_t jget_missed(struct jreader *jr, json_object *o, const char *key);
+/* *sum += v, LA_UNKNOWN if either is; refused above LA_COUNT_MAX */
+void jadd_missed(struct jreader *jr, uint64_t *sum, uint64_t v,
+		 const char *key);
 
 /* An item of the arrays read, merged into r: 0, or -1 after a failure. */
 int read_site(struct jreader *jr, json_object *o, struct la_report *r);

@@ -205,11 +205,18 @@ static void text_summary(struct tw *w, const struct la_report *r,
 	fputc('\n', w->out);
 }
 
-/* every drop, with what it means for the counts */
+/* every drop, with what it means for the counts; one the kernel does not
+ * count is said to be unknown, never 0 */
 static void text_drops(struct tw *w, const struct la_report *r)
 {
 	for (size_t i = 0; i < LA_NR_DROPS; i++)
-		if (LA_DROP_C(r, i))
+		if (LA_DROP_C(r, i) == LA_UNKNOWN)
+			fprintf(w->out,
+				"DROPPED: an unknown number of %s: %s; this "
+				"kernel does not count them for some hooks "
+				"(COVERAGE says which)\n",
+				la_drops[i].what, la_drops[i].meaning);
+		else if (LA_DROP_C(r, i))
 			fprintf(w->out, "DROPPED: %" PRIu64 " %s: %s\n",
 				LA_DROP_C(r, i), la_drops[i].what,
 				la_drops[i].meaning);
@@ -357,6 +364,26 @@ static void text_unclassified(struct tw *w, const struct la_report *sorted)
 	}
 }
 
+/* a hook's misses, when there are any or the kernel does not count them */
+static void text_missed(struct tw *w, const struct la_rhook *h)
+{
+	static const char *const what[2] = {
+		"calls its program did not run for (in no count)",
+		"returns its exit program did not see"};
+	uint64_t n[2] = {h->missed, h->missed_exit};
+
+	for (int k = 0; k < 2; k++) {
+		if (n[k] == LA_UNKNOWN)
+			fprintf(w->out,
+				"  %-24s %-7s missed: unknown (this kernel "
+				"does not count the %s it skips)\n",
+				"", "", k ? "exits" : "calls");
+		else if (n[k])
+			fprintf(w->out, "  %-24s %-7s missed %" PRIu64 " %s\n",
+				"", "", n[k], what[k]);
+	}
+}
+
 /* each hook attached and its calls by state, then those absent */
 static void text_coverage(struct tw *w, const struct la_report *r)
 {
@@ -384,6 +411,7 @@ static void text_coverage(struct tw *w, const struct la_report *r)
 		if (!w->builtin_rules && h->rule_src[0])
 			fprintf(w->out, "  %-24s rule %s (%s)\n", "",
 				esc(w, h->rule), esc(w, h->rule_src));
+		text_missed(w, h);
 	}
 	for (i = 0, printed = 0; i < r->nr_hooks; i++) {
 		const struct la_rhook *h = &r->hooks[i];

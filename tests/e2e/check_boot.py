@@ -77,6 +77,15 @@ check(sum(s["count"] for s in held) == 1, "e1000e's probe counted with the lock 
 a = next(h for h in r1["hooks"] if h["function"] == E)
 check(a["calls"] == {"held": 2, "unlocked": U + W + C, "held_by_other": O, "read_held": 0},
       f"{E} counted while no process ran: held 2, unlocked {U}+{W}+{C}, other {O} ({a['calls']})")
+# the kernel's counts of skipped runs, read through the pinned links' ids
+# (meta): 0 where counted (fentry; kprobes since 6.7), null only for a
+# kprobe before 6.7 -- null for an fentry hook means the pins were not read
+m = re.match(r"(\d+)\.(\d+)", r1["kernel"])
+new_kprobes = (int(m[1]), int(m[2])) >= (6, 7)
+miss = {h["function"]: (h["attach"], h["missed"], h["missed_exit"]) for h in r1["hooks"] if h["attach"] != "absent"}
+check(miss and all((mi, mx) == ((None if at == "kprobe" and not new_kprobes else 0), 0)
+                   for at, mi, mx in miss.values()),
+      f"collect read the kernel's skipped-run counts through the pinned links: {miss}")
 
 r2 = section("collect2")
 validate(r2, "collect2")

@@ -47,6 +47,10 @@ for c in "${cells[@]}"; do
 	for r in "$top/tests/e2e/la_test.rules" "$top"/rules/{iommu-group,mmap,pci-reset,rtnl}.rules; do
 		adds+=(--add "$r")
 	done
+	# phase 6 with kprobes too (one cell per arch and the RT one)
+	case "$arch/$k" in x86_64/7.3 | x86_64/7.3-rt | arm64/7.3)
+		adds+=(--add "$top/tests/e2e/rules-kprobe") ;;
+	esac
 	# phase 7: 256 rules at once, where the kernel's vmlinux is at hand
 	case "$arch/$k" in x86_64/7.3 | arm64/7.3)
 		bin=$top/build/lockaudit

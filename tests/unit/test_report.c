@@ -306,6 +306,12 @@ static void build_report(struct la_report *r)
 	set_hook(r, "iommu_probe_device", "kprobe", "fentry: not in BTF", 0, 12,
 		 0);
 	set_hook(r, "of_dma_configure_id", "absent", ABSENT_REASON, 0, 0, 0);
+	/* the kernel skipped 2 fentry calls and 1 fexit; it does not count
+	 * the kprobe's (before 6.7): the total is unknown too */
+	report__hook(r, "acpi_dma_configure_id")->missed = 2;
+	report__hook(r, "acpi_dma_configure_id")->missed_exit = 1;
+	report__hook(r, "iommu_probe_device")->missed = LA_UNKNOWN;
+	report__sum_missed(r);
 	r->dropped_events = 3;
 	r->stack_errors = 1;
 

@@ -99,7 +99,7 @@ lockaudit_violation_sites_cut_total $([ "$1" = cut ] && echo 1 || echo 0)
 # HELP lockaudit_concurrent_total Calls that entered for a device while another task was inside a watched function for it (--races).
 # TYPE lockaudit_concurrent_total counter
 lockaudit_concurrent_total 0
-# HELP lockaudit_dropped_total What the kernel side could not keep, by kind (the JSON report's totals.dropped).
+# HELP lockaudit_dropped_total What the kernel side could not keep, by kind (the JSON report's totals.dropped; no sample: this kernel does not count that kind).
 # TYPE lockaudit_dropped_total counter
 lockaudit_dropped_total{kind="sites"} 0
 lockaudit_dropped_total{kind="events"} 2
@@ -109,6 +109,7 @@ lockaudit_dropped_total{kind="tracking"} 0
 lockaudit_dropped_total{kind="modules"} 0
 lockaudit_dropped_total{kind="names"} 0
 lockaudit_dropped_total{kind="paths"} 0
+lockaudit_dropped_total{kind="missed_exit"} 0
 # HELP lockaudit_hook_attached 1 if the entry point is watched (mode fentry or kprobe), 0 if absent.
 # TYPE lockaudit_hook_attached gauge
 lockaudit_hook_attached{entry_point="acpi_dma_configure_id",mode="fentry",rule="<built-in>/iommu.rules:8"} 1
@@ -172,6 +173,17 @@ else
 	run "$BIN" collect --pin-dir "$MB/s" --metrics "$T/textfile/lockaudit.prom"
 	metrics_same "metrics: collect --metrics replaces an old file" \
 		"$T/want.prom" "$T/textfile/lockaudit.prom"
+	# pinfake pins no links: the fentry hook's skipped runs cannot be
+	# read (null, and no kind="missed" sample above), never 0; the absent
+	# hook has no program (0); no exit hooked (0)
+	run "$BIN" collect --pin-dir "$MB/s" --json "$T/missed.json"
+	pin_missed=$(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+print([(h["function"], h["missed"], h["missed_exit"]) for h in r["hooks"]],
+      r["totals"]["dropped"]["missed"], r["totals"]["dropped"]["missed_exit"])' "$T/missed.json")
+	[ "$pin_missed" = "[('acpi_dma_configure_id', None, 0), ('iommu_probe_device', 0, 0)] None 0" ] &&
+		ok "collect: a hook whose pinned link cannot be read has missed null, not 0" ||
+		bad "collect: a hook whose pinned link cannot be read has missed null, not 0" "$pin_missed"
 	umount "$MB" || bad "metrics: unmount $MB" "umount failed"
 	trap 'rm -rf "$T"' EXIT
 fi

@@ -38,7 +38,7 @@ static struct kbtf {
 	char name[64];
 	__u32 id;
 	struct btf *btf;
-} *mods;
+} * mods;
 static size_t nr_mods;
 
 static struct btf *vmlinux(void)
@@ -185,8 +185,8 @@ static struct kbtf *module_btf(const char *name)
 		memset(&info, 0, sizeof(info));
 		info.name = (__u64)(unsigned long)bname;
 		info.name_len = sizeof(bname);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.kernel_btf &&
-		    !strcmp(bname, name)) {
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    info.kernel_btf && !strcmp(bname, name)) {
 			mods[nr_mods].id = next;
 			mods[nr_mods].btf =
 				btf__load_from_kernel_by_id_split(next, base);

@@ -71,6 +71,9 @@ static const char *errstr(int err, char *buf, size_t len)
 	err = err < 0 ? -err : err;
 	if (err == 524) /* kernel-internal ENOTSUPP */
 		snprintf(buf, len, "not supported by this kernel (ENOTSUPP)");
+	else if (err == EADDRNOTAVAIL) /* a kprobe by an ambiguous name */
+		snprintf(buf, len,
+			 "several functions have this name (EADDRNOTAVAIL)");
 	else
 		snprintf(buf, len, "%s", strerror(err));
 	return buf;

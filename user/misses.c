@@ -154,8 +154,8 @@ static uint64_t hook_misses(const struct la_misses_ops *ops,
 		return 0; /* no program: nothing skipped */
 	if (!h->adopted)
 		return fd >= 0 ? misses__link(ops, fd, 0)
-		       : exit	? 0 /* no exit hooked */
-				: LA_UNKNOWN;
+		       : exit  ? 0 /* no exit hooked */
+			       : LA_UNKNOWN;
 	if (!meta)
 		return LA_UNKNOWN;
 	id = *pin__link_id(meta, i, exit);

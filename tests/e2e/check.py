@@ -463,6 +463,22 @@ for mode in ("auto", "kprobe") if f"{arch}/{kver}" in ("x86_64/7.3", "x86_64/7.3
     # every task calls find_vma: its skipped runs are others' (la_test's
     # sites are exact above)
     check_missed(rep, lab, busy=True)
+    # the same sites as Prometheus sees them (run --metrics, scraped with
+    # wget): one violation series per (rule, caller), exactly R calls each
+    mt = section(f"metrics-{mode}")
+    series = {}
+    for ln in mt.splitlines():
+        mm = re.match(r'^lockaudit_violations_total\{module="la_test",function="(la_[a-z_]+)",'
+                      r'entry_point="([a-z_]+)",lock_state="([a-z_]+)",severity="([a-z]+)",'
+                      r'group="driver",path="",rule="/add/la_test\.rules:(\d+)"\} (\d+)$', ln)
+        if mm:
+            series[(int(mm.group(5)), mm.group(1))] = (int(mm.group(6)), mm.group(3), mm.group(4), mm.group(2))
+    want_m = {k: (R, v[0], v[1], RULE_SRC[k[0]][0]) for k, v in RULE_SITES.items() if v[1] != "none"}
+    check(re.search(rf"^metrics-{mode} wget exit 0\r?$", text, re.M) is not None and
+          mt.rstrip().endswith("# EOF") and series == want_m,
+          f"{lab}: /metrics (OpenMetrics, scraped in the guest): la_test's {len(want_m)} violation "
+          "series, exactly, by rule and caller",
+          f"got {sorted(series.items())}\n       want {sorted(want_m.items())}")
     rt = section(f"rules-text-{mode}")
     check("lockaudit: locking rules (4)" in rt and
           "rule find_vma: mmap_assert_write_locked(mm) (/add/la_test.rules:11)" in rt and

@@ -162,14 +162,21 @@ dump drops /tmp/drops.json
 R=3
 modes=auto
 [ -f /add/rules-kprobe ] && modes="auto kprobe"
+ip link set lo up 2>/dev/null
 for mode in $modes; do
-	rm -f /tmp/run6.out
-	lockaudit run --rules /add/la_test.rules --attach $mode --json /tmp/rules.json >/tmp/run6.out 2>&1 &
+	rm -f /tmp/run6.out /tmp/metrics.txt
+	# Prometheus: --metrics serves them while it runs (snapshot each second)
+	lockaudit run --rules /add/la_test.rules --attach $mode --json /tmp/rules.json \
+		--interval 1 --metrics 127.0.0.1:9464 >/tmp/run6.out 2>&1 &
 	pid=$!
 	wait_for /tmp/run6.out watching
 	insmod "$LA_TESTMOD" rules=$R "$@" || fail "insmod la_test rules"
 	echo "phase6-$mode: $(dmesg | grep -o 'la_test: rules=.*' | tail -n 1)"
 	rmmod la_test || fail "rmmod la_test (rules)"
+	sleep 3 # two snapshots later
+	wget -q -O /tmp/metrics.txt http://127.0.0.1:9464/metrics
+	echo "metrics-$mode wget exit $?"
+	dump metrics-$mode /tmp/metrics.txt
 	kill -INT $pid
 	stop_wait $pid
 	echo "run6-$mode exit $rc"
@@ -185,7 +192,8 @@ done
 
 # ---- phase 7: 256 rules at once (where run.sh made candidates) ----
 # Of the candidate rules (tests/e2e/scale-rules.sh), those whose function
-# ftrace and kprobes can attach to, the first 256: all attached as kprobes
+# ftrace and kprobes can attach to (and whose name is the kernel's only),
+# the first 256: all attached as kprobes
 # (the one kprobe program, a cookie each); and a run with the first 64,
 # each an fentry clone of its own where the trampoline takes the function,
 # else the kprobe (every clone is verified on its own: 256 of them take
@@ -194,7 +202,10 @@ if [ -f /add/scale.rules ]; then
 	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 	mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
 	cut -d' ' -f1 /sys/kernel/tracing/available_filter_functions | sort -u >/tmp/ftrace.txt
-	awk '{ print $NF }' /sys/kernel/debug/kprobes/blacklist | sort -u >/tmp/kpbl.txt
+	# not on the kprobe blacklist, and not a name several functions share
+	# (a kprobe by name refuses an ambiguous one)
+	{ awk '{ print $NF }' /sys/kernel/debug/kprobes/blacklist
+	  awk '$2 ~ /^[tT]$/ { print $3 }' /proc/kallsyms | sort | uniq -d; } | sort -u >/tmp/kpbl.txt
 	awk -F: 'FILENAME == ARGV[1] { ok[$1] = 1; next }
 		FILENAME == ARGV[2] { delete ok[$1]; next }
 		($1 in ok) && n < 256 { print; n++ }' \

@@ -119,6 +119,56 @@ static __always_inline __u64 mutex_owner(void *m)
 }
 
 /*
+ * A rule's lock (LA_LOCK_PATH) read with plain fault-safe loads through
+ * bpf_rdonly_cast (6.2+: have_cast) instead of a probe read per word: a
+ * mutex's owner word, an rwsem's count and owner. The PREEMPT_RT owners are
+ * task pointers with a flag bit (the verifier will not let a program mask
+ * one): probe-read, as without the cast.
+ */
+static __always_inline __u64 mutex_owner_cast(void *m)
+{
+	if (bpf_core_field_exists(struct mutex___plain, owner)) {
+		struct mutex___plain *pm = bpf_rdonly_cast(
+			m, bpf_core_type_id_kernel(struct mutex));
+
+		return (__u64)pm->owner.counter & ~7ULL;
+	}
+	return mutex_owner(m);
+}
+
+static __always_inline __u32 rwsem_state_cast(void *l, __u64 *owner)
+{
+	*owner = 0;
+	if (bpf_core_field_exists(struct rw_semaphore___plain, count)) {
+		struct rw_semaphore___plain *s = bpf_rdonly_cast(
+			l, bpf_core_type_id_kernel(struct rw_semaphore));
+		__u64 c = s->count.counter, o;
+
+		if (c & LA_RWSEM_WRITER_LOCKED) {
+			o = s->owner.counter;
+			if (!(o & LA_RWSEM_READER_OWNED))
+				*owner = o & ~LA_RWSEM_OWNER_FLAGS;
+			return LA_HELD_OTHER;
+		}
+		return (c >> LA_RWSEM_READER_SHIFT) ? LA_READ_HELD
+						     : LA_UNLOCKED;
+	}
+	if (bpf_core_field_exists(struct rw_semaphore___rt, rwbase)) {
+		struct rw_semaphore___rt *s = bpf_rdonly_cast(
+			l, bpf_core_type_id_kernel(struct rw_semaphore));
+		__u32 r = s->rwbase.readers.counter;
+
+		if (r & LA_RWBASE_READER_BIAS)
+			return (r & ~LA_RWBASE_READER_BIAS) ? LA_READ_HELD
+							    : LA_UNLOCKED;
+		if (r != LA_RWBASE_WRITER_BIAS)
+			return LA_READ_HELD;
+		return rwsem_state(l, owner); /* the owner: probe-read */
+	}
+	return LA_NR_STATES;
+}
+
+/*
  * The owner and the registered bit (lock_facts) read with plain (fault-safe)
  * loads instead of bpf_probe_read_kernel calls, from a typed pointer: fentry's
  * argument comes typed from the traced function's BTF (struct device *); a

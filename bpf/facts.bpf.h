@@ -88,8 +88,10 @@ static __always_inline __u32 path_owner(__u32 slot, void *obj, __u64 *owner)
 	if (!l)
 		return LA_NR_STATES;
 	if (hook_path[slot].lock == LA_RLOCK_RWSEM)
-		return rwsem_state((void *)l, owner);
-	*owner = mutex_owner((void *)l);
+		return have_cast ? rwsem_state_cast((void *)l, owner)
+				 : rwsem_state((void *)l, owner);
+	*owner = have_cast ? mutex_owner_cast((void *)l)
+			   : mutex_owner((void *)l);
 	return *owner ? LA_HELD_OTHER : LA_UNLOCKED;
 }
 

@@ -43,16 +43,20 @@ for c in "${cells[@]}"; do
 	testbin=$top/build/lockaudit-test
 	[ "$arch" = arm64 ] && testbin=$top/build/arm64/lockaudit-test
 	adds=(--add "$testbin") # phase 5: drops forced by the test build
-	# phase 6: rules as data, and the example rule files
-	for r in "$top/tests/e2e/la_test.rules" "$top"/rules/{iommu-group,mmap,pci-reset,rtnl}.rules; do
-		adds+=(--add "$r")
-	done
+	# phase 6: rules as data, and the example rule files (the five
+	# kernels: mutex and rwsem, plain and PREEMPT_RT, x86_64 and arm64)
+	case "$arch/$k" in x86_64/6.1 | x86_64/6.12 | x86_64/7.3 | x86_64/7.3-rt | arm64/7.3)
+		for r in "$top/tests/e2e/la_test.rules" "$top"/rules/{iommu-group,mmap,pci-reset,rtnl}.rules; do
+			adds+=(--add "$r")
+		done
+		;;
+	esac
 	# phase 6 with kprobes too (one cell per arch and the RT one)
 	case "$arch/$k" in x86_64/7.3 | x86_64/7.3-rt | arm64/7.3)
 		adds+=(--add "$top/tests/e2e/rules-kprobe") ;;
 	esac
 	# phase 7: 256 rules at once, where the kernel's vmlinux is at hand
-	case "$arch/$k" in x86_64/7.3 | arm64/7.3)
+	case "$arch/$k" in x86_64/7.3)
 		bin=$top/build/lockaudit
 		if "$top/tests/e2e/scale-rules.sh" "$arch" "$k" "$bin" "$logdir/scale-$arch-$k.rules"; then
 			adds+=(--add "$logdir/scale-$arch-$k.rules:/add/scale.rules")

@@ -8,6 +8,7 @@
 #   make fuzz             fuzz the report reader/writers, FUZZ_TIME=600 s
 #   make install          DESTDIR=, PREFIX=/usr: binary, systemd units,
 #                         initramfs-tools hook, man page
+#   make deb              build/deb/lockaudit_VERSION-1_ARCH.deb (DEB_ARCH=arm64)
 #   make demo             boot a guest, run lockaudit while drivers load
 #   make vmlinux BTF=FILE ARCH=...   regenerate vmlinux/<arch>/vmlinux.h
 
@@ -45,7 +46,7 @@ LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
 
 .PHONY: all deps check unit unit-asan cli-test vm-test boot-test demo \
 	vmlinux format clean bench install kernels-doc stress stress-test \
-	fuzz fuzz-test fuzz-cov rules-btf-test
+	fuzz fuzz-test fuzz-cov rules-btf-test deb deb-test
 .DELETE_ON_ERROR:
 
 all: $(OUT)/lockaudit
@@ -287,6 +288,17 @@ bench:
 .PHONY: bench-report
 bench-report: $(OUT)/lockaudit
 	bash bench/report-scale.sh --bin $(OUT)/lockaudit
+
+# Debian packages (debian/, dist/deb.sh): build/deb/lockaudit_VERSION-1_ARCH.deb
+# for each DEB_ARCH (amd64 arm64; default: this machine's)
+DEB_ARCH ?=
+deb:
+	bash dist/deb.sh $(DEB_ARCH)
+
+# the amd64 .deb: lintian, its exact contents and maintainer scripts, and
+# install/remove/purge in a throwaway bookworm root (tests/deb/README.md)
+deb-test:
+	bash tests/deb/run.sh
 
 PREFIX ?= /usr
 install: $(OUT)/lockaudit

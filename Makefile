@@ -4,7 +4,8 @@
 #   make ARCH=arm64       build/arm64/lockaudit (cross-built)
 #   make deps             install the Debian packages needed to build and test
 #   make check            unit tests (plain and ASan/UBSan), CLI tests, fuzz test,
-#                         VM tests, boot tests (Debian initramfs, install layout)
+#                         VM tests, boot tests (Debian initramfs, install layout),
+#                         the .deb (make deb-test)
 #   make fuzz             fuzz the report reader/writers, FUZZ_TIME=600 s
 #   make install          DESTDIR=, PREFIX=/usr: binary, systemd units,
 #                         initramfs-tools hook, man page
@@ -269,7 +270,7 @@ fuzz-cov: build/fuzz/fuzz_report_cov
 		-instr-profile=build/fuzz/cov.profdata $(FUZZ_COV_SRCS)
 
 CHECK_SUITES := unit unit-asan cli-test fuzz-test rules-btf-test vm-test \
-	boot-test stress-test
+	boot-test stress-test deb-test
 check:
 	@MAKE="$(MAKE)" bash tests/check.sh $(CHECK_SUITES)
 

@@ -56,7 +56,8 @@ trap cleanup EXIT
 # ---- 1. build ---------------------------------------------------------------
 echo "== build"
 bash "$top/dist/deb.sh" amd64 || die "dist/deb.sh amd64 failed"
-[ -f "$deb" ] && ok "built $(basename "$deb")" || die "no $deb"
+[ -f "$deb" ] || die "no $deb"
+ok "built $(basename "$deb")"
 
 # ---- 2. lintian -------------------------------------------------------------
 echo "== lintian"
@@ -91,7 +92,7 @@ same "triggers: the update-initramfs trigger (dh_installinitramfs)" \
 	"activate-noawait update-initramfs" "$(grep -v '^#' "$work/ctl/triggers")"
 same "conffiles" "/etc/default/lockaudit" "$(cat "$work/ctl/conffiles")"
 same "maintainer scripts" "postinst postrm prerm" \
-	"$(cd "$work/ctl" && ls postinst postrm preinst prerm config 2>/dev/null | xargs)"
+	"$(cd "$work/ctl" && for f in postinst postrm preinst prerm config; do [ -e "$f" ] && echo "$f"; done | xargs)"
 mkdir -p "$work/x"
 dpkg-deb -x "$deb" "$work/x"
 same "the binary is static and runs: --version" "lockaudit $version" \
@@ -121,6 +122,7 @@ cp "$deb" "$root/tmp/lockaudit.deb"
 # inroot CMD...: CMD chrooted into $root, with /proc and /dev mounted in a
 # mount namespace of its own (gone when CMD ends: nothing to unmount)
 inroot() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare -m --propagation private /bin/sh -c '
 		r=$1; shift
 		mount -t proc proc "$r/proc" && mount --rbind /dev "$r/dev" || exit 125
@@ -137,6 +139,7 @@ snapshot() {
 		find ./etc -type f -exec sha256sum {} + | sort -k2)
 }
 initrd_files() { inroot lsinitramfs "/boot/initrd.img-$krel" | sort; }
+# shellcheck disable=SC2016 # a dpkg-query format
 status() { inroot dpkg-query -W -f='${Status}' lockaudit 2>/dev/null; }
 has_hook() {	# which of lockaudit's files the initramfs holds
 	initrd_files | grep -E '^(usr/sbin/lockaudit|scripts/init-top/lockaudit)$' | xargs

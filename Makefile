@@ -4,10 +4,12 @@
 #   make ARCH=arm64       build/arm64/lockaudit (cross-built)
 #   make deps             install the Debian packages needed to build and test
 #   make check            unit tests (plain and ASan/UBSan), CLI tests, fuzz test,
-#                         VM tests, boot tests (Debian initramfs, install layout)
+#                         VM tests, boot tests (Debian initramfs, install layout),
+#                         the .deb (make deb-test, deb-guest-test)
 #   make fuzz             fuzz the report reader/writers, FUZZ_TIME=600 s
 #   make install          DESTDIR=, PREFIX=/usr: binary, systemd units,
 #                         initramfs-tools hook, man page
+#   make deb              build/deb/lockaudit_VERSION-1_ARCH.deb (DEB_ARCH=arm64)
 #   make demo             boot a guest, run lockaudit while drivers load
 #   make vmlinux BTF=FILE ARCH=...   regenerate vmlinux/<arch>/vmlinux.h
 
@@ -49,7 +51,7 @@ LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
 
 .PHONY: all deps check unit unit-asan cli-test vm-test boot-test demo \
 	vmlinux format clean bench install kernels-doc stress stress-test \
-	fuzz fuzz-test fuzz-cov rules-btf-test
+	fuzz fuzz-test fuzz-cov rules-btf-test deb deb-test deb-guest-test
 .DELETE_ON_ERROR:
 
 all: $(OUT)/lockaudit
@@ -294,7 +296,7 @@ fuzz-cov: build/fuzz/fuzz_report_cov
 		-instr-profile=build/fuzz/cov.profdata $(FUZZ_COV_SRCS)
 
 CHECK_SUITES := unit unit-asan cli-test fuzz-test rules-btf-test vm-test \
-	boot-test stress-test
+	boot-test stress-test deb-test deb-guest-test
 check:
 	@MAKE="$(MAKE)" bash tests/check.sh $(CHECK_SUITES)
 
@@ -319,6 +321,23 @@ bench-report: $(OUT)/lockaudit
 .PHONY: bench-fleet
 bench-fleet: $(OUT)/lockaudit
 	bash bench/fleet.sh --bin $(OUT)/lockaudit
+
+# Debian packages (debian/, dist/deb.sh): build/deb/lockaudit_VERSION-1_ARCH.deb
+# for each DEB_ARCH (amd64 arm64; default: this machine's)
+DEB_ARCH ?=
+deb:
+	bash dist/deb.sh $(DEB_ARCH)
+
+# the amd64 .deb: lintian, its exact contents and maintainer scripts, and
+# install/remove/purge in a throwaway bookworm root (tests/deb/README.md)
+deb-test:
+	bash tests/deb/run.sh
+
+# the .deb on a booted Debian system: installed into the bookworm root of
+# deb-test, systemd as PID 1, Debian's 6.1 kernel and initramfs (qemu, two
+# boots, ~7 min; tests/deb/README.md)
+deb-guest-test:
+	bash tests/deb/guest.sh
 
 PREFIX ?= /usr
 install: $(OUT)/lockaudit

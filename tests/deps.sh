@@ -23,6 +23,8 @@ pkgs=(
 	binutils linux-headers-6.1.0-56-amd64
 	# boot integration tests: Debian's initramfs, root image, units, man page
 	initramfs-tools udev kmod e2fsprogs systemd groff-base man-db
+	# Debian package (make deb, deb-test): build, lint, throwaway root
+	debhelper dpkg-dev lintian mmdebstrap
 )
 
 if [ "$(id -u)" = 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then

@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# la-check (in the guest of tests/deb/guest.sh, run by la-check.service once
+# lockaudit.service has started): prints the state tests/deb/guest_check.py
+# asserts between @@BEGIN NAME / @@END markers and @@KEY lines; then kills
+# lockaudit.service with SIGKILL (systemd restarts it, it adopts again),
+# stops it (it writes its report) and removes the package (its prerm
+# detaches the pinned state), and powers off.
+sec() {
+	n=$1
+	shift
+	echo "@@BEGIN $n"
+	"$@" 2>&1
+	echo
+	echo "@@END"
+}
+# wait up to 60 s until lockaudit.service has said "adopted" N times
+adopted() {
+	i=0
+	while [ $i -lt 60 ] && [ "$(journalctl -b -u lockaudit.service -o cat | grep -c 'adopted from')" -lt "$1" ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "@@WAITED_$1 $i"
+}
+echo "@@ROOT $(cat /proc/uptime)"
+
+# ---- booted with lockaudit=off: neither the hook nor the units attach
+if grep -qw 'lockaudit=off' /proc/cmdline; then
+	sec off-units systemctl show -p Id -p ActiveState -p ConditionResult \
+		lockaudit-boot.service lockaudit.service
+	sec off-kmsg sh -c 'journalctl -b -k -o short-monotonic --no-pager | grep lockaudit:'
+	sec off-journal-errors journalctl -b -p err -o short-monotonic --no-pager
+	echo "@@OFF_PINS $(find /sys/fs/bpf -mindepth 1 -maxdepth 1 -printf '%f ')."
+	lockaudit collect >/dev/null 2>&1
+	echo "@@OFF_COLLECT_RC $?"
+	sec off-e1000e sh -c 'ls /sys/bus/pci/drivers/e1000e | grep :'
+	sec off-modules cat /proc/modules
+	echo "@@DONE"
+	sync
+	systemctl --force --force poweroff
+fi
+adopted 1
+
+# ---- the boot: initramfs hook, units, journal, modules, counts
+sec pid1 cat /proc/1/comm
+sec is-active systemctl is-active lockaudit-boot.service lockaudit.service systemd-modules-load.service
+sec show-boot systemctl show -p Result -p ExecMainStatus -p ActiveState lockaudit-boot.service
+sec show-run systemctl show -p Result -p ActiveState -p SubState -p NRestarts lockaudit.service
+sec bootlog cat /run/initramfs/lockaudit.log
+sec kmsg journalctl -b -k -o short-monotonic --no-pager
+sec journal-units journalctl -b -o short-monotonic --no-pager -u lockaudit-boot.service -u lockaudit.service
+sec journal-errors journalctl -b -p err -o short-monotonic --no-pager
+sec pinned ls /sys/fs/bpf/lockaudit
+# shellcheck disable=SC2016 # expanded by sh -c
+sec pci-bound sh -c 'for d in /sys/bus/pci/drivers/*/0000:*; do echo "${d##*/} ${d%/*}"; done | sed "s| /sys/bus/pci/drivers/| |"'
+sec modules cat /proc/modules
+lockaudit collect --json /run/collect.json --pretty >/run/collect.txt 2>&1
+echo "@@COLLECT_RC $?"
+sec collect cat /run/collect.txt
+sec json cat /run/collect.json
+
+# ---- kill -9: systemd restarts lockaudit.service, which adopts again
+pid=$(systemctl show -p MainPID --value lockaudit.service)
+echo "@@KILLED $pid"
+kill -9 "$pid"
+adopted 2
+sec show-run-killed systemctl show -p ActiveState -p SubState -p NRestarts -p MainPID lockaudit.service
+lockaudit collect --json /run/collect2.json >/dev/null 2>&1
+echo "@@COLLECT2_RC $?"
+sec json2 cat /run/collect2.json
+
+# ---- systemctl stop: the report is written
+systemctl stop lockaudit.service
+echo "@@STOP_RC $?"
+sec show-run-stopped systemctl show -p Result -p ActiveState -p ExecMainStatus lockaudit.service
+sec report cat /var/lib/lockaudit/report.json
+
+# ---- dpkg -r: units stopped, pins detached (the initramfs trigger is left
+# pending: tests/deb/run.sh checks it; mkinitramfs under TCG takes minutes)
+dpkg --no-triggers -r lockaudit >/run/remove.log 2>&1
+echo "@@REMOVE_RC $?"
+sec remove cat /run/remove.log
+echo "@@PINS_AFTER_REMOVE $(find /sys/fs/bpf -mindepth 1 -maxdepth 1 -printf '%f ')."
+echo "@@UNITS_AFTER_REMOVE $(systemctl show -p Id -p LoadState -p ActiveState -p SubState \
+	lockaudit-boot.service lockaudit.service | grep . | tr '\n' ' ')"
+sec at-removal cat /var/lib/lockaudit/at-removal.json
+echo "@@DONE"
+sync
+systemctl --force --force poweroff

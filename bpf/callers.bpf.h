@@ -201,7 +201,7 @@ static __always_inline bool audit_fast(void *ctx, __u32 slot, void *obj,
 		return false;
 	/* a device new to this caller: the full path keeps it as an example
 	 * (a rule's lock keeps no device) */
-	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX && !caller_knows(ce, obj))
+	if (hook_lock(slot) == LA_LOCK_DEV_MUTEX && !caller_knows(ce, obj))
 		return false;
 	__sync_fetch_and_add(&ce->count, 1);
 	return true;

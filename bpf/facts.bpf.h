@@ -18,7 +18,7 @@
 /* The task owning the lock that this hook watches, 0 if unlocked. */
 static __always_inline __u64 lock_owner(__u32 slot, void *obj)
 {
-	switch (hook_lock[slot]) {
+	switch (hook_lock(slot)) {
 	case LA_LOCK_DEV_MUTEX: {
 		struct device *dev = obj;
 
@@ -53,7 +53,7 @@ static __always_inline void read_dev(struct la_dev *d, struct device *dev)
 
 /*
  * The lock of a rule (LA_LOCK_PATH): from the base value, follow
- * hook_path[slot]'s dereferences with fault-safe reads; 0 if a pointer on
+ * hook_path(slot)'s dereferences with fault-safe reads; 0 if a pointer on
  * the way is NULL or unreadable. The path is read-only data: the verifier
  * sees each slot's as constants, and the loop as straight code.
  */
@@ -63,14 +63,14 @@ static __always_inline __u64 path_lock(__u32 slot, __u64 v)
 
 #pragma unroll
 	for (i = 0; i < LA_RULE_MAX_DEREFS; i++) {
-		if (i >= hook_path[slot].nr_derefs)
+		if (i >= hook_path(slot).nr_derefs)
 			break;
 		if (bpf_probe_read_kernel(&v, sizeof(v),
-					  (void *)(v + hook_path[slot].off[i])) ||
+					  (void *)(v + hook_path(slot).off[i])) ||
 		    !v)
 			return 0;
 	}
-	return v + hook_path[slot].off[i];
+	return v + hook_path(slot).off[i];
 }
 
 /*
@@ -87,7 +87,7 @@ static __always_inline __u32 path_owner(__u32 slot, void *obj, __u64 *owner)
 	*owner = 0;
 	if (!l)
 		return LA_NR_STATES;
-	if (hook_path[slot].lock == LA_RLOCK_RWSEM)
+	if (hook_path(slot).lock == LA_RLOCK_RWSEM)
 		return have_cast ? rwsem_state_cast((void *)l, owner)
 				 : rwsem_state((void *)l, owner);
 	*owner = have_cast ? mutex_owner_cast((void *)l)
@@ -106,7 +106,7 @@ static __always_inline __u32 lock_facts(__u32 slot, void *obj, __u32 *flags,
 {
 	__u64 o;
 
-	if (hook_lock[slot] == LA_LOCK_PATH) {
+	if (hook_lock(slot) == LA_LOCK_PATH) {
 		__u32 st = path_owner(slot, obj, owner);
 
 		if (st != LA_HELD_OTHER)

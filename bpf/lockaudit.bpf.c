@@ -81,7 +81,7 @@ static __always_inline void emit(struct la_key *key, struct la_site *site,
 				 sizeof(e->holder_comm));
 	else
 		e->holder_comm[0] = 0;
-	if (hook_lock[key->hook & (LA_MAX_HOOKS - 1)] == LA_LOCK_DEV_MUTEX)
+	if (hook_lock(key->hook & (LA_MAX_HOOKS - 1)) == LA_LOCK_DEV_MUTEX)
 		read_dev(&e->dev, dev);
 	else
 		__builtin_memset(&e->dev, 0, sizeof(e->dev));
@@ -106,7 +106,7 @@ static __always_inline void account(struct la_site *site, __u32 slot,
 		BPF_CORE_READ_STR_INTO(&site->holder_comm, holder, comm);
 	}
 	/* example devices: only a device's lock has a device */
-	if (hook_lock[slot] == LA_LOCK_DEV_MUTEX &&
+	if (hook_lock(slot) == LA_LOCK_DEV_MUTEX &&
 	    site->nr_devs < LA_MAX_EXAMPLES)
 		add_example(site, obj);
 }
@@ -159,7 +159,7 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 
 	mode = cfg ? cfg->event_mode : LA_EVENTS_NONE;
 	track = cfg && races_on(cfg, slot) &&
-		hook_lock[slot] == LA_LOCK_DEV_MUTEX;
+		hook_lock(slot) == LA_LOCK_DEV_MUTEX;
 	state = lock_facts(slot, obj, &flags, &owner, &task);
 	if (state >= LA_NR_STATES) {
 		count(LA_CNT_PATH_ERRS); /* not judged: never "unlocked" */
@@ -228,7 +228,7 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 		track_enter(slot, obj, &key, task, now);
 	account(site, slot, state, owner, obj, now);
 	/* a device new to an entered caller: its later calls count there */
-	if (ce && hook_lock[slot] == LA_LOCK_DEV_MUTEX)
+	if (ce && hook_lock(slot) == LA_LOCK_DEV_MUTEX)
 		caller_add_dev(ce, obj);
 	if (mode == LA_EVENTS_ALL || (mode == LA_EVENTS_NEW_SITES && new_site))
 		emit(&key, site, obj, now, new_site);
@@ -257,10 +257,10 @@ static __always_inline void *fentry_arg(void *ctx, __u32 slot)
 {
 	/* a rule's global lock: no argument read (the function may have
 	 * none) */
-	if (hook_lock[slot] == LA_LOCK_PATH &&
-	    hook_path[slot].base == LA_BASE_GLOBAL)
-		return (void *)hook_path[slot].addr;
-	switch (hook_arg[slot]) {
+	if (hook_lock(slot) == LA_LOCK_PATH &&
+	    hook_path(slot).base == LA_BASE_GLOBAL)
+		return (void *)hook_path(slot).addr;
+	switch (hook_arg(slot)) {
 	case 0:
 		return LA_CTX_LOAD(ctx, 0);
 	case 1:
@@ -291,10 +291,10 @@ static __always_inline void *fentry_arg(void *ctx, __u32 slot)
 
 static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 {
-	if (hook_lock[slot] == LA_LOCK_PATH &&
-	    hook_path[slot].base == LA_BASE_GLOBAL)
-		return (void *)hook_path[slot].addr;
-	switch (hook_arg[slot]) {
+	if (hook_lock(slot) == LA_LOCK_PATH &&
+	    hook_path(slot).base == LA_BASE_GLOBAL)
+		return (void *)hook_path(slot).addr;
+	switch (hook_arg(slot)) {
 	case 0:
 		return LA_CTX_LOAD(ctx, LA_PARM_OFF(0));
 	case 1:
@@ -314,7 +314,7 @@ static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
  * that starts at NULL: counted, not judged */
 static __always_inline int no_object(__u32 slot)
 {
-	if (hook_lock[slot] == LA_LOCK_PATH)
+	if (hook_lock(slot) == LA_LOCK_PATH)
 		count(LA_CNT_PATH_ERRS);
 	return 0;
 }

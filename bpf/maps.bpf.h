@@ -14,13 +14,14 @@
 #include "lockaudit.h"
 
 /* Filled by user space before load; frozen, so the verifier sees constants
- * (for a slot it knows: an fentry clone's). The last entry is the
- * template's slot (LA_SLOT_TEMPLATE), whose kind watches nothing. */
-const volatile __u32 hook_arg[LA_MAX_HOOKS + 1]; /* argument holding the
-						  * object */
-const volatile __u32 hook_lock[LA_MAX_HOOKS + 1]; /* enum la_lock_kind */
-/* LA_LOCK_PATH: the rule's lock from its base, resolved from BTF */
-const volatile struct la_lockpath hook_path[LA_MAX_HOOKS + 1];
+ * (for a slot it knows: an fentry clone's). One struct per slot: a program
+ * computes its slot's address once, then reads each field at a constant
+ * offset (struct la_rule_slot). The last entry is the template's slot (LA_SLOT_TEMPLATE), whose
+ * kind watches nothing. */
+const volatile struct la_rule_slot hook_slot[LA_MAX_HOOKS + 1];
+#define hook_arg(s)  (hook_slot[s].arg)
+#define hook_lock(s) (hook_slot[s].lock)
+#define hook_path(s) (hook_slot[s].path)
 /* &iommu_probe_device_lock (6.7+, from kallsyms), 0 if the kernel has none */
 const volatile __u64 probe_lock_addr;
 /* the kernel has the bpf_rdonly_cast kfunc (6.2+): the programs read memory

@@ -254,6 +254,15 @@ struct la_lockpath {
 	__s64 off[LA_RULE_MAX_DEREFS + 1];
 };
 
+/* A rule slot as the programs read it (read-only data "hook_slot", filled
+ * before load): the device argument, the lock kind, a rule's path. */
+struct la_rule_slot {
+	__u32 arg;		 /* argument holding the object */
+	__u32 lock;		 /* enum la_lock_kind */
+	struct la_lockpath path; /* LA_LOCK_PATH: the rule's lock from its
+				  * base, resolved from BTF */
+};
+
 /*
  * What user space needs to read pinned state without the process that
  * attached it (map "meta", one entry, written by user space only).

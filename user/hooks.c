@@ -178,10 +178,10 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 	for (i = 0; i < h->nr; i++) {
 		const struct la_hook_def *d = h->hook[i].def;
 
-		s->rodata->hook_arg[i] = d->arg;
-		s->rodata->hook_lock[i] = d->lock;
+		s->rodata->hook_slot[i].arg = d->arg;
+		s->rodata->hook_slot[i].lock = d->lock;
 		/* const volatile: the skeleton declares it without const */
-		memcpy((void *)&s->rodata->hook_path[i], &d->path,
+		memcpy((void *)&s->rodata->hook_slot[i].path, &d->path,
 		       sizeof(d->path));
 	}
 	plan(h, o, use_fentry, &w);

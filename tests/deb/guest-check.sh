@@ -4,8 +4,9 @@
 # lockaudit.service has started): prints the state tests/deb/guest_check.py
 # asserts between @@BEGIN NAME / @@END markers and @@KEY lines; then kills
 # lockaudit.service with SIGKILL (systemd restarts it, it adopts again),
-# stops it (it writes its report) and removes the package (its prerm
-# detaches the pinned state), and powers off.
+# stops it (it writes its report), removes the package (its prerm
+# detaches the pinned state), installs it again (the units start), and
+# powers off.
 sec() {
 	n=$1
 	shift
@@ -85,6 +86,17 @@ echo "@@PINS_AFTER_REMOVE $(find /sys/fs/bpf -mindepth 1 -maxdepth 1 -printf '%f
 echo "@@UNITS_AFTER_REMOVE $(systemctl show -p Id -p LoadState -p ActiveState -p SubState \
 	lockaudit-boot.service lockaudit.service | grep . | tr '\n' ' ')"
 sec at-removal cat /var/lib/lockaudit/at-removal.json
+
+# ---- dpkg -i on the running system: the units start at installation
+# (lockaudit-boot.service attaches now, lockaudit.service adopts)
+dpkg --no-triggers -i /root/lockaudit.deb >/run/install.log 2>&1
+echo "@@INSTALL_RC $?"
+sec install cat /run/install.log
+adopted 3
+sec is-active-installed systemctl is-active lockaudit-boot.service lockaudit.service
+sec show-boot-installed systemctl show -p Result -p ExecMainStatus -p ActiveState lockaudit-boot.service
+echo "@@PINS_AFTER_INSTALL $(find /sys/fs/bpf -mindepth 1 -maxdepth 1 -printf '%f ')."
+sec journal-installed sh -c 'journalctl -b -o short-monotonic --no-pager -u lockaudit-boot.service -u lockaudit.service | tail -n 30'
 echo "@@DONE"
 sync
 systemctl --force --force poweroff

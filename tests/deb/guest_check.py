@@ -231,4 +231,17 @@ if rep4 is not None:
     check(hook_counts(rep4) == hooks and rep4["totals"] == t,
           "the prerm's last read (/var/lib/lockaudit/at-removal.json): every count of the boot",
           f"{hook_counts(rep4)} {rep4['totals']}")
+
+# ---- dpkg -i on the running system: both units started ----------------------
+check(value("INSTALL_RC") == "0", "dpkg -i lockaudit on the running system exits 0", (section("install") or "").strip())
+check((section("is-active-installed") or "").split() == ["active"] * 2,
+      "after dpkg -i: lockaudit-boot.service and lockaudit.service active (started by the postinst)",
+      (section("is-active-installed") or "").strip())
+b = show("show-boot-installed")
+check(b == {"Result": "success", "ExecMainStatus": "0", "ActiveState": "active"},
+      "after dpkg -i: lockaudit-boot.service attached (exit 0)", str(b))
+w3 = value("WAITED_3")
+check(w3 is not None and int(w3) < 60, f"after dpkg -i: lockaudit.service adopted what lockaudit-boot.service pinned ({w3} s)")
+check(value("PINS_AFTER_INSTALL") == "lockaudit .",
+      f"after dpkg -i: /sys/fs/bpf holds lockaudit ({value('PINS_AFTER_INSTALL')})")
 T.done()

@@ -13,71 +13,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "metrics.h"
 #include "xalloc.h"
 
-/* As open(2) makes a new file: 0666 less the umask (a service's UMask). */
-static mode_t new_file_mode(void)
+struct save_arg {
+	const struct la_report *r;
+	const struct la_metrics_opts *o;
+};
+
+static int fill_metrics(FILE *f, void *arg)
 {
-	mode_t mask = umask(0);
+	const struct save_arg *a = arg;
 
-	umask(mask);
-	return 0666 & ~mask;
-}
-
-/* the metrics into the open temporary file fd (closed here) */
-static int write_tmp(int fd, const struct la_report *r,
-		     const struct la_metrics_opts *o)
-{
-	/* on the descriptor: the name can be swapped for a symlink by anyone
-	 * who may rename entries in the directory */
-	FILE *f = fchmod(fd, new_file_mode()) ? NULL : fdopen(fd, "w");
-	int err;
-
-	if (!f) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	err = metrics__write(r, o, f);
-	if (!err && fsync(fileno(f)))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
+	return metrics__write(a->r, a->o, f);
 }
 
 int metrics__save(const struct la_report *r, const struct la_metrics_opts *o,
 		  const char *path)
 {
-	char *dir_copy = xstrdup(path), *tmp;
-	const char *dir = dirname(dir_copy);
-	size_t len = strlen(dir) + 32;
-	int fd, dfd, err;
+	struct save_arg a = {.r = r, .o = o};
 
-	tmp = xrealloc(NULL, len);
-	/* a name the textfile collector skips: it reads *.prom only */
-	snprintf(tmp, len, "%s/.lockaudit.XXXXXX", dir);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = write_tmp(fd, r, o);
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		goto out;
-	}
-	/* the rename is durable once the directory is */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd))
-		err = -errno;
-	if (dfd >= 0)
-		close(dfd);
-out:
-	free(tmp);
-	free(dir_copy);
-	return err;
+	/* .lockaudit.XXXXXX: a name the textfile collector skips (it reads
+	 * *.prom only) */
+	return atomic__save(path, fill_metrics, &a);
 }

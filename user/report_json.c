@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 #include <linux/types.h>
 
+#include "atomic.h"
 #include "json.h"
 #include "lockaudit.h"
 #include "report_int.h"
@@ -493,58 +494,21 @@ int report__write_json(const struct la_report *r, FILE *out, bool pretty)
 	return w.err;
 }
 
-/* As open(2) makes a new file: 0666 less the umask (a service's UMask). */
-static mode_t new_file_mode(void)
-{
-	mode_t mask = umask(0);
+struct save_arg {
+	const struct la_report *r;
+	bool pretty;
+};
 
-	umask(mask);
-	return 0666 & ~mask;
+static int fill_json(FILE *f, void *arg)
+{
+	const struct save_arg *a = arg;
+
+	return report__write_json(a->r, f, a->pretty);
 }
 
 int report__save_json(const struct la_report *r, const char *path, bool pretty)
 {
-	char *dir_copy = xstrdup(path), *tmp;
-	const char *dir = dirname(dir_copy);
-	size_t len = strlen(dir) + 32;
-	FILE *f;
-	int fd, dfd, err;
+	struct save_arg a = {.r = r, .pretty = pretty};
 
-	tmp = xrealloc(NULL, len);
-	snprintf(tmp, len, "%s/.lockaudit.XXXXXX", dir);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	/* on the descriptor: the name can be swapped for a symlink by anyone
-	 * who may rename entries in the directory */
-	f = fchmod(fd, new_file_mode()) ? NULL : fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	err = report__write_json(r, f, pretty);
-	if (!err && fsync(fileno(f)))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		goto out;
-	}
-	/* the rename is durable once the directory is */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd))
-		err = -errno;
-	if (dfd >= 0)
-		close(dfd);
-out:
-	free(tmp);
-	free(dir_copy);
-	return err;
+	return atomic__save(path, fill_json, &a);
 }

@@ -24,12 +24,7 @@ LA_ROOTFS_PKGS="systemd-sysv udev kmod initramfs-tools zstd $LA_PKG_6_1"
 # the first .../debian-security URI of the system's apt sources
 la_apt_security_mirror() {
 	local m
-	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
-		/^[ \t]*#/ { next }
-		/^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break }; next }
-		/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' |
-		grep -E '^https?://[^ ]*/debian-security/?$' | head -n 1)
+	m=$(la_apt_uris | grep -E '^https?://[^ ]*/debian-security/?$' | head -n 1)
 	[ -n "$m" ] || la_die "no .../debian-security mirror in the system's apt sources (the kernel package is there)"
 	echo "$m"
 }

@@ -202,15 +202,19 @@ la_prepare_busybox() {
 
 # The mirror the system's apt uses (first .../debian URI); none: an error
 # (LA_APT_MIRROR names one). No mirror is written down here.
-la_apt_mirror() {
-	[ -n "$LA_APT_MIRROR" ] && { echo "$LA_APT_MIRROR"; return; }
-	local m
-	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+# Every URI of the system's apt sources (one-line and deb822 formats).
+la_apt_uris() {
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
 		/etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
 		/^[ \t]*#/ { next }
 		/^deb[ \t]/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break }; next }
-		/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' |
-		grep -E '^https?://[^ ]*/debian/?$' | head -n 1)
+		/^URIs:/ { for (i = 2; i <= NF; i++) print $i }'
+}
+
+la_apt_mirror() {
+	[ -n "$LA_APT_MIRROR" ] && { echo "$LA_APT_MIRROR"; return; }
+	local m
+	m=$(la_apt_uris | grep -E '^https?://[^ ]*/debian/?$' | head -n 1)
 	[ -n "$m" ] || la_die "no .../debian mirror in the system's apt sources (/etc/apt/sources.list{,.d}): set LA_APT_MIRROR"
 	echo "$m"
 }

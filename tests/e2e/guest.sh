@@ -174,9 +174,18 @@ for mode in $modes; do
 	insmod "$LA_TESTMOD" rules=$R "$@" || fail "insmod la_test rules"
 	echo "phase6-$mode: $(dmesg | grep -o 'la_test: rules=.*' | tail -n 1)"
 	rmmod la_test || fail "rmmod la_test (rules)"
-	sleep 3 # two snapshots later
-	wget -q -O /tmp/metrics.txt http://127.0.0.1:9464/metrics
-	echo "metrics-$mode wget exit $?"
+	# a snapshot taken after la_test's calls were collected (each tick
+	# symbolizes new sites: seconds under emulation on arm64): until one
+	# has la_test's last kind, 120 s at most
+	i=0
+	while :; do
+		wget -q -O /tmp/metrics.txt http://127.0.0.1:9464/metrics
+		wrc=$?
+		grep -q 'function="la_vma_other"' /tmp/metrics.txt && break
+		i=$((i + 1)); [ $i -ge 120 ] && break
+		sleep 1
+	done
+	echo "metrics-$mode wget exit $wrc"
 	dump metrics-$mode /tmp/metrics.txt
 	kill -INT $pid
 	stop_wait $pid

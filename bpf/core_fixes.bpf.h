@@ -66,6 +66,40 @@ struct rw_semaphore___plain {
 #define LA_RWBASE_READER_BIAS  (1U << 31)
 #define LA_RWBASE_WRITER_BIAS  (1U << 30)
 
+/* What a plain rwsem's count says: LA_HELD_OTHER when a writer holds it
+ * (its owner word then names it: rwsem_writer) */
+static __always_inline __u32 rwsem_count_state(__u64 c)
+{
+	if (c & LA_RWSEM_WRITER_LOCKED)
+		return LA_HELD_OTHER;
+	return (c >> LA_RWSEM_READER_SHIFT) ? LA_READ_HELD : LA_UNLOCKED;
+}
+
+/* The writer a plain rwsem's owner word names; 0 if it is a reader's */
+static __always_inline __u64 rwsem_writer(__u64 o)
+{
+	return (o & LA_RWSEM_READER_OWNED) ? 0 : o & ~LA_RWSEM_OWNER_FLAGS;
+}
+
+/* What PREEMPT_RT's reader count says: LA_HELD_OTHER when a writer holds
+ * it (its rt_mutex then names it: rwbase_writer) */
+static __always_inline __u32 rwbase_state(__u32 r)
+{
+	if (r & LA_RWBASE_READER_BIAS)
+		return (r & ~LA_RWBASE_READER_BIAS) ? LA_READ_HELD : LA_UNLOCKED;
+	/* not yet WRITER_BIAS: a writer waits for the readers to leave */
+	return r == LA_RWBASE_WRITER_BIAS ? LA_HELD_OTHER : LA_READ_HELD;
+}
+
+/* The writer of a PREEMPT_RT rwsem (a task pointer with a flag bit, which
+ * the verifier will not let a program mask: probe-read) */
+static __always_inline __u64 rwbase_writer(void *l)
+{
+	struct rw_semaphore___rt *s = l;
+
+	return (__u64)BPF_CORE_READ(s, rwbase.rtmutex.owner) & ~1ULL;
+}
+
 /*
  * An rwsem's state: LA_UNLOCKED, LA_READ_HELD (readers, never named), or
  * LA_HELD_OTHER with *owner the writer (0 if it is not recorded yet: the
@@ -74,31 +108,24 @@ struct rw_semaphore___plain {
  */
 static __always_inline __u32 rwsem_state(void *l, __u64 *owner)
 {
+	__u32 st;
+
 	*owner = 0;
 	if (bpf_core_field_exists(struct rw_semaphore___rt, rwbase)) {
 		struct rw_semaphore___rt *s = l;
-		__u32 r = BPF_CORE_READ(s, rwbase.readers.counter);
 
-		if (r & LA_RWBASE_READER_BIAS)
-			return (r & ~LA_RWBASE_READER_BIAS) ? LA_READ_HELD
-							    : LA_UNLOCKED;
-		if (r != LA_RWBASE_WRITER_BIAS)
-			return LA_READ_HELD; /* a writer waits for readers */
-		*owner = (__u64)BPF_CORE_READ(s, rwbase.rtmutex.owner) & ~1ULL;
-		return LA_HELD_OTHER;
+		st = rwbase_state(BPF_CORE_READ(s, rwbase.readers.counter));
+		if (st == LA_HELD_OTHER)
+			*owner = rwbase_writer(l);
+		return st;
 	}
 	if (bpf_core_field_exists(struct rw_semaphore___plain, count)) {
 		struct rw_semaphore___plain *s = l;
-		__u64 c = BPF_CORE_READ(s, count.counter), o;
 
-		if (c & LA_RWSEM_WRITER_LOCKED) {
-			o = BPF_CORE_READ(s, owner.counter);
-			if (!(o & LA_RWSEM_READER_OWNED))
-				*owner = o & ~LA_RWSEM_OWNER_FLAGS;
-			return LA_HELD_OTHER;
-		}
-		return (c >> LA_RWSEM_READER_SHIFT) ? LA_READ_HELD
-						     : LA_UNLOCKED;
+		st = rwsem_count_state(BPF_CORE_READ(s, count.counter));
+		if (st == LA_HELD_OTHER)
+			*owner = rwsem_writer(BPF_CORE_READ(s, owner.counter));
+		return st;
 	}
 	return LA_NR_STATES; /* a layout not known here: not judged */
 }
@@ -138,32 +165,26 @@ static __always_inline __u64 mutex_owner_cast(void *m)
 
 static __always_inline __u32 rwsem_state_cast(void *l, __u64 *owner)
 {
+	__u32 st;
+
 	*owner = 0;
 	if (bpf_core_field_exists(struct rw_semaphore___plain, count)) {
 		struct rw_semaphore___plain *s = bpf_rdonly_cast(
 			l, bpf_core_type_id_kernel(struct rw_semaphore));
-		__u64 c = s->count.counter, o;
 
-		if (c & LA_RWSEM_WRITER_LOCKED) {
-			o = s->owner.counter;
-			if (!(o & LA_RWSEM_READER_OWNED))
-				*owner = o & ~LA_RWSEM_OWNER_FLAGS;
-			return LA_HELD_OTHER;
-		}
-		return (c >> LA_RWSEM_READER_SHIFT) ? LA_READ_HELD
-						     : LA_UNLOCKED;
+		st = rwsem_count_state(s->count.counter);
+		if (st == LA_HELD_OTHER)
+			*owner = rwsem_writer(s->owner.counter);
+		return st;
 	}
 	if (bpf_core_field_exists(struct rw_semaphore___rt, rwbase)) {
 		struct rw_semaphore___rt *s = bpf_rdonly_cast(
 			l, bpf_core_type_id_kernel(struct rw_semaphore));
-		__u32 r = s->rwbase.readers.counter;
 
-		if (r & LA_RWBASE_READER_BIAS)
-			return (r & ~LA_RWBASE_READER_BIAS) ? LA_READ_HELD
-							    : LA_UNLOCKED;
-		if (r != LA_RWBASE_WRITER_BIAS)
-			return LA_READ_HELD;
-		return rwsem_state(l, owner); /* the owner: probe-read */
+		st = rwbase_state(s->rwbase.readers.counter);
+		if (st == LA_HELD_OTHER)
+			*owner = rwbase_writer(l);
+		return st;
 	}
 	return LA_NR_STATES;
 }

@@ -15,6 +15,7 @@
 #include "esc.h"
 #include "lockaudit.h"
 #include "report_int.h"
+#include "rules.h" /* LA_RULES_BUILTIN_DIR */
 
 /* the text writer: where it writes, and the names escaped so far */
 struct tw {
@@ -27,7 +28,7 @@ struct tw {
 /* Are all of r's rules built-in (or unknown: reports before rules)? */
 static bool builtin_rules(const struct la_report *r)
 {
-	static const char builtin[] = "<built-in>/";
+	static const char builtin[] = LA_RULES_BUILTIN_DIR;
 
 	for (size_t i = 0; i < r->nr_hooks; i++)
 		if (r->hooks[i].rule_src[0] &&

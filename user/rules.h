@@ -103,7 +103,8 @@ struct la_rule_file *rules__parse(const char *name, const char *text,
  * read. */
 struct la_rule_file *rules__load(const char *path);
 /* The built-in rule file (rules/iommu.rules), named BUILTIN_NAME. */
-#define LA_RULES_BUILTIN_NAME "<built-in>/iommu.rules"
+#define LA_RULES_BUILTIN_DIR  "<built-in>/" /* the built-in files' prefix */
+#define LA_RULES_BUILTIN_NAME LA_RULES_BUILTIN_DIR "iommu.rules"
 struct la_rule_file *rules__builtin(void);
 void rules__free(struct la_rule_file *f);
 
@@ -118,6 +119,10 @@ char *rules__diag_text(const struct la_rule_file *f, size_t i, char *buf,
 		       size_t len);
 /* Order the problems by line, then column (stable). */
 void rules__sort_diags(struct la_rule_file *f);
+
+/* The identifier a lock expression starts from (a parameter or a global),
+ * NULL if it starts from none. */
+const char *rules__base_ident(const struct la_expr *e);
 
 const char *rules__assert_name(enum la_assert a);
 const char *rules__hold_name(enum la_rule_hold h);

@@ -231,8 +231,7 @@ static void resolve_rule(struct la_kernel *k, struct la_rule_file *f,
 	r->status = LA_RULE_RESOLVED;
 }
 
-/* the identifier a lock expression starts from */
-static const char *base_ident(const struct la_expr *e)
+const char *rules__base_ident(const struct la_expr *e)
 {
 	while (e && e->sub)
 		e = e->sub;
@@ -249,8 +248,8 @@ int rules__resolve(struct la_kernel *k, struct la_rule_file **files, size_t n)
 			const struct la_rule *r = &files[i]->rules[j];
 
 			kernel__want(k, r->func);
-			if (base_ident(r->arg))
-				kernel__want(k, base_ident(r->arg));
+			if (rules__base_ident(r->arg))
+				kernel__want(k, rules__base_ident(r->arg));
 		}
 	kernel__want(k, "rtnl_mutex");
 	err = kernel__read_kallsyms(k);

@@ -36,8 +36,7 @@ static int add_rule(struct la_ruleset *rs, const struct la_rule_file *f,
 	struct la_hook_def *d;
 
 	if (rs->nr == LA_MAX_HOOKS) {
-		snprintf(err, errlen,
-			 "%s:%d: more than %d rules in one run",
+		snprintf(err, errlen, "%s:%d: more than %d rules in one run",
 			 f->name, r->line, LA_MAX_HOOKS);
 		return -E2BIG;
 	}
@@ -117,14 +116,6 @@ void ruleset__free(struct la_rules *rr)
 	free(rr);
 }
 
-/* the identifier an expression starts from */
-static const char *base_ident(const struct la_expr *e)
-{
-	while (e && e->sub)
-		e = e->sub;
-	return e && e->kind == LA_E_IDENT ? e->name : NULL;
-}
-
 size_t ruleset__names(const struct la_rules *rr, const char **names, size_t max)
 {
 	size_t n = 0;
@@ -133,7 +124,8 @@ size_t ruleset__names(const struct la_rules *rr, const char **names, size_t max)
 		names[n++] = "rtnl_mutex";
 	for (size_t i = 0; i < rr->nr_files; i++)
 		for (size_t j = 0; j < rr->files[i]->nr_rules; j++) {
-			const char *b = base_ident(rr->files[i]->rules[j].arg);
+			const char *b =
+				rules__base_ident(rr->files[i]->rules[j].arg);
 			size_t k;
 
 			for (k = 0; b && k < n; k++)

@@ -280,14 +280,15 @@ check(a["calls"] == {"held": K, "unlocked": K, "held_by_other": K, "read_held": 
       f"kprobe: {E} calls exactly {K}/{K}/{K} (got {a['calls']})")
 
 # ---- phase 3: calls counted at their caller ----
-# la_test bench=F settle=5000, twice (the module reloaded in between): each
-# time one call from la_bench_call, a pause, then F more. The first takes
+# la_test bench=F settle=5000, N times (2 to 4: the module reloaded until a
+# load lands at an earlier one's address): each time one call from
+# la_bench_call, a pause, then F more. The first takes
 # the full stack; lockaudit enters la_bench_call as its caller, so the F
 # later ones are counted there without a stack walk. The reload moves the
-# module generation on: the first call of the second load takes the full
+# module generation on: the first call of each later load takes the full
 # stack again and the caller is entered anew. Where the caller can be had
 # cheaply (x86 fentry and kprobe, arm64 kprobe; not arm64 fentry) that is
-# exactly 2F calls counted at the caller, of 2F + 2 in all.
+# exactly N*F calls counted at the caller, of N*(F + 1) in all.
 F = 20
 for mode in ("auto", "kprobe"):
     att = C["auto"] if mode == "auto" else "kprobe"
@@ -300,26 +301,31 @@ for mode in ("auto", "kprobe"):
     sites = [x for x in drv.get("la_test", {"sites": []})["sites"] if x["entry_point"] == E]
     got = (sorted({x["lock_state"] for x in sites}), sum(x["count"] for x in sites),
            sum(x.get("counted_by_caller", -1) for x in sites))
-    loads = 2  # la_test loaded twice (guest.sh)
+    # la_test loaded 2 to 4 times (guest.sh: until a reload lands at an
+    # earlier load's text address), every load's address in the log
+    texts = re.findall(rf"^phase3 {mode}: la_test (\d+) text (0x[0-9a-f]+)$", text, re.M)
+    loads = len(texts)
+    check([int(n) for n, _ in texts] == list(range(1, loads + 1)) and 2 <= loads <= 4,
+          f"fast-{mode}: la_test loaded 2 to 4 times, every load's address logged (got {texts})")
     want_by = loads * F if (arch == "x86_64" or att == "kprobe") else 0
     check(got == (["unlocked"], loads * (F + 1), want_by),
           f"fast-{mode} ({att}): {E} from la_test unlocked, {loads * (F + 1)} calls, "
           f"{want_by} counted at the caller (got {got})")
-    # both loads named by function: the first (gone when the report was
-    # made) by the names the kernel kept when its sites were made, the
-    # second by kallsyms too; the reload lands at the first one's address
-    # (the kernel keeps the loads' sites apart by module generation, and
-    # the report, seeing the same function, counts them as one bug)
-    texts = re.findall(rf"^phase3 {mode}: la_test [12] text (0x[0-9a-f]+)$", text, re.M)
-    same = len(texts) == 2 and texts[0] == texts[1]
-    # every kernel of the matrix reuses the address (2 of 2 modes on all 9
-    # cells): assert it, so that the case below is the one under test
-    check(same, f"fast-{mode}: la_test reloaded at the first load's address (got {texts})")
+    # every load named by function: the earlier ones (gone when the report
+    # was made) by the names the kernel kept when their sites were made,
+    # the last by kallsyms too; a reload at an earlier load's address is
+    # the case under test (the kernel keeps the loads' sites apart by
+    # module generation, and the report, seeing the same function, counts
+    # them as one bug): the last load must be one
+    addrs = [a for _, a in texts]
+    check(loads >= 2 and addrs[-1] in addrs[:-1] and len(set(addrs)) == loads - 1,
+          f"fast-{mode}: la_test's last load at an earlier load's address, the others each at "
+          f"their own (got {addrs})")
     named = [x for x in sites if x.get("function") == "la_bench_call"]
     by_fn = (sum(x["count"] for x in named), sum(x.get("counted_by_caller", 0) for x in named))
     ko = [f for x in sites for f in x["stack"] if ".ko+" in f]
     check(len(named) == len(sites) and by_fn == (loads * (F + 1), want_by) and not ko,
-          f"fast-{mode}: both loads' calls named la_bench_call, the unloaded one's by the kernel's "
+          f"fast-{mode}: every load's calls named la_bench_call, the unloaded ones' by the kernel's "
           f"names: {loads * (F + 1)} calls, {want_by} at the caller (got {by_fn}, "
           f"{len(named)} of {len(sites)} sites, module+offset frames {ko[:3]})")
     check(hook(rep, E)["calls"]["unlocked"] == loads * (F + 1),

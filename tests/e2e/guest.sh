@@ -87,10 +87,9 @@ dump kprobe /tmp/kprobe.json
 
 # ---- phase 3: calls counted at their caller (no --events, no --races) ----
 # bench=F settle=MS: one call from la_bench_call, a pause for lockaudit to
-# learn that caller, then F more calls from it; twice, the module reloaded
-# in between (a new module generation: the caller is learnt again; and
-# where the reload lands at the old address, the two loads' calls must
-# still be told apart)
+# learn that caller, then F more calls from it; again after each reload (a
+# new module generation: the caller is learnt again; and where the reload
+# lands at an old address, the loads' calls must still be told apart)
 rmmod la_test || fail "rmmod la_test (2)"
 # the pause must cover user space reading kallsyms again after the load:
 # under TCG that took more than 1.5 s on arm64 7.3, and on x86_64 7.3 (-rt)
@@ -104,14 +103,25 @@ for mode in auto kprobe; do
 	lockaudit run --attach $mode --json /tmp/fast.json >/tmp/run3.out 2>&1 &
 	pid=$!
 	wait_for /tmp/run3.out watching
-	echo "phase3 $mode: insmod 1"
-	insmod "$LA_TESTMOD" bench="$F" settle=$settle || fail "insmod la_test bench"
-	echo "phase3 $mode: la_test 1 text $(cat /sys/module/la_test/sections/.text)"
-	echo "phase3 $mode: rmmod 1"
-	rmmod la_test || fail "rmmod la_test (bench 1)"
-	echo "phase3 $mode: insmod 2"
-	insmod "$LA_TESTMOD" bench="$F" settle=$settle || fail "insmod la_test bench (2)"
-	echo "phase3 $mode: la_test 2 text $(cat /sys/module/la_test/sections/.text)"
+	# the reload must land where an earlier load was (the case under
+	# test: the same text address, told apart by module generation); the
+	# module area reuses a freed range only once the kernel has purged it
+	# lazily, so that is usual, not certain (x86_64 6.1-rt, kprobe: 1 of
+	# 18 rounds landed lower): reload, 4 loads at most, until it does
+	seen=""
+	n=0
+	while [ $n -lt 4 ]; do
+		n=$((n + 1))
+		echo "phase3 $mode: insmod $n"
+		insmod "$LA_TESTMOD" bench="$F" settle=$settle || fail "insmod la_test bench ($n)"
+		text=$(cat /sys/module/la_test/sections/.text)
+		echo "phase3 $mode: la_test $n text $text"
+		case " $seen " in *" $text "*) break ;; esac
+		seen="$seen $text"
+		[ $n -lt 4 ] || break
+		echo "phase3 $mode: rmmod $n"
+		rmmod la_test || fail "rmmod la_test (bench $n)"
+	done
 	echo "phase3 $mode: stopping lockaudit"
 	kill -INT $pid
 	stop_wait $pid

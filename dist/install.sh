@@ -10,7 +10,8 @@
 #
 # Layout:
 #   PREFIX/sbin/lockaudit                          the binary (0755)
-#   UNITDIR/lockaudit-boot.service, lockaudit.service
+#   UNITDIR/lockaudit-boot.service, lockaudit.service,
+#          lockaudit-metrics.service, lockaudit-metrics.timer
 #       UNITDIR: /lib/systemd/system for PREFIX=/usr (Debian 12's
 #       systemdsystemunitdir, where packages must ship units until the /usr
 #       move of Debian 13), else PREFIX/lib/systemd/system (in systemd's
@@ -61,7 +62,8 @@ subst() {
 
 install -d -m 0755 "$D$sbindir"
 install -m 0755 "$binary" "$D$sbindir/lockaudit"
-for u in lockaudit-boot.service lockaudit.service; do
+for u in lockaudit-boot.service lockaudit.service lockaudit-metrics.service \
+	lockaudit-metrics.timer; do
 	subst "$top/dist/systemd/$u" "$D$unitdir/$u" 0644
 done
 subst "$top/dist/initramfs-tools/hooks/lockaudit" "$D$itdir/hooks/lockaudit" 0755
@@ -79,4 +81,5 @@ if [ -z "$D" ]; then
 	echo "      systemctl daemon-reload"
 	echo "      systemctl enable lockaudit-boot.service   # attach at boot without the initramfs"
 	echo "      systemctl enable --now lockaudit.service  # long-running, report in /var/lib/lockaudit"
+	echo "      systemctl enable --now lockaudit-metrics.timer  # for node_exporter's textfile collector"
 fi

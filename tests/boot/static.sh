@@ -20,6 +20,8 @@ trap 'rm -rf "$work"' EXIT
 d=$work/usr
 bash "$top/dist/install.sh" "$d" /usr "$bin" >/dev/null
 want="lib/systemd/system/lockaudit-boot.service 644
+lib/systemd/system/lockaudit-metrics.service 644
+lib/systemd/system/lockaudit-metrics.timer 644
 lib/systemd/system/lockaudit.service 644
 usr/sbin/lockaudit 755
 usr/share/initramfs-tools/hooks/lockaudit 755
@@ -31,6 +33,9 @@ t "install.sh PREFIX=/usr: files and modes" [ "$got" = "$want" ]
 [ "$got" = "$want" ] || diff <(echo "$want") <(echo "$got") | sed 's/^/       /'
 t "install.sh: units and hook name /usr/sbin/lockaudit" \
 	grep -q 'ExecStart=/usr/sbin/lockaudit boot' "$d/lib/systemd/system/lockaudit-boot.service"
+t "install.sh: lockaudit-metrics.service writes node_exporter's textfile with /usr/sbin/lockaudit" \
+	grep -q 'ExecStart=/usr/sbin/lockaudit collect --metrics /var/lib/prometheus/node-exporter/lockaudit.prom' \
+	"$d/lib/systemd/system/lockaudit-metrics.service"
 t "install.sh: no @SBINDIR@ left" \
 	sh -c "! grep -rq @SBINDIR@ '$d'"
 t "install.sh: man page is gzip -9n (no name, no time stamp)" \
@@ -57,10 +62,11 @@ verify() { # UNIT... -> output of systemd-analyze verify, and its status
 		mount -t overlay la-sbin -o "lowerdir=/usr/sbin,upperdir=$OV/up,workdir=$OV/work" /usr/sbin &&
 		systemd-analyze verify --man=no "$@" 2>&1' sh "$@"
 }
-units=("$d/lib/systemd/system/lockaudit-boot.service" "$d/lib/systemd/system/lockaudit.service")
+units=("$d/lib/systemd/system/lockaudit-boot.service" "$d/lib/systemd/system/lockaudit.service"
+	"$d/lib/systemd/system/lockaudit-metrics.service" "$d/lib/systemd/system/lockaudit-metrics.timer")
 out=$(verify "${units[@]}")
 rc=$?
-t "systemd-analyze verify: both units, exit 0 and no output" [ "$rc" = 0 ] && [ -z "$out" ]
+t "systemd-analyze verify: the 4 units, exit 0 and no output" [ "$rc" = 0 ] && [ -z "$out" ]
 [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/       /'
 sed 's/^NoNewPrivileges=/NoNewPrivilege=/; s/^ExecStart=.*/ExecStart=lockaudit run/' \
 	"$d/lib/systemd/system/lockaudit.service" >"$work/broken.service"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # la-check (in the guest of tests/deb/guest.sh, run by la-check.service once
 # lockaudit.service has started): prints the state tests/deb/guest_check.py
-# asserts between @@BEGIN NAME / @@END markers and @@KEY lines; then kills
-# lockaudit.service with SIGKILL (systemd restarts it, it adopts again),
+# asserts between @@BEGIN NAME / @@END markers and @@KEY lines (the boot's
+# counts, then the same through lockaudit-metrics.timer, node_exporter and
+# the Prometheus server); then kills lockaudit.service with SIGKILL (systemd restarts it, it adopts again),
 # stops it (it writes its report), removes the package (its prerm
 # detaches the pinned state), installs it again (the units start), and
 # powers off.
@@ -61,6 +62,40 @@ echo "@@COLLECT_RC $?"
 sec collect cat /run/collect.txt
 sec json cat /run/collect.json
 
+# ---- Prometheus: lockaudit-metrics.timer has lockaudit-metrics.service
+# write the textfile (15 s after the timer started), node_exporter serves
+# it, the Prometheus server (Debian's configuration as packaged: job "node"
+# scrapes localhost:9100 every 15 s) stores it
+prom=/var/lib/prometheus/node-exporter/lockaudit.prom
+i=0
+while [ $i -lt 180 ] && [ ! -s $prom ]; do
+	sleep 1
+	i=$((i + 1))
+done
+echo "@@PROM_WAITED $i"
+sec metrics-timer systemctl show -p ActiveState -p Result lockaudit-metrics.timer
+sec metrics-service systemctl show -p Result -p ExecMainStatus lockaudit-metrics.service
+sec prom-file cat $prom
+echo "@@PROM_STAT $(stat -c '%a %U' $prom)"
+sec monitoring-active systemctl is-active prometheus-node-exporter.service prometheus.service
+# node_exporter's /metrics over HTTP (bash's /dev/tcp: the minimal root has
+# no HTTP client), its textfile collector's lines and lockaudit's
+# shellcheck disable=SC2016 # expanded by bash -c
+sec node-exporter bash -c 'exec 3<>/dev/tcp/127.0.0.1/9100 &&
+	printf "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3 &&
+	tr -d "\r" <&3 | grep -E "^(HTTP/|lockaudit_|node_textfile_)"'
+# the server's instant query for la_test's violations, until a scrape has
+# stored them
+q='lockaudit_violations_total{module="la_test"}'
+i=0
+while [ $i -lt 180 ] && ! promtool query instant http://127.0.0.1:9090 "$q" 2>/dev/null | grep -q ' => '; do
+	sleep 2
+	i=$((i + 2))
+done
+echo "@@PROMQL_WAITED $i"
+sec promql promtool query instant http://127.0.0.1:9090 "$q"
+sec promql-up promtool query instant http://127.0.0.1:9090 'up{job="node"}'
+
 # ---- kill -9: systemd restarts lockaudit.service, which adopts again
 pid=$(systemctl show -p MainPID --value lockaudit.service)
 echo "@@KILLED $pid"
@@ -77,14 +112,16 @@ echo "@@STOP_RC $?"
 sec show-run-stopped systemctl show -p Result -p ActiveState -p ExecMainStatus lockaudit.service
 sec report cat /var/lib/lockaudit/report.json
 
-# ---- dpkg -r: units stopped, pins detached (the initramfs trigger is left
+# ---- dpkg -r: units stopped, pins detached, the textfile deleted (the initramfs trigger is left
 # pending: tests/deb/run.sh checks it; mkinitramfs under TCG takes minutes)
 dpkg --no-triggers -r lockaudit >/run/remove.log 2>&1
 echo "@@REMOVE_RC $?"
 sec remove cat /run/remove.log
 echo "@@PINS_AFTER_REMOVE $(find /sys/fs/bpf -mindepth 1 -maxdepth 1 -printf '%f ')."
 echo "@@UNITS_AFTER_REMOVE $(systemctl show -p Id -p LoadState -p ActiveState -p SubState \
-	lockaudit-boot.service lockaudit.service | grep . | tr '\n' ' ')"
+	lockaudit-boot.service lockaudit.service lockaudit-metrics.service lockaudit-metrics.timer |
+	grep . | tr '\n' ' ')"
+echo "@@PROM_AFTER_REMOVE $(ls $prom 2>&1)"
 sec at-removal cat /var/lib/lockaudit/at-removal.json
 
 # ---- dpkg -i on the running system: the units start at installation

@@ -75,6 +75,11 @@ echo la_test >"$root/etc/modules-load.d/la_test.conf"
 echo "options la_test unlocked=3 locked=2" >"$root/etc/modprobe.d/la_test.conf"
 echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >"$root/etc/fstab"
 echo la-guest >"$root/etc/hostname"
+# what Debian's installer writes and mmdebstrap does not: without it
+# "localhost" does not resolve (the Prometheus server's packaged scrape
+# targets are localhost:9090 and localhost:9100)
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tla-guest\n' \
+	>"$root/etc/hosts"
 # the console is the test's: no login prompt on it
 ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
 ln -sf /dev/null "$root/etc/systemd/system/getty@tty1.service"

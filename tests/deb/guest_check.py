@@ -192,6 +192,85 @@ core = [(c["path"], c["violations"]) for c in rep["core"]]
 check(core == [("device add (iommu_bus_notifier)", 5)],
       f"IOMMU core: 5 unlocked device adds (got {core})")
 
+# ---- Prometheus: textfile, node_exporter, the server ------------------------
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?')
+
+
+def labels(body):
+    """{name: value} of a sample's label set (escapes kept as written)."""
+    out, pos = {}, 0
+    while body and pos < len(body):
+        m = LABEL.match(body, pos)
+        if not m:
+            return None
+        out[m.group(1)] = m.group(2)
+        pos = m.end()
+    return out
+
+
+def samples(txt, prefix):
+    """{(name, sorted labels): value} of the exposition lines whose name
+    starts with prefix."""
+    got = {}
+    for line in (txt or "").splitlines():
+        m = SAMPLE.match(line.strip())
+        if m and m.group(1).startswith(prefix):
+            got[(m.group(1), tuple(sorted((labels(m.group(2) or "") or {}).items())))] = float(m.group(3))
+    return got
+
+
+pw = value("PROM_WAITED")
+check(pw is not None and int(pw) < 180, f"lockaudit-metrics.timer wrote the textfile ({pw} s after la-check began)")
+mt, ms = show("metrics-timer"), show("metrics-service")
+check(mt == {"ActiveState": "active", "Result": "success"} and ms == {"Result": "success", "ExecMainStatus": "0"},
+      f"lockaudit-metrics.timer active, lockaudit-metrics.service ran: success, exit 0 ({mt} {ms})")
+check(value("PROM_STAT") == "644 root", f"the textfile: mode 644, root's (got {value('PROM_STAT')})")
+pf = samples(section("prom-file"), "lockaudit_")
+calls = {(dict(k[1])["entry_point"], dict(k[1])["lock_state"]): v for k, v in pf.items()
+         if k[0] == "lockaudit_calls_total"}
+want_calls = {(h["function"], st): float(n) for h in rep["hooks"] for st, n in h["calls"].items()}
+check(calls == want_calls and len(calls) == 4 * len(rep["hooks"]),
+      f"the textfile: lockaudit_calls_total per entry point and lock state = collect's report "
+      f"({len(rep['hooks'])} hooks x 4 states)",
+      f"{sorted(set(calls.items()) ^ set(want_calls.items()))}")
+viol = {k: v for k, v in pf.items() if k[0] == "lockaudit_violations_total"}
+la_viol = [(dict(k[1]), v) for k, v in viol.items() if dict(k[1]).get("module") == "la_test"]
+check(len(la_viol) == 1 and la_viol[0][1] == 3.0 and
+      {k: la_viol[0][0].get(k) for k in ("function", "entry_point", "lock_state")} ==
+      {"function": "la_call_unlocked", "entry_point": "acpi_dma_configure_id", "lock_state": "unlocked"},
+      f"the textfile: one la_test violation series, la_call_unlocked -> acpi_dma_configure_id unlocked, 3 "
+      f"(got {la_viol})")
+check((section("monitoring-active") or "").split() == ["active"] * 2,
+      "prometheus-node-exporter.service and prometheus.service active",
+      (section("monitoring-active") or "").strip())
+ne_txt = section("node-exporter") or ""
+ne = samples(ne_txt, "lockaudit_")
+check(ne_txt.startswith("HTTP/1.0 200") and ne == pf and len(ne) > 0,
+      f"node_exporter's /metrics serves the textfile's {len(pf)} lockaudit samples, every value equal "
+      f"(served {len(ne)})",
+      f"only in the file: {sorted(set(pf) - set(ne))[:3]}; only served: {sorted(set(ne) - set(pf))[:3]}")
+tf = samples(ne_txt, "node_textfile_")
+check(tf.get(("node_textfile_scrape_error", ())) == 0.0 and
+      ("node_textfile_mtime_seconds", (("file", "/var/lib/prometheus/node-exporter/lockaudit.prom"),)) in tf,
+      "node_exporter: textfile collector read lockaudit.prom without error",
+      f"{sorted(tf.items())}")
+qw = value("PROMQL_WAITED")
+check(qw is not None and int(qw) < 180, f"the Prometheus server stored la_test's series ({qw} s of waiting)")
+QRES = re.compile(r'^(\w+)\{(.*)\} => (\S+) @\[')
+res = [(m.group(1), labels(m.group(2)), m.group(3)) for m in
+       (QRES.match(l.strip()) for l in (section("promql") or "").splitlines()) if m]
+check(len(res) == 1 and res[0][2] == "3" and res[0][1] is not None and
+      {k: res[0][1].get(k) for k in ("job", "instance", "module", "function", "entry_point", "lock_state")} ==
+      {"job": "node", "instance": "localhost:9100", "module": "la_test", "function": "la_call_unlocked",
+       "entry_point": "acpi_dma_configure_id", "lock_state": "unlocked"},
+      "Prometheus: lockaudit_violations_total{module=\"la_test\"} => 3, one series "
+      "(la_call_unlocked, acpi_dma_configure_id, unlocked), scraped from node_exporter",
+      (section("promql") or "").strip())
+up = [(m.group(1), m.group(3)) for m in
+      (QRES.match(l.strip()) for l in (section("promql-up") or "").splitlines()) if m]
+check(up == [("up", "1")], f"Prometheus: up{{job=\"node\"}} => 1 (got {up})")
+
 # ---- kill -9: restarted, adopted again, no count lost ------------------------
 r = show("show-run-killed")
 check(r.get("ActiveState") == "active" and r.get("SubState") == "running" and r.get("NRestarts") == "1"
@@ -222,10 +301,13 @@ if rep3 is not None:
 check(value("REMOVE_RC") == "0", "dpkg -r lockaudit exits 0", (section("remove") or "").strip())
 check(value("PINS_AFTER_REMOVE") == ".", f"after dpkg -r: /sys/fs/bpf is empty ({value('PINS_AFTER_REMOVE')})")
 left = (value("UNITS_AFTER_REMOVE") or "").split()
-check(sorted(left) == sorted(f"{k}={v}" for u in ("lockaudit-boot.service", "lockaudit.service")
+UNITS = ("lockaudit-boot.service", "lockaudit.service", "lockaudit-metrics.service", "lockaudit-metrics.timer")
+check(sorted(left) == sorted(f"{k}={v}" for u in UNITS
                              for k, v in (("Id", u), ("LoadState", "not-found"),
                                           ("ActiveState", "inactive"), ("SubState", "dead"))),
-      f"after dpkg -r: both units stopped, their files gone (not-found inactive dead) {left}")
+      f"after dpkg -r: the 4 units stopped, their files gone (not-found inactive dead) {left}")
+check((value("PROM_AFTER_REMOVE") or "").endswith("No such file or directory"),
+      f"after dpkg -r: lockaudit.prom deleted (node_exporter serves no stale counts): {value('PROM_AFTER_REMOVE')}")
 rep4 = parse("at-removal")
 if rep4 is not None:
     check(hook_counts(rep4) == hooks and rep4["totals"] == t,

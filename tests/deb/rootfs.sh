@@ -18,8 +18,11 @@ LA_ROOTFS_REV=1
 LA_ROOTFS_SUITE=bookworm
 LA_ROOTFS_VARIANT=minbase
 # systemd as PID 1, udev and kmod (modules-load), Debian's initramfs-tools
-# with zstd, and the 6.1 kernel the other tests boot (tests/vm/lib.sh)
-LA_ROOTFS_PKGS="systemd-sysv udev kmod initramfs-tools zstd $LA_PKG_6_1"
+# with zstd, the 6.1 kernel the other tests boot (tests/vm/lib.sh), and an
+# operator's monitoring as Debian packages it: node_exporter (its textfile
+# collector reads what lockaudit-metrics.service writes) and a Prometheus
+# server scraping it (its promtool queries the server)
+LA_ROOTFS_PKGS="systemd-sysv udev kmod initramfs-tools zstd $LA_PKG_6_1 prometheus-node-exporter prometheus"
 
 # the first .../debian-security URI of the system's apt sources
 la_apt_security_mirror() {

@@ -107,6 +107,8 @@ while read -r pkgpath src; do
 done <<'LIST'
 lib/systemd/system/lockaudit-boot.service systemd/lockaudit-boot.service
 lib/systemd/system/lockaudit.service systemd/lockaudit.service
+lib/systemd/system/lockaudit-metrics.service systemd/lockaudit-metrics.service
+lib/systemd/system/lockaudit-metrics.timer systemd/lockaudit-metrics.timer
 usr/share/initramfs-tools/hooks/lockaudit initramfs-tools/hooks/lockaudit
 usr/share/initramfs-tools/scripts/init-top/lockaudit initramfs-tools/scripts/init-top/lockaudit
 LIST
@@ -165,15 +167,22 @@ same "dpkg -i: the initramfs's lockaudit is the package's" "" \
 		cmp /tmp/unpacked/usr/sbin/lockaudit /usr/sbin/lockaudit && rm -rf /tmp/unpacked" 2>&1)"
 same "dpkg -i: units enabled (WantedBy= symlinks)" \
 	"/etc/systemd/system/multi-user.target.wants/lockaudit.service -> /lib/systemd/system/lockaudit.service
-/etc/systemd/system/sysinit.target.wants/lockaudit-boot.service -> /lib/systemd/system/lockaudit-boot.service" \
+/etc/systemd/system/sysinit.target.wants/lockaudit-boot.service -> /lib/systemd/system/lockaudit-boot.service
+/etc/systemd/system/timers.target.wants/lockaudit-metrics.timer -> /lib/systemd/system/lockaudit-metrics.timer" \
 	"$(cd "$root" && find ./etc/systemd/system -name 'lockaudit*' -printf '/%P -> %l\n' |
 		sed 's|^/|/etc/systemd/system/|' | sort)"
 same "dpkg -i: every packaged path is installed" "" \
 	"$(inroot dpkg -L lockaudit | while read -r p; do [ -e "$root$p" ] || echo "missing $p"; done)"
 
 # the report lockaudit.service would have written: dpkg -r keeps its
-# directory, purge must delete it
+# directory, purge must delete it; the metrics lockaudit-metrics.service
+# would have written for node_exporter: dpkg -r must delete them (the
+# collector would serve them, stale, for ever)
 echo '{}' >"$root/var/lib/lockaudit/report.json"
+prom=/var/lib/prometheus/node-exporter/lockaudit.prom
+same "node_exporter's textfile directory is in the root (prometheus-node-exporter's)" \
+	"prometheus-node-exporter: ${prom%/*}" "$(inroot dpkg -S "${prom%/*}")"
+echo 'lockaudit_info{version="x"} 1' >"$root$prom"
 
 inroot dpkg -r lockaudit >"$work/remove.log" 2>&1
 rc=$?
@@ -183,6 +192,7 @@ same "dpkg -r: status" "deinstall ok config-files" "$(status)"
 same "dpkg -r: the trigger ran update-initramfs" \
 	"update-initramfs: Generating /boot/initrd.img-$krel" \
 	"$(grep '^update-initramfs:' "$work/remove.log")"
+same "dpkg -r: deleted the textfile for node_exporter ($prom)" "" "$(ls "$root$prom" 2>/dev/null)"
 same "dpkg -r: the initramfs is back to its file list before" "$initrd_before" "$(initrd_files)"
 # what a removed package keeps until purge: its conffile and the units'
 # enablement (deb-systemd-helper), nothing it would run
@@ -190,12 +200,15 @@ same "dpkg -r: left until purge: the conffile, the units' enablement, the report
 	"./etc/default/lockaudit
 ./etc/systemd/system/multi-user.target.wants/lockaudit.service
 ./etc/systemd/system/sysinit.target.wants/lockaudit-boot.service
+./etc/systemd/system/timers.target.wants/lockaudit-metrics.timer
 ./var/lib/lockaudit
 ./var/lib/lockaudit/report.json
 ./var/lib/systemd/deb-systemd-helper-enabled/lockaudit-boot.service.dsh-also
+./var/lib/systemd/deb-systemd-helper-enabled/lockaudit-metrics.timer.dsh-also
 ./var/lib/systemd/deb-systemd-helper-enabled/lockaudit.service.dsh-also
 ./var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/lockaudit.service
-./var/lib/systemd/deb-systemd-helper-enabled/sysinit.target.wants/lockaudit-boot.service" \
+./var/lib/systemd/deb-systemd-helper-enabled/sysinit.target.wants/lockaudit-boot.service
+./var/lib/systemd/deb-systemd-helper-enabled/timers.target.wants/lockaudit-metrics.timer" \
 	"$(cd "$root" && find . -xdev \( -path ./proc -o -path ./var/lib/dpkg -o -path ./tmp \) -prune \
 		-o -path '*lockaudit*' -print | sort)"
 

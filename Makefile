@@ -114,7 +114,8 @@ UNIT_test_classify := $(ATTR_MODS)
 UNIT_test_ksyms := ksyms
 UNIT_test_ksyms_records := ksyms
 REPORT_MODS := report report_index report_sort report_fold report_text \
-	report_json report_read report_scan report_merge report_fleet atomic \
+	report_json report_jget report_read report_scan report_merge \
+	report_fleet atomic \
 	json esc \
 	$(ATTR_MODS)
 UNIT_test_report := $(REPORT_MODS) live

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * report_read.h - what the three parts of the JSON report reader share:
- * checked fields and items read into the model (report_read.c), the
+ * report_read.h - what the parts of the JSON report reader share: checked
+ * values (report_jget.c), items read into the model (report_read.c), the
  * streaming scanner (report_scan.c), and the file's top level walked and
  * merged (report_merge.c, report__merge_file).
  */
@@ -16,7 +16,7 @@
 
 #include "report.h"
 
-/* ---- report_read.c: fields and items, checked ------------------------ */
+/* ---- report_jget.c: values, checked ---------------------------------- */
 
 /* One file being read: its path, and the first failure's message. */
 struct jreader {
@@ -37,6 +37,12 @@ bool jtype(json_object *v, json_type type);
 /* o[key], which must exist and have the type; NULL after a failure */
 json_object *jget(struct jreader *jr, json_object *o, const char *key,
 		  json_type type);
+/* item i of the array a (named name), which must have the type */
+json_object *jitem(struct jreader *jr, json_object *a, size_t i, json_type type,
+		   const char *name);
+/* the string v (named key), without NUL inside; "" if v is NULL or after a
+ * failure */
+const char *jstring(struct jreader *jr, json_object *v, const char *key);
 /* the string o[key], without NUL inside; "" after a failure */
 const char *jget_str(struct jreader *jr, json_object *o, const char *key);
 /* the integer v (named key): a count from 0 to max; 0 after a failure */
@@ -44,6 +50,10 @@ uint64_t jcheck_count(struct jreader *jr, json_object *v, const char *key,
 		      uint64_t max);
 /* a count o[key] up to LA_COUNT_MAX */
 uint64_t jget_count(struct jreader *jr, json_object *o, const char *key);
+/* a process id o[key]: 0 to INT_MAX */
+int jget_pid(struct jreader *jr, json_object *o, const char *key);
+/* the boolean o[key]; false after a failure */
+bool jget_bool(struct jreader *jr, json_object *o, const char *key);
 /* seconds o[key], 0 to LA_SECONDS_MAX */
 double jget_double(struct jreader *jr, json_object *o, const char *key);
 /* *sum += v, refused (not wrapped) above LA_COUNT_MAX */
@@ -53,6 +63,8 @@ uint64_t jget_missed(struct jreader *jr, json_object *o, const char *key);
 /* *sum += v, LA_UNKNOWN if either is; refused above LA_COUNT_MAX */
 void jadd_missed(struct jreader *jr, uint64_t *sum, uint64_t v,
 		 const char *key);
+
+/* ---- report_read.c: items, read into the model ----------------------- */
 
 /* An item of the arrays read, merged into r: 0, or -1 after a failure. */
 int read_site(struct jreader *jr, json_object *o, struct la_report *r);

@@ -17,27 +17,40 @@
 #define CAP_PERFMON_BIT	  38
 #define CAP_BPF_BIT	  39
 
-bool env__has_bpf_caps(void)
+/* the effective capability set, from /proc/self/status; false if unread */
+static bool cap_eff(unsigned long long *eff)
 {
-	unsigned long long eff = 0;
 	char line[256];
 	FILE *f = fopen("/proc/self/status", "re");
 	bool found = false;
 
 	if (!f)
-		return geteuid() == 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
-			found = true;
-			break;
-		}
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", eff) == 1;
 	fclose(f);
-	if (!found)
+	return found;
+}
+
+bool env__has_bpf_caps(void)
+{
+	unsigned long long eff = 0;
+
+	if (!cap_eff(&eff))
 		return geteuid() == 0;
 	if (eff & (1ULL << CAP_SYS_ADMIN_BIT))
 		return true;
 	return (eff & (1ULL << CAP_BPF_BIT)) &&
 	       (eff & (1ULL << CAP_PERFMON_BIT));
+}
+
+bool env__has_sys_admin(void)
+{
+	unsigned long long eff = 0;
+
+	if (!cap_eff(&eff))
+		return geteuid() == 0;
+	return eff & (1ULL << CAP_SYS_ADMIN_BIT);
 }
 
 bool env__kernel_btf(void)

@@ -6,8 +6,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* true if CAP_BPF+CAP_PERFMON (or CAP_SYS_ADMIN) are effective */
+/* true if CAP_BPF+CAP_PERFMON (or CAP_SYS_ADMIN) are effective: enough to
+ * read and adopt pinned state */
 bool env__has_bpf_caps(void);
+/* true if CAP_SYS_ADMIN is effective: loading the programs needs it (libbpf
+ * lists the kernel's BTF objects, BPF_BTF_GET_NEXT_ID, CAP_SYS_ADMIN only
+ * in every kernel; libbpf 1.1 fails the load without it) */
+bool env__has_sys_admin(void);
 /* /sys/kernel/btf/vmlinux exists */
 bool env__kernel_btf(void);
 /*

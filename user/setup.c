@@ -178,6 +178,13 @@ static enum la_err attach(const struct la_opts *o, struct la_hooks *h,
 	char err[256];
 	int ret;
 
+	if (!env__has_sys_admin())
+		return fail__say(LA_ERR_PERM,
+				 "loading the BPF programs needs CAP_SYS_ADMIN "
+				 "too (libbpf lists the kernel's BTF objects, "
+				 "which only CAP_SYS_ADMIN may): run as root; "
+				 "without it, only pinned state can be adopted "
+				 "or collected");
 	ao.probe_lock_addr = kr->addrs[0];
 	ao.text_start = kr->addrs[1];
 	ao.text_end = kr->addrs[2];

@@ -196,6 +196,14 @@ else
 		"${NOBODY[@]}" "$T/lockaudit" boot
 	expect "collect as an unprivileged user" 4 "needs CAP_BPF" \
 		"${NOBODY[@]}" "$T/lockaudit" collect
+	# root without CAP_SYS_ADMIN (CAP_BPF and CAP_PERFMON kept): loading
+	# is refused before libbpf fails on BPF_BTF_GET_NEXT_ID (EINVAL)
+	NOADMIN=(setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin)
+	for c in run probes boot; do
+		expect "$c as root without CAP_SYS_ADMIN" 4 \
+			"loading the BPF programs needs CAP_SYS_ADMIN too" \
+			"${NOADMIN[@]}" "$BIN" $c
+	done
 	if [ ! -e /sys/fs/bpf/lockaudit ]; then
 		expect "collect with nothing pinned" 11 "nothing pinned under /sys/fs/bpf/lockaudit" \
 			"$BIN" collect

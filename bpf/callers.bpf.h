@@ -177,15 +177,12 @@ static __always_inline bool callers_apply(struct la_config *cfg, __u32 slot)
  * The fast path: a call from a caller user space entered, for a device
  * already seen through it, is counted there, and only there (user space
  * adds these counts to the per-hook totals): no stack walk, no clock read,
- * no hash lookup. A subprogram of its own (static: verified with the
- * caller's constants, the slot among them): its stack is not the entry
- * program's, which the full path's (audit, and name_frame under bpf_loop)
- * is added to; with the slot a register (fentry clones) the entry
- * program's spills pushed that chain past the verifier's 512 bytes on
- * PREEMPT_RT kernels.
+ * no hash lookup. Inlined in the entry programs: the full path's key is
+ * not on audit's stack (map "keys"), so the entry program's frame, audit's
+ * and name_frame's (under bpf_loop) stay within the verifier's 512 bytes.
  */
-static __noinline bool audit_fast(void *ctx, __u32 slot, void *obj,
-				  __u32 flags)
+static __always_inline bool audit_fast(void *ctx, __u32 slot, void *obj,
+				       __u32 flags)
 {
 	__u64 caller, owner, task = 0;
 	struct la_caller *ce;

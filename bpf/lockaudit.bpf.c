@@ -111,6 +111,12 @@ static __always_inline void account(struct la_site *site, __u32 slot,
 		add_example(site, obj);
 }
 
+/* name_frame's data: where the new site's key is (map "keys"; bpf_loop
+ * passes stack memory only) */
+struct name_ctx {
+	__u32 key_idx;
+};
+
 /*
  * bpf_loop body: name frame i of a new site's stack if it lies outside the
  * core kernel text (a module's), once per (address, module generation).
@@ -118,13 +124,17 @@ static __always_inline void account(struct la_site *site, __u32 slot,
  */
 static long name_frame(__u32 i, void *data)
 {
-	struct la_key *key = data;
+	struct name_ctx *nc = data;
 	struct la_symkey sk = {};
 	struct la_scratch *sc;
+	struct la_key *key;
 	__u64 ip;
 	long err;
 
 	if (i >= LA_MAX_STACK)
+		return 1;
+	key = bpf_map_lookup_elem(&keys, &nc->key_idx);
+	if (!key)
 		return 1;
 	ip = key->ips[i];
 	if (!ip || (ip >= text_start && ip < text_end))
@@ -144,14 +154,16 @@ static long name_frame(__u32 i, void *data)
 	return 0;
 }
 
-/* Everything else: the whole stack is the key (map "sites"). obj is not
- * NULL (both paths are entered only with an object, see la_fentry). */
+/* Everything else: the whole stack is the key (map "sites"), built in the
+ * program's entry of map "keys". obj is not NULL (both paths are entered
+ * only with an object, see la_fentry). */
 static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 {
 	struct la_config *cfg = settings_get();
 	struct la_caller *ce = NULL;
 	struct la_site *site;
-	struct la_key key;
+	struct name_ctx nc;
+	struct la_key *key;
 	__u64 owner, now, task = 0;
 	__u32 new_site = 0, mode, state;
 	bool track;
@@ -174,14 +186,20 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 			ce = find_caller(caller,
 					 caller_tag(slot, state, flags));
 	}
+	nc.key_idx = flags & LA_F_KPROBE ? nr_slots : slot;
+	key = bpf_map_lookup_elem(&keys, &nc.key_idx);
+	if (!key) {
+		count(LA_CNT_SITE_DROPS); /* not reached: sized to the slots */
+		return 0;
+	}
 	if (!task)
 		task = bpf_get_current_task();
 	now = bpf_ktime_get_boot_ns();
-	__builtin_memset(&key, 0, sizeof(key));
-	key.hook = slot;
-	key.state = state;
-	key.flags = flags;
-	key.gen = module_generation();
+	__builtin_memset(key, 0, sizeof(*key));
+	key->hook = slot;
+	key->state = state;
+	key->flags = flags;
+	key->gen = module_generation();
 #ifdef __TARGET_ARCH_arm64
 	if (flags & LA_F_KPROBE) {
 		/*
@@ -189,49 +207,49 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 		 * in the link register: the frame walk starts one level up.
 		 * Keep the probed function first, then the caller.
 		 */
-		n = bpf_get_stack(ctx, &key.ips[1],
-				  sizeof(key.ips) - sizeof(key.ips[0]), 0);
+		n = bpf_get_stack(ctx, &key->ips[1],
+				  sizeof(key->ips) - sizeof(key->ips[0]), 0);
 		if (n > 0) {
-			key.ips[0] = key.ips[1];
-			key.ips[1] = PT_REGS_RET((struct pt_regs *)ctx);
-			key.flags |= LA_F_LR_FRAME;
-			n += sizeof(key.ips[0]);
+			key->ips[0] = key->ips[1];
+			key->ips[1] = PT_REGS_RET((struct pt_regs *)ctx);
+			key->flags |= LA_F_LR_FRAME;
+			n += sizeof(key->ips[0]);
 		}
 	} else
 #endif
-		n = bpf_get_stack(ctx, key.ips, sizeof(key.ips), 0);
+		n = bpf_get_stack(ctx, key->ips, sizeof(key->ips), 0);
 	if (n < 0) {
 		count(LA_CNT_STACK_ERRS);
 		n = 0;
 	}
-	key.nr_ips = n / sizeof(key.ips[0]);
+	key->nr_ips = n / sizeof(key->ips[0]);
 
-	site = bpf_map_lookup_elem(&sites, &key);
+	site = bpf_map_lookup_elem(&sites, key);
 	if (!site) {
-		if (bpf_map_update_elem(&sites, &key, &zero_site,
-					BPF_NOEXIST) == 0) {
+		if (bpf_map_update_elem(&sites, key, &zero_site, BPF_NOEXIST) ==
+		    0) {
 			new_site = LA_F_NEW_SITE;
 			if (text_end)
-				bpf_loop(key.nr_ips, name_frame, &key, 0);
+				bpf_loop(key->nr_ips, name_frame, &nc, 0);
 		}
-		site = bpf_map_lookup_elem(&sites, &key);
+		site = bpf_map_lookup_elem(&sites, key);
 		if (!site) {
 			/* map full, or busy on this CPU: counted, never merged
 			 */
 			count(LA_CNT_SITE_DROPS);
 			if (mode != LA_EVENTS_NONE)
-				emit(&key, NULL, obj, now, 0);
+				emit(key, NULL, obj, now, 0);
 			return 0;
 		}
 	}
 	if (track)
-		track_enter(slot, obj, &key, task, now);
+		track_enter(slot, obj, key, task, now);
 	account(site, slot, state, owner, obj, now);
 	/* a device new to an entered caller: its later calls count there */
 	if (ce && hook_lock(slot) == LA_LOCK_DEV_MUTEX)
 		caller_add_dev(ce, obj);
 	if (mode == LA_EVENTS_ALL || (mode == LA_EVENTS_NEW_SITES && new_site))
-		emit(&key, site, obj, now, new_site);
+		emit(key, site, obj, now, new_site);
 	return 0;
 }
 

@@ -175,6 +175,14 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 	s->rodata->text_start = o->text_start;
 	s->rodata->text_end = o->text_end;
 	s->rodata->have_cast = have_cast;
+	/* the full path's keys: one per slot, one for the kprobe program */
+	s->rodata->nr_slots = (__u32)h->nr;
+	ret = bpf_map__set_max_entries(s->maps.keys, (__u32)h->nr + 1);
+	if (ret) {
+		snprintf(err, errlen, "cannot size map keys: %s",
+			 strerror(-ret));
+		return ret;
+	}
 	for (i = 0; i < h->nr; i++) {
 		const struct la_hook_def *d = h->hook[i].def;
 

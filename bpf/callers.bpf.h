@@ -181,8 +181,8 @@ static __always_inline bool callers_apply(struct la_config *cfg, __u32 slot)
  * not on audit's stack (map "keys"), so the entry program's frame, audit's
  * and name_frame's (under bpf_loop) stay within the verifier's 512 bytes.
  */
-static __always_inline bool audit_fast(void *ctx, __u32 slot, void *obj,
-				       __u32 flags)
+static __always_inline bool audit_fast(void *ctx, __u32 slot, __u32 kind,
+				       __u32 rlock, void *obj, __u32 flags)
 {
 	__u64 caller, owner, task = 0;
 	struct la_caller *ce;
@@ -193,7 +193,7 @@ static __always_inline bool audit_fast(void *ctx, __u32 slot, void *obj,
 	caller = immediate_caller(ctx, flags & LA_F_KPROBE);
 	if (!caller)
 		return false;
-	state = lock_facts(slot, obj, &flags, &owner, &task);
+	state = lock_facts(slot, kind, rlock, obj, &flags, &owner, &task);
 	/* a holder to name, or a lock not reached: the full path */
 	if (state == LA_HELD_OTHER || state >= LA_NR_STATES)
 		return false;
@@ -202,7 +202,7 @@ static __always_inline bool audit_fast(void *ctx, __u32 slot, void *obj,
 		return false;
 	/* a device new to this caller: the full path keeps it as an example
 	 * (a rule's lock keeps no device) */
-	if (hook_lock(slot) == LA_LOCK_DEV_MUTEX && !caller_knows(ce, obj))
+	if (kind == LA_LOCK_DEV_MUTEX && !caller_knows(ce, obj))
 		return false;
 	__sync_fetch_and_add(&ce->count, 1);
 	return true;

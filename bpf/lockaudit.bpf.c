@@ -156,7 +156,7 @@ static long name_frame(__u32 i, void *data)
 
 /* Everything else: the whole stack is the key (map "sites"), built in the
  * program's entry of map "keys". obj is not NULL (both paths are entered
- * only with an object, see la_fentry). */
+ * only with an object, see fentry_entry). */
 static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 {
 	struct la_config *cfg = settings_get();
@@ -172,7 +172,8 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	mode = cfg ? cfg->event_mode : LA_EVENTS_NONE;
 	track = cfg && races_on(cfg, slot) &&
 		hook_lock(slot) == LA_LOCK_DEV_MUTEX;
-	state = lock_facts(slot, obj, &flags, &owner, &task);
+	state = lock_facts(slot, hook_lock(slot), hook_path(slot).lock, obj,
+			   &flags, &owner, &task);
 	if (state >= LA_NR_STATES) {
 		count(LA_CNT_PATH_ERRS); /* not judged: never "unlocked" */
 		return 0;
@@ -271,12 +272,11 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 		(void *)__v;                                                   \
 	})
 
-static __always_inline void *fentry_arg(void *ctx, __u32 slot)
+static __always_inline void *fentry_arg(void *ctx, __u32 slot, __u32 kind)
 {
 	/* a rule's global lock: no argument read (the function may have
 	 * none) */
-	if (hook_lock(slot) == LA_LOCK_PATH &&
-	    hook_path(slot).base == LA_BASE_GLOBAL)
+	if (kind == LA_LOCK_PATH && hook_path(slot).base == LA_BASE_GLOBAL)
 		return (void *)hook_path(slot).addr;
 	switch (hook_arg(slot)) {
 	case 0:
@@ -330,9 +330,9 @@ static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 
 /* A NULL object: no device to audit (device_lock rules), or a rule's path
  * that starts at NULL: counted, not judged */
-static __always_inline int no_object(__u32 slot)
+static __always_inline int no_object(__u32 kind)
 {
-	if (hook_lock(slot) == LA_LOCK_PATH)
+	if (kind == LA_LOCK_PATH)
 		count(LA_CNT_PATH_ERRS);
 	return 0;
 }
@@ -341,9 +341,9 @@ static __always_inline int no_object(__u32 slot)
  * The rule slot of an fentry program: the low bits of a 64-bit immediate
  * that user space patches in each clone it loads (hooks.c: LA_SLOT_MARK |
  * slot), so that the verifier knows the slot as a constant and keeps only
- * the code of that rule's kind, argument and path. The object's own
- * program, the template (loaded once, to be cloned), has LA_SLOT_TEMPLATE:
- * it watches nothing.
+ * the code of that rule's argument and path. The object's own program, a
+ * template (loaded once, to be cloned), has LA_SLOT_TEMPLATE: it watches
+ * nothing.
  */
 static __always_inline __u32 clone_slot(void)
 {
@@ -355,20 +355,45 @@ static __always_inline __u32 clone_slot(void)
 	return v & LA_SLOT_MARK_MASK;
 }
 
-SEC("fentry.la_tmpl")
-int la_fentry(void *ctx)
+/*
+ * An fentry template per lock kind (and a rule's lock type): kind and
+ * rlock are constants here, so the compiler keeps only that kind's code;
+ * user space clones the template of each rule's kind (hooks.c).
+ */
+static __always_inline int fentry_entry(void *ctx, __u32 kind, __u32 rlock)
 {
 	__u32 slot = clone_slot();
 	void *obj;
 
 	if (slot >= LA_MAX_HOOKS)
 		return 0; /* the template */
-	obj = fentry_arg(ctx, slot);
+	obj = fentry_arg(ctx, slot, kind);
 	if (!obj)
-		return no_object(slot);
-	if (audit_fast(ctx, slot, obj, 0))
+		return no_object(kind);
+	if (audit_fast(ctx, slot, kind, rlock, obj, 0))
 		return 0;
 	return audit(ctx, slot, obj, 0);
+}
+
+/* device_lock (LA_LOCK_DEV_MUTEX) */
+SEC("fentry.la_tmpl_dev")
+int la_fentry_dev(void *ctx)
+{
+	return fentry_entry(ctx, LA_LOCK_DEV_MUTEX, LA_RLOCK_MUTEX);
+}
+
+/* a rule's mutex (LA_LOCK_PATH, LA_RLOCK_MUTEX) */
+SEC("fentry.la_tmpl_mutex")
+int la_fentry_mutex(void *ctx)
+{
+	return fentry_entry(ctx, LA_LOCK_PATH, LA_RLOCK_MUTEX);
+}
+
+/* a rule's rwsem (LA_LOCK_PATH, LA_RLOCK_RWSEM) */
+SEC("fentry.la_tmpl_rwsem")
+int la_fentry_rwsem(void *ctx)
+{
+	return fentry_entry(ctx, LA_LOCK_PATH, LA_RLOCK_RWSEM);
 }
 
 /* One program for every rule a kprobe watches: the slot is the cookie it
@@ -383,8 +408,9 @@ int la_kprobe(struct pt_regs *ctx)
 		return 0;
 	obj = kprobe_arg(ctx, slot);
 	if (!obj)
-		return no_object(slot);
-	if (audit_fast(ctx, slot, obj, LA_F_KPROBE))
+		return no_object(hook_lock(slot));
+	if (audit_fast(ctx, slot, hook_lock(slot), hook_path(slot).lock, obj,
+		       LA_F_KPROBE))
 		return 0;
 	return audit(ctx, slot, obj, LA_F_KPROBE);
 }

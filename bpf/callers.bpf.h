@@ -158,19 +158,28 @@ static __always_inline __u64 caller_tag(__u32 slot, __u32 state, __u32 flags)
 	return LA_CALLER_TAG(module_generation(), slot, state, flags);
 }
 
-/* Whether the slot's exit is hooked: its calls are tracked for
- * concurrency (--races). */
-static __always_inline bool races_on(struct la_config *cfg, __u32 slot)
+/*
+ * Whether the slot's exit is hooked: its calls are tracked for concurrency
+ * (--races). races: what an fentry clone's mark says (0 or 1), or
+ * LA_RACES_CFG (the kprobe program): the bit in cfg's races.
+ */
+#define LA_RACES_CFG 2
+static __always_inline bool races_on(struct la_config *cfg, __u32 slot,
+				     __u32 races)
 {
+	if (races != LA_RACES_CFG)
+		return races;
 	return cfg->races[(slot / 64) & (LA_MAX_HOOKS / 64 - 1)] &
 	       (1ULL << (slot % 64));
 }
 
 /* Whether a call may be counted at its caller: not when every call is an
  * event, or tracked for concurrency (both need the whole stack). */
-static __always_inline bool callers_apply(struct la_config *cfg, __u32 slot)
+static __always_inline bool callers_apply(struct la_config *cfg, __u32 slot,
+					  __u32 races)
 {
-	return cfg && cfg->event_mode != LA_EVENTS_ALL && !races_on(cfg, slot);
+	return cfg && cfg->event_mode != LA_EVENTS_ALL &&
+	       !races_on(cfg, slot, races);
 }
 
 /*
@@ -182,13 +191,14 @@ static __always_inline bool callers_apply(struct la_config *cfg, __u32 slot)
  * and name_frame's (under bpf_loop) stay within the verifier's 512 bytes.
  */
 static __always_inline bool audit_fast(void *ctx, __u32 slot, __u32 kind,
-				       __u32 rlock, void *obj, __u32 flags)
+				       __u32 rlock, __u32 races, void *obj,
+				       __u32 flags)
 {
 	__u64 caller, owner, task = 0;
 	struct la_caller *ce;
 	__u32 state;
 
-	if (!callers_apply(settings_get(), slot))
+	if (!callers_apply(settings_get(), slot, races))
 		return false;
 	caller = immediate_caller(ctx, flags & LA_F_KPROBE);
 	if (!caller)

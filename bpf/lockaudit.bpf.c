@@ -6,7 +6,7 @@
  * One program per attach type (fentry, kprobe, and the exits). User space
  * fills the read-only tables (maps.bpf.h) with every rule before load, then
  * loads a clone of the fentry program per rule, its slot patched in
- * (clone_slot), and attaches the kprobe program once per rule, the slot as
+ * (clone_mark), and attaches the kprobe program once per rule, the slot as
  * the cookie. Everything a program
  * records is exact: the aggregation key holds the whole stack, counts are
  * atomic, and whatever does not fit is counted as dropped.
@@ -157,7 +157,8 @@ static long name_frame(__u32 i, void *data)
 /* Everything else: the whole stack is the key (map "sites"), built in the
  * program's entry of map "keys". obj is not NULL (both paths are entered
  * only with an object, see fentry_entry). */
-static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
+static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags,
+			    __u32 races)
 {
 	struct la_config *cfg = settings_get();
 	struct la_caller *ce = NULL;
@@ -170,7 +171,7 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	long n;
 
 	mode = cfg ? cfg->event_mode : LA_EVENTS_NONE;
-	track = cfg && races_on(cfg, slot) &&
+	track = cfg && races_on(cfg, slot, races) &&
 		hook_lock(slot) == LA_LOCK_DEV_MUTEX;
 	state = lock_facts(slot, hook_lock(slot), hook_path(slot).lock, obj,
 			   &flags, &owner, &task);
@@ -180,7 +181,7 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 	}
 	count(LA_CNT_CALLS + slot * LA_NR_STATES + state);
 	/* an entered caller seeing a new device: remember the device there */
-	if (callers_apply(cfg, slot) && state != LA_HELD_OTHER) {
+	if (callers_apply(cfg, slot, races) && state != LA_HELD_OTHER) {
 		__u64 caller = immediate_caller(ctx, flags & LA_F_KPROBE);
 
 		if (caller)
@@ -338,14 +339,15 @@ static __always_inline int no_object(__u32 kind)
 }
 
 /*
- * The rule slot of an fentry program: the low bits of a 64-bit immediate
- * that user space patches in each clone it loads (hooks.c: LA_SLOT_MARK |
- * slot), so that the verifier knows the slot as a constant and keeps only
- * the code of that rule's argument and path. The object's own program, a
- * template (loaded once, to be cloned), has LA_SLOT_TEMPLATE: it watches
- * nothing.
+ * The rule slot of an fentry program, and whether its exit is hooked
+ * (LA_SLOT_RACES): the low bits of a 64-bit immediate that user space
+ * patches in each clone it loads (hooks.c: LA_SLOT_MARK | slot [|
+ * LA_SLOT_RACES]), so that the verifier knows them as constants and keeps
+ * only the code of that rule's argument and path. The object's own
+ * program, a template (loaded once, to be cloned), has LA_SLOT_TEMPLATE:
+ * it watches nothing.
  */
-static __always_inline __u32 clone_slot(void)
+static __always_inline __u32 clone_mark(void)
 {
 	__u64 v;
 
@@ -362,7 +364,8 @@ static __always_inline __u32 clone_slot(void)
  */
 static __always_inline int fentry_entry(void *ctx, __u32 kind, __u32 rlock)
 {
-	__u32 slot = clone_slot();
+	__u32 mark = clone_mark(), slot = mark & LA_SLOT_MASK;
+	__u32 races = !!(mark & LA_SLOT_RACES);
 	void *obj;
 
 	if (slot >= LA_MAX_HOOKS)
@@ -370,9 +373,9 @@ static __always_inline int fentry_entry(void *ctx, __u32 kind, __u32 rlock)
 	obj = fentry_arg(ctx, slot, kind);
 	if (!obj)
 		return no_object(kind);
-	if (audit_fast(ctx, slot, kind, rlock, obj, 0))
+	if (audit_fast(ctx, slot, kind, rlock, races, obj, 0))
 		return 0;
-	return audit(ctx, slot, obj, 0);
+	return audit(ctx, slot, obj, 0, races);
 }
 
 /* device_lock (LA_LOCK_DEV_MUTEX) */
@@ -409,10 +412,10 @@ int la_kprobe(struct pt_regs *ctx)
 	obj = kprobe_arg(ctx, slot);
 	if (!obj)
 		return no_object(hook_lock(slot));
-	if (audit_fast(ctx, slot, hook_lock(slot), hook_path(slot).lock, obj,
-		       LA_F_KPROBE))
+	if (audit_fast(ctx, slot, hook_lock(slot), hook_path(slot).lock,
+		       LA_RACES_CFG, obj, LA_F_KPROBE))
 		return 0;
-	return audit(ctx, slot, obj, LA_F_KPROBE);
+	return audit(ctx, slot, obj, LA_F_KPROBE, LA_RACES_CFG);
 }
 
 /* --races: the exits (no slot: the task's own record says what it entered);

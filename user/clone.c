@@ -136,7 +136,7 @@ void clone__reset(void)
 	}
 }
 
-size_t clone__patch(struct bpf_insn *insns, size_t n, unsigned int slot)
+size_t clone__patch(struct bpf_insn *insns, size_t n, unsigned int mark)
 {
 	const __u32 lo = (__u32)(LA_SLOT_MARK & 0xffffffffULL);
 	const __u32 hi = (__u32)(LA_SLOT_MARK >> 32);
@@ -151,7 +151,7 @@ size_t clone__patch(struct bpf_insn *insns, size_t n, unsigned int slot)
 		if (!x->src_reg &&
 		    ((__u32)x->imm & ~(__u32)LA_SLOT_MARK_MASK) == lo &&
 		    (__u32)insns[i + 1].imm == hi) {
-			x->imm = (__s32)(lo | (slot & LA_SLOT_MARK_MASK));
+			x->imm = (__s32)(lo | (mark & LA_SLOT_MARK_MASK));
 			patched++;
 		}
 		i++; /* the second half of the 16-byte load */
@@ -226,7 +226,7 @@ static int find_target(const char *func, const char *module, int *obj_fd,
 }
 
 int clone__load(enum la_tmpl tt, const char *func, const char *module,
-		unsigned int slot, char *log, size_t loglen, char *err,
+		unsigned int mark, char *log, size_t loglen, char *err,
 		size_t errlen)
 {
 	const enum bpf_attach_type type =
@@ -250,7 +250,7 @@ int clone__load(enum la_tmpl tt, const char *func, const char *module,
 	}
 	insns = dup_mem(t->insns, t->cnt * sizeof(*insns));
 	if (type == BPF_TRACE_FENTRY &&
-	    clone__patch(insns, t->cnt, slot) == 0) {
+	    clone__patch(insns, t->cnt, mark) == 0) {
 		free(insns);
 		if (obj_fd >= 0)
 			close(obj_fd);

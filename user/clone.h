@@ -43,18 +43,20 @@ int clone__captured(enum la_tmpl t);
 
 /*
  * Load a clone of template t, attached to func (module: its module, NULL
- * for vmlinux), serving rule slot (patched in an fentry template; an fexit
- * has no mark). A verifier log into log (may be NULL). Returns the
- * program's fd, or -errno with the reason in err.
+ * for vmlinux), serving the rule slot in mark (the slot, | LA_SLOT_RACES
+ * if its exit is hooked; patched in an fentry template, an fexit has no
+ * mark). A verifier log into log (may be NULL). Returns the program's fd,
+ * or -errno with the reason in err.
  */
 int clone__load(enum la_tmpl t, const char *func, const char *module,
-		unsigned int slot, char *log, size_t loglen, char *err,
+		unsigned int mark, char *log, size_t loglen, char *err,
 		size_t errlen);
 
 /* Forget the captured templates (the object they came from is closed). */
 void clone__reset(void);
 
-/* Patch the slot marks of n instructions: how many were patched. */
-size_t clone__patch(struct bpf_insn *insns, size_t n, unsigned int slot);
+/* Patch the slot marks of n instructions with mark (as clone__load's): how
+ * many were patched. */
+size_t clone__patch(struct bpf_insn *insns, size_t n, unsigned int mark);
 
 #endif

@@ -434,26 +434,45 @@ static void attach_module_records(struct la_hooks *h)
 	h->attached_real_s = (__u64)time(NULL);
 }
 
-/* Hook i's fentry: a clone of the template for its function and slot,
- * attached; true if it is, else the reason in hk->reason (*n its length). */
+/* Forget hook hk's fexit (its fentry did not attach). */
+static void detach_exit(struct la_hook *hk)
+{
+	close_fd(&hk->exit_link_fd);
+	close_fd(&hk->exit_prog_fd);
+}
+
+/*
+ * Hook i's fentry: a clone of the template for its function and slot,
+ * attached; true if it is, else the reason in hk->reason (*n its length).
+ * With --races its exit first: the clone's mark says whether it is hooked
+ * (LA_SLOT_RACES: track concurrency), so no call is tracked that no exit
+ * will see leave.
+ */
 static bool attach_clone(struct la_hooks *h, size_t i,
 			 const struct la_attach_opts *o, size_t *n)
 {
 	struct la_hook *hk = &h->hook[i];
 	char err[160], ebuf[80], *log = NULL;
+	unsigned int mark = (unsigned int)i;
 	int fd;
 
+	if (o->races) {
+		attach_exit(h, hk, false);
+		if (hk->exit_link_fd >= 0)
+			mark |= LA_SLOT_RACES;
+	}
 	if (verbose)
 		log = calloc(1, LA_VERIFIER_LOG);
 	fd = clone__load(fentry_tmpl(hk), hk->def->func,
-			 hk->module[0] ? hk->module : NULL, (unsigned int)i,
-			 log, log ? LA_VERIFIER_LOG : 0, err, sizeof(err));
+			 hk->module[0] ? hk->module : NULL, mark, log,
+			 log ? LA_VERIFIER_LOG : 0, err, sizeof(err));
 	if (fd < 0 && log && log[0])
 		fprintf(stderr, "%s: the verifier's log:\n%s\n", hk->def->func,
 			log);
 	free(log);
 	if (fd < 0) {
 		hk->fentry_err = fd;
+		detach_exit(hk);
 		*n = snprintf(hk->reason, sizeof(hk->reason),
 			      "fentry: did not load: %s", err);
 		return false;
@@ -464,13 +483,12 @@ static bool attach_clone(struct la_hooks *h, size_t i,
 		hk->fentry_err = -errno;
 		hk->link_fd = -1;
 		close_fd(&hk->prog_fd);
+		detach_exit(hk);
 		*n = snprintf(hk->reason, sizeof(hk->reason), "fentry: %s",
 			      errstr(hk->fentry_err, ebuf, sizeof(ebuf)));
 		return false;
 	}
 	hk->attached = LA_ATTACHED_FENTRY;
-	if (o->races)
-		attach_exit(h, hk, false);
 	return true;
 }
 

@@ -119,6 +119,11 @@ static void test_only_plain_constants(void **state)
 	x[0].src_reg = 0;
 	assert_int_equal(clone__patch(x, 3, 9), 1);
 	assert_int_equal((uint32_t)x[0].imm, (uint32_t)(LA_SLOT_MARK | 9));
+	/* a clone whose exit is hooked: the races bit beside the slot */
+	assert_int_equal(clone__patch(x, 3, 9 | LA_SLOT_RACES), 1);
+	assert_int_equal((uint32_t)x[0].imm,
+			 (uint32_t)(LA_SLOT_MARK | 9 | LA_SLOT_RACES));
+	assert_int_equal((uint32_t)x[1].imm, (uint32_t)(LA_SLOT_MARK >> 32));
 }
 
 int main(void)

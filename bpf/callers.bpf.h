@@ -158,45 +158,52 @@ static __always_inline __u64 caller_tag(__u32 slot, __u32 state, __u32 flags)
 	return LA_CALLER_TAG(module_generation(), slot, state, flags);
 }
 
-/* Whether the slot's exit is hooked: its calls are tracked for
- * concurrency (--races). */
-static __always_inline bool races_on(struct la_config *cfg, __u32 slot)
+/*
+ * Whether the slot's exit is hooked: its calls are tracked for concurrency
+ * (--races). races: what an fentry clone's mark says (0 or 1), or
+ * LA_RACES_CFG (the kprobe program): the bit in cfg's races.
+ */
+#define LA_RACES_CFG 2
+static __always_inline bool races_on(struct la_config *cfg, __u32 slot,
+				     __u32 races)
 {
+	if (races != LA_RACES_CFG)
+		return races;
 	return cfg->races[(slot / 64) & (LA_MAX_HOOKS / 64 - 1)] &
 	       (1ULL << (slot % 64));
 }
 
 /* Whether a call may be counted at its caller: not when every call is an
  * event, or tracked for concurrency (both need the whole stack). */
-static __always_inline bool callers_apply(struct la_config *cfg, __u32 slot)
+static __always_inline bool callers_apply(struct la_config *cfg, __u32 slot,
+					  __u32 races)
 {
-	return cfg && cfg->event_mode != LA_EVENTS_ALL && !races_on(cfg, slot);
+	return cfg && cfg->event_mode != LA_EVENTS_ALL &&
+	       !races_on(cfg, slot, races);
 }
 
 /*
  * The fast path: a call from a caller user space entered, for a device
  * already seen through it, is counted there, and only there (user space
  * adds these counts to the per-hook totals): no stack walk, no clock read,
- * no hash lookup. A subprogram of its own (static: verified with the
- * caller's constants, the slot among them): its stack is not the entry
- * program's, which the full path's (audit, and name_frame under bpf_loop)
- * is added to; with the slot a register (fentry clones) the entry
- * program's spills pushed that chain past the verifier's 512 bytes on
- * PREEMPT_RT kernels.
+ * no hash lookup. Inlined in the entry programs: the full path's key is
+ * not on audit's stack (map "keys"), so the entry program's frame, audit's
+ * and name_frame's (under bpf_loop) stay within the verifier's 512 bytes.
  */
-static __noinline bool audit_fast(void *ctx, __u32 slot, void *obj,
-				  __u32 flags)
+static __always_inline bool audit_fast(void *ctx, __u32 slot, __u32 kind,
+				       __u32 rlock, __u32 races, void *obj,
+				       __u32 flags)
 {
 	__u64 caller, owner, task = 0;
 	struct la_caller *ce;
 	__u32 state;
 
-	if (!callers_apply(settings_get(), slot))
+	if (!callers_apply(settings_get(), slot, races))
 		return false;
 	caller = immediate_caller(ctx, flags & LA_F_KPROBE);
 	if (!caller)
 		return false;
-	state = lock_facts(slot, obj, &flags, &owner, &task);
+	state = lock_facts(slot, kind, rlock, obj, &flags, &owner, &task);
 	/* a holder to name, or a lock not reached: the full path */
 	if (state == LA_HELD_OTHER || state >= LA_NR_STATES)
 		return false;
@@ -205,7 +212,7 @@ static __noinline bool audit_fast(void *ctx, __u32 slot, void *obj,
 		return false;
 	/* a device new to this caller: the full path keeps it as an example
 	 * (a rule's lock keeps no device) */
-	if (hook_lock(slot) == LA_LOCK_DEV_MUTEX && !caller_knows(ce, obj))
+	if (kind == LA_LOCK_DEV_MUTEX && !caller_knows(ce, obj))
 		return false;
 	__sync_fetch_and_add(&ce->count, 1);
 	return true;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * facts.bpf.h - what a call is audited by: the watched lock's state for the
- * calling task (the device's mutex, or a rule's lock reached by its path) and the facts that split a site (registered, probe lock
- * held), shared by the fast and the full path, and the record of the
- * device (struct la_dev) that sites, events and races keep.
+ * calling task (the device's mutex, or a rule's lock reached by its path) and
+ * the facts that split a site (registered, probe lock held), shared by the fast
+ * and the full path, and the record of the device (struct la_dev) that sites,
+ * events and races keep.
  */
 #ifndef LA_FACTS_BPF_H
 #define LA_FACTS_BPF_H
@@ -15,10 +16,11 @@
 #include "maps.bpf.h"
 #include "core_fixes.bpf.h"
 
-/* The task owning the lock that this hook watches, 0 if unlocked. */
-static __always_inline __u64 lock_owner(__u32 slot, void *obj)
+/* The task owning the lock of this kind (enum la_lock_kind), 0 if
+ * unlocked. */
+static __always_inline __u64 lock_owner(__u32 kind, void *obj)
 {
-	switch (hook_lock(slot)) {
+	switch (kind) {
 	case LA_LOCK_DEV_MUTEX: {
 		struct device *dev = obj;
 
@@ -65,8 +67,9 @@ static __always_inline __u64 path_lock(__u32 slot, __u64 v)
 	for (i = 0; i < LA_RULE_MAX_DEREFS; i++) {
 		if (i >= hook_path(slot).nr_derefs)
 			break;
-		if (bpf_probe_read_kernel(&v, sizeof(v),
-					  (void *)(v + hook_path(slot).off[i])) ||
+		if (bpf_probe_read_kernel(
+			    &v, sizeof(v),
+			    (void *)(v + hook_path(slot).off[i])) ||
 		    !v)
 			return 0;
 	}
@@ -80,14 +83,15 @@ static __always_inline __u64 path_lock(__u32 slot, __u64 v)
  * LA_HELD_OTHER: compare *owner with the current task (0: a writer not
  * recorded yet, another task's).
  */
-static __always_inline __u32 path_owner(__u32 slot, void *obj, __u64 *owner)
+static __always_inline __u32 path_owner(__u32 slot, __u32 rlock, void *obj,
+					__u64 *owner)
 {
 	__u64 l = path_lock(slot, (__u64)obj);
 
 	*owner = 0;
 	if (!l)
 		return LA_NR_STATES;
-	if (hook_path(slot).lock == LA_RLOCK_RWSEM)
+	if (rlock == LA_RLOCK_RWSEM)
 		return have_cast ? rwsem_state_cast((void *)l, owner)
 				 : rwsem_state((void *)l, owner);
 	*owner = have_cast ? mutex_owner_cast((void *)l)
@@ -99,15 +103,19 @@ static __always_inline __u32 path_owner(__u32 slot, void *obj, __u64 *owner)
  * The facts that split a site: the lock's state for the calling task, and
  * flags (registered, iommu_probe_device_lock held). *task is read only when
  * an owner is compared (0 otherwise). LA_NR_STATES: the rule's lock could
- * not be reached.
+ * not be reached. kind and rlock are the slot's lock kind and a rule's lock
+ * type (hook_lock, hook_path().lock): constants in an fentry template of
+ * that kind (the compiler keeps no other kind's code), read from the slot
+ * elsewhere.
  */
-static __always_inline __u32 lock_facts(__u32 slot, void *obj, __u32 *flags,
-					__u64 *owner, __u64 *task)
+static __always_inline __u32 lock_facts(__u32 slot, __u32 kind, __u32 rlock,
+					void *obj, __u32 *flags, __u64 *owner,
+					__u64 *task)
 {
 	__u64 o;
 
-	if (hook_lock(slot) == LA_LOCK_PATH) {
-		__u32 st = path_owner(slot, obj, owner);
+	if (kind == LA_LOCK_PATH) {
+		__u32 st = path_owner(slot, rlock, obj, owner);
 
 		if (st != LA_HELD_OTHER)
 			return st;
@@ -121,7 +129,7 @@ static __always_inline __u32 lock_facts(__u32 slot, void *obj, __u32 *flags,
 		if (dev_registered_direct(dev))
 			*flags |= LA_F_REGISTERED;
 	} else {
-		o = lock_owner(slot, obj);
+		o = lock_owner(kind, obj);
 		if (dev_registered(obj))
 			*flags |= LA_F_REGISTERED;
 	}

@@ -6,7 +6,7 @@
  * One program per attach type (fentry, kprobe, and the exits). User space
  * fills the read-only tables (maps.bpf.h) with every rule before load, then
  * loads a clone of the fentry program per rule, its slot patched in
- * (clone_slot), and attaches the kprobe program once per rule, the slot as
+ * (clone_mark), and attaches the kprobe program once per rule, the slot as
  * the cookie. Everything a program
  * records is exact: the aggregation key holds the whole stack, counts are
  * atomic, and whatever does not fit is counted as dropped.
@@ -111,6 +111,12 @@ static __always_inline void account(struct la_site *site, __u32 slot,
 		add_example(site, obj);
 }
 
+/* name_frame's data: where the new site's key is (map "keys"; bpf_loop
+ * passes stack memory only) */
+struct name_ctx {
+	__u32 key_idx;
+};
+
 /*
  * bpf_loop body: name frame i of a new site's stack if it lies outside the
  * core kernel text (a module's), once per (address, module generation).
@@ -118,13 +124,17 @@ static __always_inline void account(struct la_site *site, __u32 slot,
  */
 static long name_frame(__u32 i, void *data)
 {
-	struct la_key *key = data;
+	struct name_ctx *nc = data;
 	struct la_symkey sk = {};
 	struct la_scratch *sc;
+	struct la_key *key;
 	__u64 ip;
 	long err;
 
 	if (i >= LA_MAX_STACK)
+		return 1;
+	key = bpf_map_lookup_elem(&keys, &nc->key_idx);
+	if (!key)
 		return 1;
 	ip = key->ips[i];
 	if (!ip || (ip >= text_start && ip < text_end))
@@ -144,44 +154,54 @@ static long name_frame(__u32 i, void *data)
 	return 0;
 }
 
-/* Everything else: the whole stack is the key (map "sites"). obj is not
- * NULL (both paths are entered only with an object, see la_fentry). */
-static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
+/* Everything else: the whole stack is the key (map "sites"), built in the
+ * program's entry of map "keys". obj is not NULL (both paths are entered
+ * only with an object, see fentry_entry). */
+static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags,
+			    __u32 races)
 {
 	struct la_config *cfg = settings_get();
 	struct la_caller *ce = NULL;
 	struct la_site *site;
-	struct la_key key;
+	struct name_ctx nc;
+	struct la_key *key;
 	__u64 owner, now, task = 0;
 	__u32 new_site = 0, mode, state;
 	bool track;
 	long n;
 
 	mode = cfg ? cfg->event_mode : LA_EVENTS_NONE;
-	track = cfg && races_on(cfg, slot) &&
+	track = cfg && races_on(cfg, slot, races) &&
 		hook_lock(slot) == LA_LOCK_DEV_MUTEX;
-	state = lock_facts(slot, obj, &flags, &owner, &task);
+	state = lock_facts(slot, hook_lock(slot), hook_path(slot).lock, obj,
+			   &flags, &owner, &task);
 	if (state >= LA_NR_STATES) {
 		count(LA_CNT_PATH_ERRS); /* not judged: never "unlocked" */
 		return 0;
 	}
 	count(LA_CNT_CALLS + slot * LA_NR_STATES + state);
 	/* an entered caller seeing a new device: remember the device there */
-	if (callers_apply(cfg, slot) && state != LA_HELD_OTHER) {
+	if (callers_apply(cfg, slot, races) && state != LA_HELD_OTHER) {
 		__u64 caller = immediate_caller(ctx, flags & LA_F_KPROBE);
 
 		if (caller)
 			ce = find_caller(caller,
 					 caller_tag(slot, state, flags));
 	}
+	nc.key_idx = flags & LA_F_KPROBE ? nr_slots : slot;
+	key = bpf_map_lookup_elem(&keys, &nc.key_idx);
+	if (!key) {
+		count(LA_CNT_SITE_DROPS); /* not reached: sized to the slots */
+		return 0;
+	}
 	if (!task)
 		task = bpf_get_current_task();
 	now = bpf_ktime_get_boot_ns();
-	__builtin_memset(&key, 0, sizeof(key));
-	key.hook = slot;
-	key.state = state;
-	key.flags = flags;
-	key.gen = module_generation();
+	__builtin_memset(key, 0, sizeof(*key));
+	key->hook = slot;
+	key->state = state;
+	key->flags = flags;
+	key->gen = module_generation();
 #ifdef __TARGET_ARCH_arm64
 	if (flags & LA_F_KPROBE) {
 		/*
@@ -189,49 +209,49 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 		 * in the link register: the frame walk starts one level up.
 		 * Keep the probed function first, then the caller.
 		 */
-		n = bpf_get_stack(ctx, &key.ips[1],
-				  sizeof(key.ips) - sizeof(key.ips[0]), 0);
+		n = bpf_get_stack(ctx, &key->ips[1],
+				  sizeof(key->ips) - sizeof(key->ips[0]), 0);
 		if (n > 0) {
-			key.ips[0] = key.ips[1];
-			key.ips[1] = PT_REGS_RET((struct pt_regs *)ctx);
-			key.flags |= LA_F_LR_FRAME;
-			n += sizeof(key.ips[0]);
+			key->ips[0] = key->ips[1];
+			key->ips[1] = PT_REGS_RET((struct pt_regs *)ctx);
+			key->flags |= LA_F_LR_FRAME;
+			n += sizeof(key->ips[0]);
 		}
 	} else
 #endif
-		n = bpf_get_stack(ctx, key.ips, sizeof(key.ips), 0);
+		n = bpf_get_stack(ctx, key->ips, sizeof(key->ips), 0);
 	if (n < 0) {
 		count(LA_CNT_STACK_ERRS);
 		n = 0;
 	}
-	key.nr_ips = n / sizeof(key.ips[0]);
+	key->nr_ips = n / sizeof(key->ips[0]);
 
-	site = bpf_map_lookup_elem(&sites, &key);
+	site = bpf_map_lookup_elem(&sites, key);
 	if (!site) {
-		if (bpf_map_update_elem(&sites, &key, &zero_site,
-					BPF_NOEXIST) == 0) {
+		if (bpf_map_update_elem(&sites, key, &zero_site, BPF_NOEXIST) ==
+		    0) {
 			new_site = LA_F_NEW_SITE;
 			if (text_end)
-				bpf_loop(key.nr_ips, name_frame, &key, 0);
+				bpf_loop(key->nr_ips, name_frame, &nc, 0);
 		}
-		site = bpf_map_lookup_elem(&sites, &key);
+		site = bpf_map_lookup_elem(&sites, key);
 		if (!site) {
 			/* map full, or busy on this CPU: counted, never merged
 			 */
 			count(LA_CNT_SITE_DROPS);
 			if (mode != LA_EVENTS_NONE)
-				emit(&key, NULL, obj, now, 0);
+				emit(key, NULL, obj, now, 0);
 			return 0;
 		}
 	}
 	if (track)
-		track_enter(slot, obj, &key, task, now);
+		track_enter(slot, obj, key, task, now);
 	account(site, slot, state, owner, obj, now);
 	/* a device new to an entered caller: its later calls count there */
 	if (ce && hook_lock(slot) == LA_LOCK_DEV_MUTEX)
 		caller_add_dev(ce, obj);
 	if (mode == LA_EVENTS_ALL || (mode == LA_EVENTS_NEW_SITES && new_site))
-		emit(&key, site, obj, now, new_site);
+		emit(key, site, obj, now, new_site);
 	return 0;
 }
 
@@ -253,12 +273,11 @@ static __noinline int audit(void *ctx, __u32 slot, void *obj, __u32 flags)
 		(void *)__v;                                                   \
 	})
 
-static __always_inline void *fentry_arg(void *ctx, __u32 slot)
+static __always_inline void *fentry_arg(void *ctx, __u32 slot, __u32 kind)
 {
 	/* a rule's global lock: no argument read (the function may have
 	 * none) */
-	if (hook_lock(slot) == LA_LOCK_PATH &&
-	    hook_path(slot).base == LA_BASE_GLOBAL)
+	if (kind == LA_LOCK_PATH && hook_path(slot).base == LA_BASE_GLOBAL)
 		return (void *)hook_path(slot).addr;
 	switch (hook_arg(slot)) {
 	case 0:
@@ -312,22 +331,23 @@ static __always_inline void *kprobe_arg(struct pt_regs *ctx, __u32 slot)
 
 /* A NULL object: no device to audit (device_lock rules), or a rule's path
  * that starts at NULL: counted, not judged */
-static __always_inline int no_object(__u32 slot)
+static __always_inline int no_object(__u32 kind)
 {
-	if (hook_lock(slot) == LA_LOCK_PATH)
+	if (kind == LA_LOCK_PATH)
 		count(LA_CNT_PATH_ERRS);
 	return 0;
 }
 
 /*
- * The rule slot of an fentry program: the low bits of a 64-bit immediate
- * that user space patches in each clone it loads (hooks.c: LA_SLOT_MARK |
- * slot), so that the verifier knows the slot as a constant and keeps only
- * the code of that rule's kind, argument and path. The object's own
- * program, the template (loaded once, to be cloned), has LA_SLOT_TEMPLATE:
+ * The rule slot of an fentry program, and whether its exit is hooked
+ * (LA_SLOT_RACES): the low bits of a 64-bit immediate that user space
+ * patches in each clone it loads (hooks.c: LA_SLOT_MARK | slot [|
+ * LA_SLOT_RACES]), so that the verifier knows them as constants and keeps
+ * only the code of that rule's argument and path. The object's own
+ * program, a template (loaded once, to be cloned), has LA_SLOT_TEMPLATE:
  * it watches nothing.
  */
-static __always_inline __u32 clone_slot(void)
+static __always_inline __u32 clone_mark(void)
 {
 	__u64 v;
 
@@ -337,20 +357,46 @@ static __always_inline __u32 clone_slot(void)
 	return v & LA_SLOT_MARK_MASK;
 }
 
-SEC("fentry.la_tmpl")
-int la_fentry(void *ctx)
+/*
+ * An fentry template per lock kind (and a rule's lock type): kind and
+ * rlock are constants here, so the compiler keeps only that kind's code;
+ * user space clones the template of each rule's kind (hooks.c).
+ */
+static __always_inline int fentry_entry(void *ctx, __u32 kind, __u32 rlock)
 {
-	__u32 slot = clone_slot();
+	__u32 mark = clone_mark(), slot = mark & LA_SLOT_MASK;
+	__u32 races = !!(mark & LA_SLOT_RACES);
 	void *obj;
 
 	if (slot >= LA_MAX_HOOKS)
 		return 0; /* the template */
-	obj = fentry_arg(ctx, slot);
+	obj = fentry_arg(ctx, slot, kind);
 	if (!obj)
-		return no_object(slot);
-	if (audit_fast(ctx, slot, obj, 0))
+		return no_object(kind);
+	if (audit_fast(ctx, slot, kind, rlock, races, obj, 0))
 		return 0;
-	return audit(ctx, slot, obj, 0);
+	return audit(ctx, slot, obj, 0, races);
+}
+
+/* device_lock (LA_LOCK_DEV_MUTEX) */
+SEC("fentry.la_tmpl_dev")
+int la_fentry_dev(void *ctx)
+{
+	return fentry_entry(ctx, LA_LOCK_DEV_MUTEX, LA_RLOCK_MUTEX);
+}
+
+/* a rule's mutex (LA_LOCK_PATH, LA_RLOCK_MUTEX) */
+SEC("fentry.la_tmpl_mutex")
+int la_fentry_mutex(void *ctx)
+{
+	return fentry_entry(ctx, LA_LOCK_PATH, LA_RLOCK_MUTEX);
+}
+
+/* a rule's rwsem (LA_LOCK_PATH, LA_RLOCK_RWSEM) */
+SEC("fentry.la_tmpl_rwsem")
+int la_fentry_rwsem(void *ctx)
+{
+	return fentry_entry(ctx, LA_LOCK_PATH, LA_RLOCK_RWSEM);
 }
 
 /* One program for every rule a kprobe watches: the slot is the cookie it
@@ -365,10 +411,11 @@ int la_kprobe(struct pt_regs *ctx)
 		return 0;
 	obj = kprobe_arg(ctx, slot);
 	if (!obj)
-		return no_object(slot);
-	if (audit_fast(ctx, slot, obj, LA_F_KPROBE))
+		return no_object(hook_lock(slot));
+	if (audit_fast(ctx, slot, hook_lock(slot), hook_path(slot).lock,
+		       LA_RACES_CFG, obj, LA_F_KPROBE))
 		return 0;
-	return audit(ctx, slot, obj, LA_F_KPROBE);
+	return audit(ctx, slot, obj, LA_F_KPROBE, LA_RACES_CFG);
 }
 
 /* --races: the exits (no slot: the task's own record says what it entered);

@@ -16,8 +16,8 @@
 /* Filled by user space before load; frozen, so the verifier sees constants
  * (for a slot it knows: an fentry clone's). One struct per slot: a program
  * computes its slot's address once, then reads each field at a constant
- * offset (struct la_rule_slot). The last entry is the template's slot (LA_SLOT_TEMPLATE), whose
- * kind watches nothing. */
+ * offset (struct la_rule_slot). The last entry is the template's slot
+ * (LA_SLOT_TEMPLATE), whose kind watches nothing. */
 const volatile struct la_rule_slot hook_slot[LA_MAX_HOOKS + 1];
 #define hook_arg(s)  (hook_slot[s].arg)
 #define hook_lock(s) (hook_slot[s].lock)
@@ -38,6 +38,25 @@ struct {
 	__type(key, struct la_key);
 	__type(value, struct la_site);
 } sites SEC(".maps");
+
+/*
+ * The full path's key (audit), built here, not on the stack: its 280 bytes
+ * were most of audit's frame, which the entry program's (with the fast path
+ * inlined) and name_frame's are added to under the verifier's 512 bytes.
+ * Per CPU and per program, so that no two audits share an entry: an fentry
+ * clone uses its slot's (the trampoline never nests a program in itself on
+ * a CPU, even preempted), the kprobe program the one after the last slot
+ * (kprobe programs never nest on a CPU, and are not preempted). User space
+ * sizes it to the slots it fills (nr_slots + 1).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LA_MAX_HOOKS + 1);
+	__type(key, __u32);
+	__type(value, struct la_key);
+} keys SEC(".maps");
+/* slots filled (hook_slot): the kprobe program's entry in map "keys" */
+const volatile __u32 nr_slots = LA_MAX_HOOKS;
 
 /* never written: the initial value of a new site (too big for the stack) */
 struct la_site zero_site = {};

@@ -20,6 +20,10 @@
 #define LA_SLOT_TEMPLATE  LA_MAX_HOOKS /* the template's slot: watches nothing */
 #define LA_SLOT_MARK	  0x4c41534c4f540000ULL /* "LASLOT", | slot */
 #define LA_SLOT_MARK_MASK 0xffffULL
+/* in an fentry clone's mark: its exit is hooked, track concurrency (the
+ * kprobe program reads la_config.races instead) */
+#define LA_SLOT_RACES	  0x8000U
+#define LA_SLOT_MASK	  0x7fffU
 _Static_assert(LA_MAX_HOOKS % 64 == 0 && LA_MAX_HOOKS <= 256,
 	       "caller tags keep 8 bits of hook, races a bitmap of u64s");
 #define LA_MAX_STACK	32   /* kernel frames kept per site (innermost first) */

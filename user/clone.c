@@ -3,7 +3,8 @@
  * clone.c - per-rule clones of the fentry and fexit templates: captured as
  * libbpf loads them (a program handler's prepare callback sees the final
  * instructions and the BTF func and line info libbpf passes), loaded again
- * per target with the rule's slot patched in (clone.h)
+ * per target with the rule's slot patched in (clone.h); an fentry template
+ * per lock kind
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +30,14 @@ struct tmpl {
 	int prog_btf_fd; /* the object's BTF: open while the object is */
 };
 
-static struct tmpl tmpls[2]; /* [0] fentry, [1] fexit */
+static struct tmpl tmpls[LA_NR_TMPLS];
+
+static const char *const sections[LA_NR_TMPLS] = {
+	[LA_TMPL_DEV] = "fentry.la_tmpl_dev",
+	[LA_TMPL_MUTEX] = "fentry.la_tmpl_mutex",
+	[LA_TMPL_RWSEM] = "fentry.la_tmpl_rwsem",
+	[LA_TMPL_FEXIT] = "fexit.la_tmpl",
+};
 
 /* the kernel's BTF, parsed once for every clone's target (each parse of
  * vmlinux's is a while under emulation); module BTFs by name */
@@ -48,11 +56,6 @@ static struct btf *vmlinux(void)
 	return vmlinux_btf;
 }
 
-static struct tmpl *tmpl_of(enum bpf_attach_type type)
-{
-	return type == BPF_TRACE_FEXIT ? &tmpls[1] : &tmpls[0];
-}
-
 static void *dup_mem(const void *p, size_t n)
 {
 	void *q;
@@ -68,7 +71,7 @@ static void *dup_mem(const void *p, size_t n)
 static int capture(struct bpf_program *prog, struct bpf_prog_load_opts *o,
 		   long cookie)
 {
-	struct tmpl *t = &tmpls[cookie ? 1 : 0];
+	struct tmpl *t = &tmpls[(unsigned long)cookie % LA_NR_TMPLS];
 
 	free(t->insns);
 	free(t->func_info);
@@ -92,31 +95,28 @@ static int capture(struct bpf_program *prog, struct bpf_prog_load_opts *o,
 
 int clone__register(void)
 {
-	LIBBPF_OPTS(libbpf_prog_handler_opts, fe, .cookie = 0,
-		    .prog_prepare_load_fn = capture);
-	LIBBPF_OPTS(libbpf_prog_handler_opts, fx, .cookie = 1,
-		    .prog_prepare_load_fn = capture);
 	static int done;
-	int ret;
 
 	if (done)
 		return 0;
-	ret = libbpf_register_prog_handler(LA_SEC_FENTRY_TMPL,
-					   BPF_PROG_TYPE_TRACING,
-					   BPF_TRACE_FENTRY, &fe);
-	if (ret < 0)
-		return ret;
-	ret = libbpf_register_prog_handler(
-		LA_SEC_FEXIT_TMPL, BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT, &fx);
-	if (ret < 0)
-		return ret;
+	for (unsigned int t = 0; t < LA_NR_TMPLS; t++) {
+		LIBBPF_OPTS(libbpf_prog_handler_opts, ho, .cookie = t,
+			    .prog_prepare_load_fn = capture);
+		int ret = libbpf_register_prog_handler(
+			sections[t], BPF_PROG_TYPE_TRACING,
+			t == LA_TMPL_FEXIT ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY,
+			&ho);
+
+		if (ret < 0)
+			return ret;
+	}
 	done = 1;
 	return 0;
 }
 
-int clone__captured(enum bpf_attach_type type)
+int clone__captured(enum la_tmpl t)
 {
-	return tmpl_of(type)->captured;
+	return (unsigned int)t < LA_NR_TMPLS && tmpls[t].captured;
 }
 
 void clone__reset(void)
@@ -128,7 +128,7 @@ void clone__reset(void)
 	nr_mods = 0;
 	btf__free(vmlinux_btf);
 	vmlinux_btf = NULL;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < LA_NR_TMPLS; i++) {
 		free(tmpls[i].insns);
 		free(tmpls[i].func_info);
 		free(tmpls[i].line_info);
@@ -136,7 +136,7 @@ void clone__reset(void)
 	}
 }
 
-size_t clone__patch(struct bpf_insn *insns, size_t n, unsigned int slot)
+size_t clone__patch(struct bpf_insn *insns, size_t n, unsigned int mark)
 {
 	const __u32 lo = (__u32)(LA_SLOT_MARK & 0xffffffffULL);
 	const __u32 hi = (__u32)(LA_SLOT_MARK >> 32);
@@ -151,7 +151,7 @@ size_t clone__patch(struct bpf_insn *insns, size_t n, unsigned int slot)
 		if (!x->src_reg &&
 		    ((__u32)x->imm & ~(__u32)LA_SLOT_MARK_MASK) == lo &&
 		    (__u32)insns[i + 1].imm == hi) {
-			x->imm = (__s32)(lo | (slot & LA_SLOT_MARK_MASK));
+			x->imm = (__s32)(lo | (mark & LA_SLOT_MARK_MASK));
 			patched++;
 		}
 		i++; /* the second half of the 16-byte load */
@@ -225,20 +225,23 @@ static int find_target(const char *func, const char *module, int *obj_fd,
 	return 0;
 }
 
-int clone__load(enum bpf_attach_type type, const char *func, const char *module,
-		unsigned int slot, char *log, size_t loglen, char *err,
+int clone__load(enum la_tmpl tt, const char *func, const char *module,
+		unsigned int mark, char *log, size_t loglen, char *err,
 		size_t errlen)
 {
-	const struct tmpl *t = tmpl_of(type);
+	const enum bpf_attach_type type =
+		tt == LA_TMPL_FEXIT ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY;
 	LIBBPF_OPTS(bpf_prog_load_opts, o);
+	const struct tmpl *t;
 	struct bpf_insn *insns;
 	int obj_fd = -1, fd;
 	__u32 id = 0;
 
-	if (!t->captured) {
+	if (!clone__captured(tt)) {
 		snprintf(err, errlen, "no template loaded to clone");
 		return -ENOENT;
 	}
+	t = &tmpls[tt];
 	fd = find_target(func, module, &obj_fd, &id);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: not found in the kernel's BTF: %s",
@@ -247,11 +250,12 @@ int clone__load(enum bpf_attach_type type, const char *func, const char *module,
 	}
 	insns = dup_mem(t->insns, t->cnt * sizeof(*insns));
 	if (type == BPF_TRACE_FENTRY &&
-	    clone__patch(insns, t->cnt, slot) == 0) {
+	    clone__patch(insns, t->cnt, mark) == 0) {
 		free(insns);
 		if (obj_fd >= 0)
 			close(obj_fd);
-		snprintf(err, errlen, "the fentry template has no slot mark");
+		snprintf(err, errlen, "the fentry template %s has no slot mark",
+			 sections[tt]);
 		return -EINVAL;
 	}
 	o.expected_attach_type = type;

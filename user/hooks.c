@@ -103,10 +103,18 @@ static bool func_in_btf(struct btf *vmlinux, const struct ksym *sym,
 /* Which programs a load has: the templates, and whether any hook needs
  * them. */
 struct la_want {
-	const char *fe_target; /* a function the fentry template attaches to
-				* at load (it watches nothing there) */
+	/* a function each fentry template (by lock kind) attaches to at
+	 * load (it watches nothing there), NULL: not loaded */
+	const char *tmpl_target[LA_TMPL_FEXIT];
+	const char *fe_target; /* any of them: the fexit template's */
 	bool kp;
 };
+
+/* the fentry template of hook hk's lock kind */
+static enum la_tmpl fentry_tmpl(const struct la_hook *hk)
+{
+	return clone__fentry_tmpl(hk->def->lock, hk->def->path.lock);
+}
 
 static bool want_fentry(const struct la_hook *hk, bool use_fentry)
 {
@@ -137,14 +145,47 @@ static void plan(struct la_hooks *h, const struct la_attach_opts *o,
 		struct la_hook *hk = &h->hook[i];
 
 		if (want_fentry(hk, use_fentry)) {
+			enum la_tmpl t = fentry_tmpl(hk);
+
 			nfe++;
 			if (!w->fe_target)
 				w->fe_target = hk->def->func;
+			if (!w->tmpl_target[t])
+				w->tmpl_target[t] = hk->def->func;
 		}
 		w->kp |= want_kprobe(hk, o, use_fentry);
 	}
 	if (o->mode == LA_MODE_AUTO && nfe > LA_KPROBE_UPFRONT)
 		w->kp = true;
+}
+
+/* The templates: fentry (per lock kind) and fexit cloned per rule after
+ * the load, kprobe and kretprobe attached per rule; each loaded is verified
+ * (seconds of a start under emulation): only what is needed. 0 or -errno. */
+static int set_templates(struct lockaudit_bpf *s,
+			 const struct la_attach_opts *o,
+			 const struct la_want *w)
+{
+	struct bpf_program *fe[LA_TMPL_FEXIT] = {
+		[LA_TMPL_DEV] = s->progs.la_fentry_dev,
+		[LA_TMPL_MUTEX] = s->progs.la_fentry_mutex,
+		[LA_TMPL_RWSEM] = s->progs.la_fentry_rwsem,
+	};
+	int ret = 0;
+
+	for (size_t t = 0; t < LA_TMPL_FEXIT && !ret; t++) {
+		bpf_program__set_autoload(fe[t], w->tmpl_target[t]);
+		if (w->tmpl_target[t])
+			ret = bpf_program__set_attach_target(fe[t], 0,
+							     w->tmpl_target[t]);
+	}
+	bpf_program__set_autoload(s->progs.la_fexit, w->fe_target && o->races);
+	bpf_program__set_autoload(s->progs.la_kprobe, w->kp);
+	bpf_program__set_autoload(s->progs.la_kretprobe, w->kp && o->races);
+	if (!ret && w->fe_target && o->races)
+		ret = bpf_program__set_attach_target(s->progs.la_fexit, 0,
+						     w->fe_target);
+	return ret;
 }
 
 static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
@@ -175,6 +216,14 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 	s->rodata->text_start = o->text_start;
 	s->rodata->text_end = o->text_end;
 	s->rodata->have_cast = have_cast;
+	/* the full path's keys: one per slot, one for the kprobe program */
+	s->rodata->nr_slots = (__u32)h->nr;
+	ret = bpf_map__set_max_entries(s->maps.keys, (__u32)h->nr + 1);
+	if (ret) {
+		snprintf(err, errlen, "cannot size map keys: %s",
+			 strerror(-ret));
+		return ret;
+	}
 	for (i = 0; i < h->nr; i++) {
 		const struct la_hook_def *d = h->hook[i].def;
 
@@ -188,21 +237,11 @@ static int open_and_load(struct la_hooks *h, const struct la_attach_opts *o,
 	/* the templates: fentry and fexit cloned per rule after the load,
 	 * kprobe and kretprobe attached per rule; each loaded is verified
 	 * (seconds of a start under emulation): only what is needed */
-	bpf_program__set_autoload(s->progs.la_fentry, w.fe_target);
-	bpf_program__set_autoload(s->progs.la_fexit, w.fe_target && o->races);
-	bpf_program__set_autoload(s->progs.la_kprobe, w.kp);
-	bpf_program__set_autoload(s->progs.la_kretprobe, w.kp && o->races);
-	if (w.fe_target) {
-		ret = bpf_program__set_attach_target(s->progs.la_fentry, 0,
-						     w.fe_target);
-		if (!ret && o->races)
-			ret = bpf_program__set_attach_target(s->progs.la_fexit,
-							     0, w.fe_target);
-		if (ret) {
-			snprintf(err, errlen, "%s: cannot target fentry: %s",
-				 w.fe_target, strerror(-ret));
-			return ret;
-		}
+	ret = set_templates(s, o, &w);
+	if (ret) {
+		snprintf(err, errlen, "cannot target fentry: %s",
+			 strerror(-ret));
+		return ret;
 	}
 	clone__reset();
 	ret = lockaudit_bpf__load(s);
@@ -242,7 +281,7 @@ static void attach_exit(struct la_hooks *h, struct la_hook *hk, bool kretprobe)
 			exit_not_hooked(hk, -errno);
 		return;
 	}
-	fd = clone__load(BPF_TRACE_FEXIT, hk->def->func,
+	fd = clone__load(LA_TMPL_FEXIT, hk->def->func,
 			 hk->module[0] ? hk->module : NULL, 0, NULL, 0, err,
 			 sizeof(err));
 	if (fd < 0) {
@@ -395,26 +434,45 @@ static void attach_module_records(struct la_hooks *h)
 	h->attached_real_s = (__u64)time(NULL);
 }
 
-/* Hook i's fentry: a clone of the template for its function and slot,
- * attached; true if it is, else the reason in hk->reason (*n its length). */
+/* Forget hook hk's fexit (its fentry did not attach). */
+static void detach_exit(struct la_hook *hk)
+{
+	close_fd(&hk->exit_link_fd);
+	close_fd(&hk->exit_prog_fd);
+}
+
+/*
+ * Hook i's fentry: a clone of the template for its function and slot,
+ * attached; true if it is, else the reason in hk->reason (*n its length).
+ * With --races its exit first: the clone's mark says whether it is hooked
+ * (LA_SLOT_RACES: track concurrency), so no call is tracked that no exit
+ * will see leave.
+ */
 static bool attach_clone(struct la_hooks *h, size_t i,
 			 const struct la_attach_opts *o, size_t *n)
 {
 	struct la_hook *hk = &h->hook[i];
 	char err[160], ebuf[80], *log = NULL;
+	unsigned int mark = (unsigned int)i;
 	int fd;
 
+	if (o->races) {
+		attach_exit(h, hk, false);
+		if (hk->exit_link_fd >= 0)
+			mark |= LA_SLOT_RACES;
+	}
 	if (verbose)
 		log = calloc(1, LA_VERIFIER_LOG);
-	fd = clone__load(BPF_TRACE_FENTRY, hk->def->func,
-			 hk->module[0] ? hk->module : NULL, (unsigned int)i,
-			 log, log ? LA_VERIFIER_LOG : 0, err, sizeof(err));
+	fd = clone__load(fentry_tmpl(hk), hk->def->func,
+			 hk->module[0] ? hk->module : NULL, mark, log,
+			 log ? LA_VERIFIER_LOG : 0, err, sizeof(err));
 	if (fd < 0 && log && log[0])
 		fprintf(stderr, "%s: the verifier's log:\n%s\n", hk->def->func,
 			log);
 	free(log);
 	if (fd < 0) {
 		hk->fentry_err = fd;
+		detach_exit(hk);
 		*n = snprintf(hk->reason, sizeof(hk->reason),
 			      "fentry: did not load: %s", err);
 		return false;
@@ -425,13 +483,12 @@ static bool attach_clone(struct la_hooks *h, size_t i,
 		hk->fentry_err = -errno;
 		hk->link_fd = -1;
 		close_fd(&hk->prog_fd);
+		detach_exit(hk);
 		*n = snprintf(hk->reason, sizeof(hk->reason), "fentry: %s",
 			      errstr(hk->fentry_err, ebuf, sizeof(ebuf)));
 		return false;
 	}
 	hk->attached = LA_ATTACHED_FENTRY;
-	if (o->races)
-		attach_exit(h, hk, false);
 	return true;
 }
 

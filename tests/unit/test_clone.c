@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_clone.c - the fentry template of the real BPF object carries exactly
- * one slot mark, and clone__patch rewrites exactly that instruction (no
- * kernel needed: the object is only opened, not loaded)
+ * test_clone.c - each fentry template (one per lock kind) of the real BPF
+ * object carries exactly one slot mark, and clone__patch rewrites exactly
+ * that instruction; a slot's kind picks its template (no kernel needed: the
+ * object is only opened, not loaded)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,18 +37,14 @@ static uint64_t imm64(const struct bpf_insn *x)
 	       ((uint64_t)(uint32_t)x[1].imm << 32);
 }
 
-static void test_fentry_template_patched_once(void **state)
+/* one mark in template p, patched alone, to the slot */
+static void check_template(struct bpf_program *p)
 {
-	struct lockaudit_bpf *s;
 	struct bpf_insn *c, *orig;
 	size_t n, i, marks = 0, changed = 0;
 
-	(void)state;
-	assert_int_equal(clone__register(), 0);
-	s = lockaudit_bpf__open();
-	assert_non_null(s);
-	c = copy_insns(s->progs.la_fentry, &n);
-	orig = copy_insns(s->progs.la_fentry, &n);
+	c = copy_insns(p, &n);
+	orig = copy_insns(p, &n);
 	for (i = 0; i + 1 < n; i++)
 		if (c[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
 		    imm64(&c[i]) == (LA_SLOT_MARK | LA_SLOT_TEMPLATE))
@@ -65,6 +62,21 @@ static void test_fentry_template_patched_once(void **state)
 	assert_int_equal(clone__patch(c, n, 3), 1);
 	free(c);
 	free(orig);
+}
+
+static void test_fentry_template_patched_once(void **state)
+{
+	struct lockaudit_bpf *s;
+	struct bpf_insn *c;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(clone__register(), 0);
+	s = lockaudit_bpf__open();
+	assert_non_null(s);
+	check_template(s->progs.la_fentry_dev);
+	check_template(s->progs.la_fentry_mutex);
+	check_template(s->progs.la_fentry_rwsem);
 	/* the other programs carry no mark: nothing to patch */
 	c = copy_insns(s->progs.la_kprobe, &n);
 	assert_int_equal(clone__patch(c, n, 5), 0);
@@ -73,6 +85,21 @@ static void test_fentry_template_patched_once(void **state)
 	assert_int_equal(clone__patch(c, n, 5), 0);
 	free(c);
 	lockaudit_bpf__destroy(s);
+}
+
+/* a slot's lock kind (and a rule's lock type) picks its fentry template */
+static void test_template_of_kind(void **state)
+{
+	(void)state;
+	assert_int_equal(clone__fentry_tmpl(LA_LOCK_DEV_MUTEX, LA_RLOCK_MUTEX),
+			 LA_TMPL_DEV);
+	/* a device's lock has no rule lock type: whatever path.lock says */
+	assert_int_equal(clone__fentry_tmpl(LA_LOCK_DEV_MUTEX, LA_RLOCK_RWSEM),
+			 LA_TMPL_DEV);
+	assert_int_equal(clone__fentry_tmpl(LA_LOCK_PATH, LA_RLOCK_MUTEX),
+			 LA_TMPL_MUTEX);
+	assert_int_equal(clone__fentry_tmpl(LA_LOCK_PATH, LA_RLOCK_RWSEM),
+			 LA_TMPL_RWSEM);
 }
 
 /* a 16-byte load of the mark that is a map or BTF reference (src_reg set)
@@ -92,6 +119,11 @@ static void test_only_plain_constants(void **state)
 	x[0].src_reg = 0;
 	assert_int_equal(clone__patch(x, 3, 9), 1);
 	assert_int_equal((uint32_t)x[0].imm, (uint32_t)(LA_SLOT_MARK | 9));
+	/* a clone whose exit is hooked: the races bit beside the slot */
+	assert_int_equal(clone__patch(x, 3, 9 | LA_SLOT_RACES), 1);
+	assert_int_equal((uint32_t)x[0].imm,
+			 (uint32_t)(LA_SLOT_MARK | 9 | LA_SLOT_RACES));
+	assert_int_equal((uint32_t)x[1].imm, (uint32_t)(LA_SLOT_MARK >> 32));
 }
 
 int main(void)
@@ -99,6 +131,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fentry_template_patched_once),
 		cmocka_unit_test(test_only_plain_constants),
+		cmocka_unit_test(test_template_of_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -122,9 +122,9 @@ UNIT_test_report := $(REPORT_MODS) live
 UNIT_test_fleet := $(REPORT_MODS)
 UNIT_test_metrics := $(REPORT_MODS) report_metrics metrics_file procfacts
 UNIT_test_collect := $(REPORT_MODS) collect callers symfresh ksyms env \
-	hooks watch maps pin pincheck clone misses
+	hooks attach watch maps pin pincheck clone misses
 UNIT_test_clone := clone xalloc
-UNIT_test_misses := misses pin pincheck hooks watch maps ksyms env clone \
+UNIT_test_misses := misses pin pincheck hooks attach watch maps ksyms env clone \
 	$(REPORT_MODS) live report_metrics metrics_file procfacts
 RULES_MODS := rules_parse rules_expr rules_kernel rules_eval rules_resolve \
 	xalloc

@@ -165,7 +165,7 @@ unit: $(UNIT_BINS)
 	@set -e; for t in $^; do echo "== $$t"; \
 		LA_TESTDATA=tests/unit/data $$t; done
 	/usr/bin/python3 tests/unit/validate.py docs/report.schema.json \
-		tests/unit/data/report.golden.json
+		tests/unit/data/report*.golden*.json
 	/usr/bin/python3 tests/unit/validate.py docs/probes.schema.json \
 		tests/unit/data/probes.sample.json
 

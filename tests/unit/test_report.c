@@ -3120,6 +3120,16 @@ static void build_report_more(struct la_report *r)
 			(struct la_run){xstrdup(run[i][0]), xstrdup(run[i][1]),
 					xstrdup(run[i][2])};
 	r->nr_runs = 2;
+	/* a merged report's sites name the runs that saw them (the schema
+	 * wants at least one): the first site run 0, the others both */
+	for (size_t i = 0; i < r->nr_sites; i++) {
+		struct la_rsite *st = &r->sites[i];
+
+		st->ranges = calloc(1, sizeof(*st->ranges));
+		assert_non_null(st->ranges);
+		st->ranges[0] = (struct la_rrange){0, i ? 1 : 0};
+		st->nr_ranges = st->cap_ranges = 1;
+	}
 	r->sources = 2;
 	r->dropped_events = 7;
 	r->dropped_names = 1;

@@ -79,15 +79,16 @@ static int is_text(char type)
 static struct mod_range *load_modules(const char *path, size_t *nr)
 {
 	struct mod_range *r = NULL, *n;
-	char line[512], name[64], state[32];
+	char *line = NULL, name[64], state[32];
 	unsigned long long size, addr;
-	size_t cap = 0;
+	size_t cap = 0, linecap = 0;
 	FILE *f;
 
 	*nr = 0;
 	if (!path || !(f = fopen(path, "re")))
 		return NULL;
-	while (fgets(line, sizeof(line), f)) {
+	/* whole lines, however long (a module used by many others) */
+	while (getline(&line, &linecap, f) > 0) {
 		if (sscanf(line, "%63s %llu %*s %*s %31s %llx", name, &size,
 			   state, &addr) != 4 ||
 		    !addr)
@@ -105,6 +106,7 @@ static struct mod_range *load_modules(const char *path, size_t *nr)
 		r[*nr].live = !strcmp(state, "Live");
 		(*nr)++;
 	}
+	free(line);
 	fclose(f);
 	return r;
 }
@@ -151,7 +153,10 @@ struct ksyms *ksyms__load_live_addrs(const char *path, const char *modules,
 {
 	struct mod_range *mods = NULL, *before;
 	size_t nr_mods = 0, nr_before = 0;
-	char line[512], name[256], mod[128];
+	/* a name up to the kernel's KSYM_NAME_LEN (512 since 6.1, for Rust),
+	 * a module's up to MODULE_NAME_LEN (56) */
+	char *line = NULL, name[512], mod[128];
+	size_t linecap = 0;
 	const char *last_mod = NULL;
 	struct ksyms *ks;
 	size_t nonzero = 0, lines = 0;
@@ -180,13 +185,13 @@ struct ksyms *ksyms__load_live_addrs(const char *path, const char *modules,
 	for (size_t i = 0; i < nr_names; i++)
 		addrs[i] = 0;
 
-	while (fgets(line, sizeof(line), f)) {
+	while (getline(&line, &linecap, f) > 0) {
 		unsigned long long addr;
 		char type;
 		int n;
 
 		mod[0] = 0;
-		n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, name,
+		n = sscanf(line, "%llx %c %511s [%127[^]]]", &addr, &type, name,
 			   mod);
 		if (n < 3)
 			continue;
@@ -239,6 +244,8 @@ struct ksyms *ksyms__load_live_addrs(const char *path, const char *modules,
 	}
 	fclose(f);
 	f = NULL;
+	free(line);
+	line = NULL;
 	if (lines && !nonzero) {
 		err = EPERM; /* kptr_restrict: every address reads as 0 */
 		goto fail;
@@ -268,6 +275,7 @@ struct ksyms *ksyms__load_live_addrs(const char *path, const char *modules,
 fail:
 	if (f)
 		fclose(f);
+	free(line);
 	free(mods);
 	ksyms__free(ks);
 	errno = err;

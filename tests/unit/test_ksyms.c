@@ -467,6 +467,58 @@ static void test_live_without_modules(void **state)
 	ksyms__free(ks);
 }
 
+/* Lines longer than any fixed buffer: a Rust-length symbol name (the
+ * kernel allows 511 bytes) in a module, and a /proc/modules line with a
+ * long "used by" list; each read whole, nothing parsed from a line's tail. */
+static void test_live_long_lines(void **state)
+{
+	char kpath[] = "/tmp/la_ksyms_XXXXXX", mpath[] = "/tmp/la_mods_XXXXXX";
+	char longname[512];
+	struct ksyms *ks;
+	const struct ksym *s;
+	FILE *f;
+	int fd, i;
+
+	(void)state;
+	/* 511 characters; a tail starting with hex digits would pass for an
+	 * address if the line were split */
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	memcpy(longname, "_RNvCs", 6);
+	fd = mkstemp(kpath);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"ffffffff81001000 T good_function\n"
+		"ffffffffc0a00000 t %s\t[rust_mod]\n"
+		"ffffffffc0a00100 t mod_function\t[rust_mod]\n",
+		longname);
+	fclose(f);
+	fd = mkstemp(mpath);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs("rust_mod 4096 40 ", f);
+	for (i = 0; i < 40; i++)
+		fprintf(f, "a_module_using_rust_mod_number_%02d,", i);
+	fputs(" Live 0xffffffffc0a00000\n", f);
+	fclose(f);
+	ks = ksyms__load_live(kpath, mpath);
+	unlink(kpath);
+	unlink(mpath);
+	assert_non_null(ks);
+	assert_int_equal(ksyms__count(ks), 3);
+	s = ksyms__by_name(ks, longname, "rust_mod");
+	assert_non_null(s);
+	assert_true(s->addr == 0xffffffffc0a00000ULL);
+	s = ksyms__find(ks, 0xffffffffc0a00010ULL);
+	assert_non_null(s);
+	assert_string_equal(s->name, longname);
+	assert_non_null(ksyms__by_name(ks, "mod_function", "rust_mod"));
+	ksyms__free(ks);
+}
+
 static void test_live_errors(void **state)
 {
 	int err;
@@ -495,8 +547,8 @@ static void test_kname_format(void **state)
 	assert_true(ksyms__kname_format("f+0x0/0x8 [m]", buf, sizeof(buf)));
 	assert_string_equal(buf, "f+0x0 [m]");
 	/* not a symbol: a bare address, or no offset */
-	assert_false(ksyms__kname_format("0xffffffffc0631024", buf,
-					 sizeof(buf)));
+	assert_false(
+		ksyms__kname_format("0xffffffffc0631024", buf, sizeof(buf)));
 	assert_false(ksyms__kname_format("", buf, sizeof(buf)));
 	assert_false(ksyms__kname_format("f/0x8", buf, sizeof(buf)));
 	assert_false(ksyms__kname_format("f+0x1/0x8 junk", buf, sizeof(buf)));
@@ -504,9 +556,9 @@ static void test_kname_format(void **state)
 	assert_false(ksyms__kname_format("la_call_unlocked+0x24/0x60 [la_test]",
 					 buf, 10));
 	/* without a names map: kallsyms as before */
-	assert_string_equal(ksyms__format_gen(NULL, 0x1234, 1, 0, buf,
-					      sizeof(buf)),
-			    "0x1234");
+	assert_string_equal(
+		ksyms__format_gen(NULL, 0x1234, 1, 0, buf, sizeof(buf)),
+		"0x1234");
 }
 
 int main(void)
@@ -545,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_load_garbage_lines),
 		cmocka_unit_test(test_live_drops_stale_init),
 		cmocka_unit_test(test_live_without_modules),
+		cmocka_unit_test(test_live_long_lines),
 		cmocka_unit_test(test_live_errors),
 	};
 

@@ -261,7 +261,7 @@ def text_table(run, o):
     """The plain-text results of one kernel (stdout)."""
     lines = [f"== x86_64/{run.kernel} ({run.krel or '?'}): guest exit "
              f"{run.guest_exit} after {run.wall} s",
-             f"per-call cost of acpi_dma_configure_id, {o.calls} calls, "
+             f"per-call cost of {o.function}, {o.calls} calls, "
              f"median of {o.reps} (timing: {run.mode})",
              f"{'configuration':38} {'ns/call':>10} {'added ns':>10} "
              f"{'x empty':>8}  runs"]
@@ -633,6 +633,9 @@ def parse_args():
     ap.add_argument("--invoked", default="bash bench/run.sh")
     ap.add_argument("--clock", choices=("icount", "wall"), default="wall")
     ap.add_argument("--settle", default="2000")
+    # the watched function of the per-call tables (run.sh --target vma:
+    # find_vma)
+    ap.add_argument("--function", default="acpi_dma_configure_id")
     o = ap.parse_args()
     n = len(o.console)
     if not len(o.kernel) == len(o.wall) == len(o.guest_exit) == n:
@@ -815,7 +818,7 @@ Summary (details in the tables that follow):
 
 {summary_table(runs)}
 
-Per-call cost of `acpi_dma_configure_id` ({int(o.calls):,} calls per run):
+Per-call cost of `{o.function}` ({int(o.calls):,} calls per run):
 
 {calls_table(runs)}
 

@@ -185,4 +185,4 @@ done
 	--calls "$calls" --reps "$reps" --cycles "$cycles" --clock "$clock" --settle "$settle" \
 	--bpftrace-note "$bt_note" \
 	--cmd "$cmd" --mem "$mem" --others "${others:-0}" --load0 "$load0" \
-	--invoked "$invoked"
+	--invoked "$invoked" --function "$([ "$target" = vma ] && echo find_vma || echo acpi_dma_configure_id)"

@@ -494,6 +494,36 @@ for mode in rule_modes:
           "held for read (by the caller or another task: readers are not recorded)" in rt,
           f"{lab}: the text report names the rules and the read hold")
 
+# ---- phase 6b: rules on a module's functions (tests/e2e/module.rules) ----
+# e1000e's probe and remove, resolved from the module's BTF, the NIC unbound
+# and bound once: exactly one call each, the device lock held by the driver
+# core (from the PCI core's local_pci_probe and pci_device_remove), no
+# violation, nothing dropped.
+for mode in rule_modes:
+    lab = f"module-rules-{mode}"
+    rep = json.loads(section(lab))
+    validate(rep, "report.schema.json")
+    check(re.search(rf"^run6b-{mode} exit 0$", text, re.M) is not None, f"{lab}: run exits 0")
+    want_attach = C["auto"] if mode == "auto" else "kprobe"
+    got_hooks = [(h["function"], h["attach"], h["rule"]["source"],
+                  (h["calls"]["held"], h["calls"]["unlocked"], h["calls"]["held_by_other"],
+                   h["calls"]["read_held"])) for h in rep["hooks"]]
+    want_hooks = [(fn, want_attach, f"/add/module.rules:{n}", (1, 0, 0, 0))
+                  for fn, n in (("e1000_probe", 4), ("e1000_remove", 5))]
+    check(got_hooks == want_hooks,
+          f"{lab}: e1000_probe and e1000_remove attached {want_attach}, one held call each",
+          f"got {got_hooks}")
+    held = sorted((x["entry_point"], x["function"], x["count"], x["lock_state"], x["severity"],
+                   x["rule"]["assertion"]) for x in rep["held"])
+    want_held = [("e1000_probe", "local_pci_probe", 1, "held", "none", "device_lock_assert(&pdev->dev)"),
+                 ("e1000_remove", "pci_device_remove", 1, "held", "none",
+                  "device_lock_assert(&pdev->dev)")]
+    check(held == want_held and not rep["drivers"] and not rep["core"] and not rep["unclassified"],
+          f"{lab}: two held sites (probe from local_pci_probe, remove from pci_device_remove), "
+          "no violation", f"got {held}, drivers {rep['drivers']}")
+    d = rep["totals"]["dropped"]
+    check(all(d[k] in (0, None) for k in d), f"{lab}: nothing dropped {d}")
+
 # the example rule files, resolved against this kernel's BTF and kallsyms
 # (no BPF): exit 0, every rule resolved, but for functions this kernel
 # lacks (iommu_setup_default_domain is 6.6+)

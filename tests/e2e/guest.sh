@@ -203,6 +203,27 @@ for mode in $modes; do
 	dump rules-text-$mode /tmp/run6.out
 	dump rules-$mode /tmp/rules.json
 done
+# ---- phase 6b: rules on a module's functions (/add/module.rules) ----
+# e1000e's probe and remove, their parameter from the module's own BTF:
+# the NIC unbound and bound again through sysfs (the driver core holds the
+# device lock around both), each mode once
+[ -f /add/module.rules ] || modes=
+for mode in $modes; do
+	dev=$(ls /sys/bus/pci/drivers/e1000e/ | grep '^0000' | head -n 1)
+	[ -n "$dev" ] || fail "phase 6b: e1000e bound to no device"
+	rm -f /tmp/run6b.out
+	lockaudit run --rules /add/module.rules --attach $mode --json /tmp/module.json \
+		>/tmp/run6b.out 2>&1 &
+	pid=$!
+	wait_for /tmp/run6b.out watching
+	echo "$dev" >/sys/bus/pci/drivers/e1000e/unbind || fail "unbind $dev"
+	echo "$dev" >/sys/bus/pci/drivers/e1000e/bind || fail "bind $dev"
+	wait_eth
+	kill -INT $pid
+	stop_wait $pid
+	echo "run6b-$mode exit $rc"
+	dump module-rules-$mode /tmp/module.json
+done
 for f in /add/iommu-group.rules /add/mmap.rules /add/pci-reset.rules /add/rtnl.rules; do
 	[ -f "$f" ] || continue
 	lockaudit rules --json "$f" >/tmp/rules-check.json 2>/tmp/rules-check.err

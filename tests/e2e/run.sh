@@ -46,7 +46,8 @@ for c in "${cells[@]}"; do
 	# phase 6: rules as data, and the example rule files (the five
 	# kernels: mutex and rwsem, plain and PREEMPT_RT, x86_64 and arm64)
 	case "$arch/$k" in x86_64/6.1 | x86_64/6.12 | x86_64/7.3 | x86_64/7.3-rt | arm64/7.3)
-		for r in "$top/tests/e2e/la_test.rules" "$top"/rules/{iommu-group,mmap,pci-reset,rtnl}.rules; do
+		for r in "$top/tests/e2e/la_test.rules" "$top/tests/e2e/module.rules" \
+			"$top"/rules/{iommu-group,mmap,pci-reset,rtnl}.rules; do
 			adds+=(--add "$r")
 		done
 		;;

@@ -69,7 +69,7 @@ $(OUT)/lockaudit.skel.h: $(OUT)/lockaudit.bpf.o
 # each object depends on the headers it includes (-MMD: build/*.d); only
 # hooks.c and pin.c include the skeleton, so only they need the BPF toolchain
 DEPFLAGS := -MMD -MP
-SKEL_USERS := hooks pin
+SKEL_USERS := hooks attach pin
 
 # (and on the Makefile: its flags, and objects built before there were .d
 # files)

@@ -89,9 +89,9 @@ static bool attach_clone(struct la_hooks *h, size_t i,
 	}
 	if (hooks__verbose())
 		log = calloc(1, LA_VERIFIER_LOG);
-	fd = clone__load(clone__fentry_tmpl(hk->def->lock, hk->def->path.lock),
-			 hk->def->func, hk->module[0] ? hk->module : NULL, mark,
-			 log, log ? LA_VERIFIER_LOG : 0, err, sizeof(err));
+	fd = clone__load(hooks__fentry_tmpl(hk), hk->def->func,
+			 hk->module[0] ? hk->module : NULL, mark, log,
+			 log ? LA_VERIFIER_LOG : 0, err, sizeof(err));
 	if (fd < 0 && log && log[0])
 		fprintf(stderr, "%s: the verifier's log:\n%s\n", hk->def->func,
 			log);

@@ -115,12 +115,6 @@ struct la_want {
 	bool kp;
 };
 
-/* the fentry template of hook hk's lock kind */
-static enum la_tmpl fentry_tmpl(const struct la_hook *hk)
-{
-	return clone__fentry_tmpl(hk->def->lock, hk->def->path.lock);
-}
-
 static bool want_fentry(const struct la_hook *hk, bool use_fentry)
 {
 	return use_fentry && hk->in_btf && !hk->fentry_failed;
@@ -150,7 +144,7 @@ static void plan(struct la_hooks *h, const struct la_attach_opts *o,
 		struct la_hook *hk = &h->hook[i];
 
 		if (want_fentry(hk, use_fentry)) {
-			enum la_tmpl t = fentry_tmpl(hk);
+			enum la_tmpl t = hooks__fentry_tmpl(hk);
 
 			nfe++;
 			if (!w->fe_target)

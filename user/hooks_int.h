@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "clone.h"
 #include "hooks.h"
 
 #define LA_VERIFIER_LOG (1 << 20) /* -v: a clone's verifier log */
@@ -18,6 +19,13 @@ struct la_load {
 	char fe_reason[120]; /* the fentry programs did not load: why */
 	int fe_load_err;
 };
+
+/* the fentry template of hook hk's lock kind (the plan loads it, the
+ * attach clones it) */
+static inline enum la_tmpl hooks__fentry_tmpl(const struct la_hook *hk)
+{
+	return clone__fentry_tmpl(hk->def->lock, hk->def->path.lock);
+}
 
 /* -v given (hooks__set_verbose) */
 bool hooks__verbose(void);
